@@ -1,4 +1,9 @@
-"""losslab: choose the loss function (and the output layer that goes with it), and show the evidence."""
+"""losslab: choose the loss function (and the output layer that goes with it), and show the evidence.
+
+>>> import losslab
+>>> losslab.losses.get("bce").name
+'binary_crossentropy'
+"""
 
 from __future__ import annotations
 
@@ -6,4 +11,15 @@ __version__ = "0.1.0"
 
 from . import losses  # noqa: E402  (NumPy only; torch is imported when first needed)
 
-__all__ = ["losses", "__version__"]
+_API = {"reproduce": "api", "recommend": "advisor", "check": "advisor"}
+
+__all__ = ["losses", "__version__", *_API]
+
+
+def __getattr__(name: str):
+    # The API's entry points load on first use, so `import losslab` stays light.
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+    raise AttributeError(f"module 'losslab' has no attribute {name!r}")

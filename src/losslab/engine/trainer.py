@@ -1,0 +1,457 @@
+"""Train R replicates x L losses of one MLP shape in lockstep.
+
+The weights of every replicate are stacked on a leading axis and trained with batched
+matrix products; each replicate has its own initial weights and its own minibatch order
+drawn from its own seed, so replicate r is exactly the model that a plain one-model loop
+would produce with that seed (``tests/engine`` holds both to a plain PyTorch loop).
+
+For layers this small the cost is per-operation overhead, so a step is a handful of large
+ops: a gather of every replicate's minibatch, one ``baddbmm`` per layer forward, two
+``bmm`` per layer backward (hand-written), the loss gradient with respect to the outputs
+from autograd on the small output tensor (so any catalog or custom loss trains), and one
+optimizer update over a single flat buffer holding every weight of every replicate.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from ..losses import LossSpec
+from . import activations as act
+from .history import History
+from .network import OUTPUT_ACTIVATIONS, Network, shuffle_stream
+from .optimizers import SGD, Adam
+
+ENGINE_METRICS = ("accuracy", "mse", "rmse", "mae")
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Member:
+    """One loss trained by some of the replicates.
+
+    Parameters
+    ----------
+    loss : LossSpec
+    output_activation : str
+        The output layer's activation (``"sigmoid"`` for binary cross-entropy, ...).
+    targets : ndarray
+        Targets encoded as the loss expects, one row per row of ``X``: ``(N,)`` or ``(N, k)``
+        (``(N,)`` integer indices for sparse losses); with a leading view axis ``(V, N, ...)``
+        when ``X`` has one.
+    labels : ndarray of int, optional
+        Class index of every row (``(N,)`` or ``(V, N)``), for the accuracy metric.
+    name : str, optional
+        How the history names this member; defaults to the loss's name.
+    """
+
+    loss: LossSpec
+    output_activation: str
+    targets: np.ndarray
+    labels: np.ndarray | None = None
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.loss.name
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Replicate:
+    """One network: which member's loss it trains, its seed, its rows of ``X``.
+
+    ``train`` and ``test`` are row indices into view ``view`` of ``X`` (views let every
+    fold carry its own preprocessing).
+    """
+
+    member: int
+    seed: int
+    train: np.ndarray
+    test: np.ndarray | None = None
+    view: int = 0
+
+
+def train(
+    X: np.ndarray,
+    members: Sequence[Member],
+    replicates: Sequence[Replicate],
+    *,
+    network: Network,
+    epochs: int,
+    batch_size: int = 32,
+    optimizer: SGD | Adam | None = None,
+    metrics: Sequence[str] = (),
+    dtype: str = "float32",
+    device: str | torch.device | None = None,
+    threads: int | None = None,
+    record_trajectory: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> History:
+    """Train every replicate; return a :class:`History` with one row per replicate.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, d) or (V, N, d)
+        Inputs, already scaled; several views when folds are preprocessed separately.
+    members : sequence of Member
+    replicates : sequence of Replicate
+    network : Network
+    epochs, batch_size : int
+        Keras semantics: a fresh shuffle every epoch, the last minibatch may be smaller.
+    optimizer : SGD or Adam
+        Defaults to plain SGD with lr 0.01 (Keras' default).
+    metrics : sequence of {"accuracy", "mse", "rmse", "mae"}
+        Recorded at the end of every epoch on each replicate's train and test rows.
+    dtype : {"float32", "float64"}
+    device : str, optional
+        ``"cpu"`` (default) or ``"cuda"``.
+    threads : int, optional
+        torch's intra-op threads while training (restored afterwards).
+    record_trajectory : bool
+        Keep every replicate's flattened weights after every epoch (for loss landscapes).
+    progress : callable, optional
+        Called with the number of replicate-epochs just finished.
+    """
+    optimizer = optimizer or SGD()
+    X, members, replicates = _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype)
+    torch_dtype = _DTYPES[dtype]
+    device = torch.device(device or "cpu")
+    started = time.perf_counter()
+    history = History.empty(replicates, [m.label for m in members], network, epochs, metrics, record_trajectory)
+
+    groups: dict[int, list[int]] = {}
+    for i, rep in enumerate(replicates):
+        groups.setdefault(math.ceil(len(rep.train) / batch_size), []).append(i)
+    with _threads(threads), torch.no_grad():
+        for rows in groups.values():
+            rows.sort(key=lambda i: replicates[i].member)
+            _Group(X, members, [replicates[i] for i in rows], network, optimizer, batch_size, metrics,
+                   torch_dtype, device).run(epochs, history, rows, record_trajectory, progress)
+    history.seconds = time.perf_counter() - started
+    return history
+
+
+@contextlib.contextmanager
+def _threads(threads: int | None):
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _output_at(name: str, pre: np.ndarray) -> np.ndarray:
+    """The output layer's activation in NumPy (to validate targets before training)."""
+    out = act.forward(name, torch.as_tensor(pre))
+    return out.numpy()
+
+
+def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype):
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 2:
+        X = X[None]
+    if X.ndim != 3:
+        raise ValueError(f"train: expected X of shape (n_samples, n_features). Received: X.shape={X.shape}.")
+    if not np.isfinite(X).all():
+        raise ValueError("train: expected finite values in X. Received: NaN or infinite values; drop or impute them first.")
+    if X.shape[2] != network.n_inputs:
+        raise ValueError(f"train: expected X with {network.n_inputs} features (network.n_inputs). Received: {X.shape[2]}.")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"train: expected epochs >= 1. Received: epochs={epochs!r}.")
+    if dtype not in _DTYPES:
+        raise ValueError(f"train: expected dtype in {tuple(_DTYPES)}. Received: dtype={dtype!r}.")
+    for m in metrics:
+        if m not in ENGINE_METRICS:
+            raise ValueError(f"train: expected metrics from {ENGINE_METRICS}. Received: {m!r}.")
+    if not members:
+        raise ValueError("train: expected at least one member (a loss to train).")
+    if not replicates:
+        raise ValueError("train: expected at least one replicate.")
+    n_views, n_rows = X.shape[:2]
+    checked = []
+    for m in members:
+        if not isinstance(m.loss, LossSpec):
+            raise TypeError(f"train: expected Member.loss to be a LossSpec (losslab.losses.get(name)). Received: {type(m.loss).__name__}.")
+        name = m.label
+        if m.output_activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(f"train: member {name}: expected output_activation in {OUTPUT_ACTIVATIONS}. Received: {m.output_activation!r}.")
+        if m.output_activation not in m.loss.output_activations:
+            raise ValueError(
+                f"train: {m.loss.name} expects an output layer with activation {' or '.join(m.loss.output_activations)}. "
+                f"Received: output_activation={m.output_activation!r}. Use output_activation={m.loss.output_activations[0]!r}."
+            )
+        targets = np.asarray(m.targets)
+        if n_views == 1 and targets.shape[:1] == (n_rows,):
+            targets = targets[None]
+        if targets.shape[:2] != (n_views, n_rows):
+            raise ValueError(f"train: member {name}: expected targets with one row per row of X ({n_rows}). Received: targets.shape={np.asarray(m.targets).shape}.")
+        # Targets keep a trailing output axis so kernels see (..., k).
+        if m.loss.shape_rule != "class_index" and targets.ndim == 2:
+            targets = targets[..., None]
+        k = targets.shape[-1] * (2 if m.loss.shape_rule == "mean_var" else 1)
+        if m.loss.shape_rule != "class_index" and k != network.n_outputs:
+            raise ValueError(
+                f"train: {m.loss.name} with targets of {targets.shape[-1]} column(s) needs {k} output unit(s). Received: network.n_outputs={network.n_outputs}."
+            )
+        # The loss checks the targets' encoding and domain here, before anything trains.
+        flat_t = targets.reshape(n_views * n_rows, *targets.shape[2:])
+        m.loss.numpy(flat_t, _output_at(m.output_activation, np.full((flat_t.shape[0], network.n_outputs), 0.5)))
+        labels = None
+        if m.labels is not None:
+            labels = np.asarray(m.labels).astype(np.int64).reshape(n_views, n_rows)
+        elif "accuracy" in metrics:
+            raise ValueError(f"train: member {name}: the accuracy metric needs labels (class index per row).")
+        checked.append(dataclasses.replace(m, targets=targets, labels=labels))
+    reps = []
+    for i, r in enumerate(replicates):
+        if not 0 <= r.member < len(members):
+            raise ValueError(f"train: replicate {i}: expected member in [0, {len(members)}). Received: member={r.member}.")
+        if not 0 <= r.view < n_views:
+            raise ValueError(f"train: replicate {i}: expected view in [0, {n_views}). Received: view={r.view}.")
+        tr = np.asarray(r.train, dtype=np.int64)
+        te = None if r.test is None else np.asarray(r.test, dtype=np.int64)
+        for arg, idx in (("train", tr), ("test", te)):
+            if idx is not None and idx.size and (idx.min() < 0 or idx.max() >= n_rows):
+                raise ValueError(f"train: replicate {i}: {arg} indices must lie in [0, {n_rows}).")
+        if tr.size == 0:
+            raise ValueError(f"train: replicate {i}: expected training rows. Received: an empty train index.")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1 or batch_size > tr.size:
+            raise ValueError(
+                f"train: expected 1 <= batch_size <= the number of training rows ({tr.size}). Received: batch_size={batch_size!r}."
+            )
+        reps.append(dataclasses.replace(r, train=tr, test=te))
+    return X, checked, reps
+
+
+class _Group:
+    """Replicates with the same number of steps per epoch, trained in lockstep."""
+
+    def __init__(self, X, members, reps, network, optimizer, batch_size, metrics, dtype, device):
+        self.net, self.opt, self.B, self.metrics = network, optimizer, batch_size, metrics
+        self.members, self.reps, self.dtype, self.device = members, reps, dtype, device
+        R = self.R = len(reps)
+        n_views, n_rows, _ = X.shape
+        self.n_rows = n_rows
+        self.X = torch.as_tensor(X.reshape(n_views * n_rows, -1), dtype=dtype, device=device)
+        # Contiguous slices of replicates per member (replicates arrive sorted by member).
+        self.slices: list[tuple[int, int, Member, torch.Tensor, torch.Tensor | None]] = []
+        start = 0
+        for j, m in enumerate(members):
+            count = sum(1 for r in reps if r.member == j)
+            if count:
+                t = torch.as_tensor(m.targets.reshape(n_views * n_rows, *m.targets.shape[2:]), device=device)
+                t = t.long() if m.loss.shape_rule == "class_index" else t.to(dtype)
+                lab = None if m.labels is None else torch.as_tensor(m.labels.reshape(-1), device=device)
+                self.slices.append((start, start + count, m, t, lab))
+                start += count
+        # Row indices into the flattened (view, row) axis, padded to the longest set.
+        self.train_rows, self.n_train = self._pad([r.view * n_rows + r.train for r in reps])
+        tests = [r.test for r in reps]
+        self.has_test = all(t is not None and t.size for t in tests)
+        if self.has_test:
+            self.test_rows, self.n_test = self._pad([r.view * n_rows + r.test for r in reps])
+        self.equal_train = bool((self.n_train == self.n_train[0]).all())
+        # Parameters: one flat buffer; each layer's W (R, in, out) and b (R, 1, out) are views.
+        self.params = torch.zeros(R * network.n_params, dtype=dtype, device=device)
+        self.grads = torch.zeros_like(self.params)
+        self.W, self.b, self.gW, self.gb = [], [], [], []
+        offset = 0
+        for fan_in, fan_out in network.layer_shapes:
+            for store, gstore, shape in ((self.W, self.gW, (R, fan_in, fan_out)), (self.b, self.gb, (R, 1, fan_out))):
+                size = math.prod(shape)
+                store.append(self.params[offset: offset + size].view(shape))
+                gstore.append(self.grads[offset: offset + size].view(shape))
+                offset += size
+        for i, r in enumerate(reps):
+            for layer, (w, bias) in enumerate(network.initial_weights(r.seed)):
+                self.W[layer][i].copy_(torch.as_tensor(w))
+                self.b[layer][i, 0].copy_(torch.as_tensor(bias))
+        self.state = optimizer.state(self.params)
+        self.rngs = [shuffle_stream(r.seed) for r in reps]
+
+    def _pad(self, index_sets):
+        lengths = np.array([len(s) for s in index_sets])
+        rows = np.zeros((len(index_sets), lengths.max()), dtype=np.int64)
+        for i, s in enumerate(index_sets):
+            rows[i, : len(s)] = s
+        return rows, lengths
+
+    # ------------------------------------------------------------------ forward / backward
+    def forward(self, x: torch.Tensor, keep: bool):
+        """Pre-activations and activations of every layer; the last entry is the output pre-activation."""
+        pres, outs = [], [x]
+        h = x
+        last = len(self.W) - 1
+        for layer in range(last + 1):
+            pre = torch.baddbmm(self.b[layer], h, self.W[layer])
+            if layer == last:
+                pres.append(pre)
+                break
+            h = act.forward(self.net.hidden_activation, pre)
+            if keep:
+                pres.append(pre)
+                outs.append(h)
+        return pres, outs, pre
+
+    def _member_losses(self, z: torch.Tensor, rows: torch.Tensor, mask: torch.Tensor | None, counts: torch.Tensor):
+        """Per-replicate mean loss (R,) and outputs, member by member."""
+        losses, outputs = [], []
+        for a, b, m, targets, _ in self.slices:
+            out = act.forward(m.output_activation, z[a:b])
+            y = targets[rows[a:b]]
+            per_sample = m.loss.torch_kernel(y, out, **m.loss.params)
+            if mask is not None:
+                per_sample = per_sample * mask[a:b]
+            losses.append(per_sample.sum(dim=1) / counts[a:b])
+            outputs.append(out)
+        return torch.cat(losses), outputs
+
+    def step(self, rows: torch.Tensor, mask: torch.Tensor | None, counts: torch.Tensor):
+        """One minibatch for every replicate; returns its mean loss and metrics per replicate."""
+        R, w = rows.shape
+        x = self.X.index_select(0, rows.reshape(-1)).view(R, w, -1)
+        pres, outs, z = self.forward(x, keep=True)
+        with torch.enable_grad():
+            z_leaf = z.detach().requires_grad_()
+            total, outputs = self._member_losses(z_leaf, rows, mask, counts)
+            (dz,) = torch.autograd.grad(total.sum(), z_leaf)
+        # Keras reports the training loss and metrics of an epoch as their running mean
+        # over its minibatches, weighted by batch size; so does the history.
+        out = torch.cat(outputs).detach() if len(outputs) > 1 else outputs[0].detach()
+        batch_metrics = [self._metric(name, out, rows, mask, counts) for name in self.metrics]
+        delta = dz
+        for layer in range(len(self.W) - 1, -1, -1):
+            torch.bmm(outs[layer].transpose(1, 2), delta, out=self.gW[layer])
+            torch.sum(delta, dim=1, keepdim=True, out=self.gb[layer])
+            if layer:
+                delta = torch.bmm(delta, self.W[layer].transpose(1, 2))
+                delta = act.backward_(self.net.hidden_activation, delta, pres[layer - 1], outs[layer])
+        self.opt.step_(self.params, self.grads, self.state)
+        return total.detach(), batch_metrics
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, rows_np: np.ndarray, n: np.ndarray, chunk: int = 4096):
+        """Mean loss, metrics and outputs of every replicate on its own rows."""
+        R, n_max = rows_np.shape
+        rows = torch.as_tensor(rows_np, device=self.device)
+        mask = torch.as_tensor(np.arange(n_max)[None, :] < n[:, None], dtype=self.dtype, device=self.device)
+        counts = torch.as_tensor(n, dtype=self.dtype, device=self.device)
+        x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1)
+        _, _, z = self.forward(x, keep=False)
+        loss, outputs = self._member_losses(z, rows, mask, counts)
+        out = torch.cat(outputs)
+        values = {}
+        for name in self.metrics:
+            values[name] = self._metric(name, out, rows, mask, counts)
+        return loss, values, out
+
+    def _metric(self, name, out, rows, mask, counts):
+        parts = []
+        for a, b, m, targets, labels in self.slices:
+            o = out[a:b]
+            if name == "accuracy":
+                if o.shape[-1] == 1:
+                    # A single unit: sigmoid outputs are probabilities (cut at 0.5); tanh,
+                    # linear and logit outputs are scores whose sign is the class.
+                    cut = 0.5 if m.output_activation == "sigmoid" and not m.loss.takes_logits else 0.0
+                    pred = (o[..., 0] > cut).long()
+                else:
+                    pred = o.argmax(dim=-1)
+                hit = (pred == labels[rows[a:b]]).to(self.dtype)
+                parts.append((hit if mask is None else hit * mask[a:b]).sum(1) / counts[a:b])
+            else:
+                y = targets[rows[a:b]]
+                if y.shape != o.shape:
+                    raise ValueError(f"the {name} metric needs real-valued targets shaped like the outputs; {m.loss.name} has {tuple(y.shape)}.")
+                err = (o - y).abs() if name == "mae" else (o - y) ** 2
+                err = err.mean(-1)
+                value = (err if mask is None else err * mask[a:b]).sum(1) / counts[a:b]
+                parts.append(value.sqrt() if name == "rmse" else value)
+        return torch.cat(parts)
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, epochs, history: History, rows_out: list[int], record_trajectory: bool, progress) -> None:
+        R, B = self.R, self.B
+        n_max = self.train_rows.shape[1]
+        steps = math.ceil(self.n_train.min() / B)
+        arange = np.arange(n_max)
+        pad = arange[None, :] >= self.n_train[:, None]
+        # Draw minibatch keys a block of epochs at a time (bounded memory); a replicate's
+        # stream gives the same numbers whatever the block size.
+        block = max(1, min(epochs, int(2e7 // max(1, R * n_max))))
+        keys = None
+        loss_rec = {"train": [], "test": []}
+        metric_rec = {m: {"train": [], "test": []} for m in self.metrics}
+        traj = [self.flat_weights()] if record_trajectory else None
+        counts_full = torch.full((R,), float(B), dtype=self.dtype, device=self.device)
+        for epoch in range(epochs):
+            if epoch % block == 0:
+                nb = min(block, epochs - epoch)
+                keys = np.full((R, nb, n_max), np.inf)
+                for i, rng in enumerate(self.rngs):
+                    keys[i, :, : self.n_train[i]] = rng.random((nb, self.n_train[i]))
+            order = np.argsort(keys[:, epoch % block], axis=1, kind="stable")
+            rows = torch.as_tensor(np.take_along_axis(self.train_rows, order, axis=1), device=self.device)
+            run_loss = torch.zeros(R, dtype=self.dtype, device=self.device)
+            run_metrics = [torch.zeros_like(run_loss) for _ in self.metrics]
+            for s in range(steps):
+                lo = s * B
+                hi = min(lo + B, n_max)
+                if self.equal_train and hi - lo == B:
+                    mask, counts = None, counts_full
+                else:
+                    valid = ~pad[:, lo:hi]
+                    mask = torch.as_tensor(valid, dtype=self.dtype, device=self.device)
+                    counts = torch.as_tensor(valid.sum(1), dtype=self.dtype, device=self.device)
+                loss, values = self.step(rows[:, lo:hi], mask, counts)
+                run_loss.add_(loss * counts)
+                for acc, v in zip(run_metrics, values):
+                    acc.add_(v * counts)
+            n_train = torch.as_tensor(self.n_train, dtype=self.dtype, device=self.device)
+            loss_rec["train"].append(run_loss / n_train)
+            for name, acc in zip(self.metrics, run_metrics):
+                metric_rec[name]["train"].append(acc / n_train)
+            if self.has_test:
+                self._record(loss_rec, metric_rec, "test", self.test_rows, self.n_test)
+            if traj is not None:
+                traj.append(self.flat_weights())
+            if progress is not None:
+                progress(R)
+        history.fill(rows_out, loss_rec, metric_rec, traj, self.final(), self.has_test)
+
+    def _record(self, loss_rec, metric_rec, split, rows, n):
+        loss, values, _ = self.evaluate(rows, n)
+        loss_rec[split].append(loss)
+        for name, v in values.items():
+            metric_rec[name][split].append(v)
+
+    def flat_weights(self) -> torch.Tensor:
+        parts = []
+        for W, b in zip(self.W, self.b):
+            parts += [W.reshape(self.R, -1), b.reshape(self.R, -1)]
+        return torch.cat(parts, dim=1).clone()
+
+    def final(self):
+        """Final weights, and the model evaluated on every replicate's train and test rows."""
+        weights = [(W.cpu().numpy().copy(), b[:, 0].cpu().numpy().copy()) for W, b in zip(self.W, self.b)]
+        outputs, evaluation = {}, {}
+        splits = {"train": (self.train_rows, self.n_train)}
+        if self.has_test:
+            splits["test"] = (self.test_rows, self.n_test)
+        for split, (rows, n) in splits.items():
+            loss, values, out = self.evaluate(rows, n)
+            out = out.cpu().numpy()
+            outputs[split] = [out[i, : n[i]] for i in range(self.R)]
+            evaluation[split] = {"loss": loss.cpu().numpy(), **{k: v.cpu().numpy() for k, v in values.items()}}
+        return weights, outputs, evaluation

@@ -1,0 +1,88 @@
+"""Learning curves (mean over repeats with a band) and box plots of a metric per loss."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+TRAIN, TEST = "tab:blue", "tab:orange"
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _band(ax, values: np.ndarray, color: str, label: str) -> None:
+    """Mean line and a band from the 10th to the 90th percentile over repeats."""
+    epochs = np.arange(1, values.shape[1] + 1)
+    ax.plot(epochs, values.mean(axis=0), color=color, label=label, lw=1.6)
+    if values.shape[0] > 1:
+        lo, hi = np.percentile(values, [10, 90], axis=0)
+        ax.fill_between(epochs, lo, hi, color=color, alpha=0.22, lw=0)
+
+
+def learning_curves(curves: Mapping[str, np.ndarray], *, title: str, loss_label: str, metric_label: str,
+                    path: str | Path | None = None, log_loss: bool = False):
+    """The tutorial's two-panel figure: loss on top, metric below; train blue, test orange.
+
+    ``curves`` holds ``loss_train``, ``loss_test``, ``metric_train``, ``metric_test``,
+    each of shape (repeats, epochs). Returns the figure (saved as PNG when ``path`` is given).
+    """
+    plt = _pyplot()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.2), sharex=True)
+    n = curves["loss_train"].shape[0]
+    _band(top, curves["loss_train"], TRAIN, "train")
+    _band(top, curves["loss_test"], TEST, "test")
+    top.set_ylabel(loss_label)
+    top.set_title(title, fontsize=11)
+    if log_loss:
+        top.set_yscale("log")
+    _band(bottom, curves["metric_train"], TRAIN, "train")
+    _band(bottom, curves["metric_test"], TEST, "test")
+    bottom.set_ylabel(metric_label)
+    bottom.set_xlabel("epoch")
+    band = f"mean over {n} repeats; band: 10th-90th percentile" if n > 1 else "one run"
+    top.legend(title=band, fontsize=8, title_fontsize=8, loc="upper right")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig
+
+
+def metric_boxes(groups: Sequence[tuple[str, str, Mapping[str, np.ndarray]]], *, title: str,
+                 path: str | Path | None = None):
+    """Box plots (with the repeats as points) of a test metric per loss, one panel per group.
+
+    ``groups``: ``(panel title, metric label, {loss name: values per repeat})``.
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 4.4), squeeze=False)
+    rng = np.random.default_rng(0)
+    for ax, (panel, metric, values) in zip(axes[0], groups):
+        names = list(values)
+        data = [np.asarray(values[k]) for k in names]
+        ax.boxplot(data, showfliers=False, widths=0.55)
+        for i, d in enumerate(data, start=1):
+            ax.scatter(i + rng.uniform(-0.12, 0.12, d.size), d, s=9, alpha=0.55, color=TEST, zorder=3)
+        ax.set_xticks(range(1, len(names) + 1), [n.replace("_", "\n") for n in names], fontsize=8)
+        ax.set_title(panel, fontsize=10)
+        ax.set_ylabel(metric)
+        ax.grid(axis="y", alpha=0.3)
+        if metric.lower().startswith("test mse"):
+            ax.set_yscale("log")
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig
