@@ -4,3 +4,9 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "torch")
 # Headless figures.
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import torch  # noqa: E402
+
+# `make test` runs two pytest workers on two cores: one torch thread each, or the
+# workers' OpenMP pools fight over the cores and small matrix products run 30x slower.
+torch.set_num_threads(1)

@@ -1,0 +1,173 @@
+"""Scaling and encoding, fitted on the training fold only.
+
+The tutorials scale the whole data set before splitting it into train and test
+("for simplicity, we will scale all of the data together before splitting"), so the
+test rows' mean and variance leak into training. losslab does not: a
+:class:`Preprocessor` is fitted on each training fold and only *applied* to its test
+fold, so a test row is scaled with the training fold's mean and standard deviation.
+(To reproduce the tutorial exactly, fit one Preprocessor on all rows, as it does.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._dataset import column_kinds
+
+
+class Preprocessor:
+    """Features to a float64 matrix: numeric columns standardized, categorical ones one-hot encoded.
+
+    A scikit-learn ``ColumnTransformer``: ``StandardScaler`` on numeric columns,
+    ``OneHotEncoder(handle_unknown="ignore")`` on object, string, category and bool
+    columns (a category first seen in a test fold encodes as all zeros). With
+    ``scale_target=True`` a regression target is standardized too, with a
+    ``StandardScaler`` fitted on the training fold's target; predictions go back to the
+    target's units with :meth:`inverse_transform_target`.
+
+    Parameters
+    ----------
+    scale_target : bool
+        Standardize the target (regression only). When False, :meth:`transform_target`
+        returns the target as float64, unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> train = pd.DataFrame({"size": [1.0, 3.0], "colour": ["red", "blue"]})
+    >>> prep = Preprocessor()
+    >>> prep.fit_transform(train)
+    array([[-1.,  0.,  1.],
+           [ 1.,  1.,  0.]])
+    >>> prep.get_feature_names_out()
+    ['size', 'colour_blue', 'colour_red']
+    >>> prep.transform(pd.DataFrame({"size": [2.0], "colour": ["green"]}))
+    array([[0., 0., 0.]])
+    """
+
+    def __init__(self, *, scale_target: bool = False) -> None:
+        self.scale_target = scale_target
+        self._columns: list[str] | None = None
+
+    # ------------------------------------------------------------------ features
+    def fit(self, X: Any, y: Any = None) -> Preprocessor:
+        """Learn the scaling and the categories from the training fold ``X`` (and ``y`` if ``scale_target``)."""
+        from sklearn.compose import ColumnTransformer  # lazy: scikit-learn is slow to import
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+        frame = _frame(X, "X")
+        kinds = column_kinds(frame)
+        if kinds["other"]:
+            raise ValueError(
+                f"Preprocessor: expected numeric or categorical feature columns. Received: column(s) {kinds['other']} of dtype "
+                f"{[str(frame[c].dtype) for c in kinds['other']]}. Convert them to numbers (e.g. a date to days since an origin) or text."
+            )
+        self.numeric_columns_, self.categorical_columns_ = kinds["numeric"], kinds["categorical"]
+        parts = []
+        if self.numeric_columns_:
+            parts.append(("numeric", StandardScaler(), self.numeric_columns_))
+        if self.categorical_columns_:
+            parts.append(("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
+                          self.categorical_columns_))
+        self._transformer = ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
+        self._transformer.fit(self._prepared(frame))
+        self._columns = list(frame.columns)
+        try:
+            self._names = [str(n) for n in self._transformer.get_feature_names_out()]
+        except ValueError:  # a numeric column named like a one-hot column ('colour_red'): keep them apart
+            self._transformer.set_params(verbose_feature_names_out=True)
+            self._names = [str(n) for n in self._transformer.get_feature_names_out()]
+        self._target_scaler = None
+        if self.scale_target:
+            if y is None:
+                raise ValueError("Preprocessor: expected y, the training fold's target, with scale_target=True. Received: y=None.")
+            target = _target_array(y)
+            self._target_scaler = StandardScaler().fit(target.reshape(len(target), -1))
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Apply the fitted scaling and encoding to ``X`` (a test fold, or the training fold)."""
+        self._check_fitted()
+        frame = _frame(X, "X")
+        missing = [c for c in self._columns if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in self._columns]
+        if missing or extra:
+            raise ValueError(f"Preprocessor: expected the columns seen in fit, {self._columns}. Received: missing {missing}, unexpected {extra}.")
+        return np.asarray(self._transformer.transform(self._prepared(frame[self._columns])), dtype=np.float64)
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        """:meth:`fit` on ``X`` (and ``y``), then :meth:`transform` ``X``: the training fold's features."""
+        return self.fit(X, y).transform(X)
+
+    def get_feature_names_out(self) -> list[str]:
+        """Names of the output columns: numeric names as they were, one-hot ones as ``column_category``."""
+        self._check_fitted()
+        return list(self._names)
+
+    # ------------------------------------------------------------------ target
+    def transform_target(self, y: Any) -> np.ndarray:
+        """The target as float64, standardized with the training fold's mean and scale if ``scale_target``.
+
+        Shape ``(n,)`` for one target column, ``(n, k)`` for several.
+        """
+        self._check_fitted()
+        target = _target_array(y)
+        if self._target_scaler is None:
+            return target
+        return self._target_scaler.transform(target.reshape(len(target), -1)).reshape(target.shape)
+
+    def inverse_transform_target(self, y_scaled: Any) -> np.ndarray:
+        """Predictions in the scaled target's units back to the target's own units."""
+        self._check_fitted()
+        scaled = _target_array(y_scaled)
+        if self._target_scaler is None:
+            return scaled
+        return self._target_scaler.inverse_transform(scaled.reshape(len(scaled), -1)).reshape(scaled.shape)
+
+    # ------------------------------------------------------------------ helpers
+    def _check_fitted(self) -> None:
+        if self._columns is None:
+            raise ValueError("Preprocessor: expected a fitted preprocessor. Received: one that was never fitted. Call fit(X_train) first.")
+
+    def _prepared(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        for c in self.numeric_columns_:
+            frame[c] = frame[c].astype(np.float64)
+        for c in self.categorical_columns_:
+            # Mixed values (1 and "1", True and "yes") sort badly in the encoder; text compares.
+            frame[c] = frame[c].astype(str).astype(object)
+        return frame
+
+    def __repr__(self) -> str:
+        state = "unfitted" if self._columns is None else f"{len(self._columns)} columns -> {len(self._names)} features"
+        return f"Preprocessor(scale_target={self.scale_target}, {state})"
+
+
+def _frame(X: Any, arg: str) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        frame = X.copy()
+    else:
+        array = np.asarray(X)
+        if array.ndim != 2:
+            raise ValueError(f"Preprocessor: expected {arg} to be a DataFrame or a 2-D array. Received: shape {array.shape}.")
+        frame = pd.DataFrame(array, columns=[f"x{j}" for j in range(array.shape[1])])
+    frame.columns = [str(c) for c in frame.columns]
+    if frame.shape[1] == 0 or frame.shape[0] == 0:
+        raise ValueError(f"Preprocessor: expected {arg} with at least one row and one column. Received: shape {frame.shape}.")
+    missing = frame.isna().sum()
+    if missing.any():
+        columns = list(missing[missing > 0].index)
+        raise ValueError(f"Preprocessor: expected no missing values in {arg}. Received: {int(missing.sum())} in column(s) {columns}. Drop or impute them first.")
+    return frame
+
+
+def _target_array(y: Any) -> np.ndarray:
+    array = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"Preprocessor: expected a numeric target. Received: dtype {array.dtype}. Target scaling is for regression; encode class labels instead.")
+    if array.ndim not in (1, 2):
+        raise ValueError(f"Preprocessor: expected a target of shape (n,) or (n, k). Received: shape {array.shape}.")
+    return array.astype(np.float64)
