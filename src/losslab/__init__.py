@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from . import losses  # noqa: E402  (NumPy only; torch is imported when first needed)
 
-_API = {"reproduce": "api", "recommend": "advisor", "check": "advisor"}
+_API = {"reproduce": "api", "compare": "api", "load_study": "api", "recommend": "advisor", "check": "advisor"}
 
 __all__ = ["losses", "__version__", *_API]
 

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .study.reproduction import Reproduction
 
 
@@ -71,3 +73,135 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
     seeds = list(range(seed, seed + repeats))
     runs = tutorial.run_all(experiments, seeds, processes=processes, progress=progress, device=device)
     return ReproduceResult(experiments, seeds, runs, time.perf_counter() - started, refusals)
+
+
+# ---------------------------------------------------------------------- compare
+class StudyResult:
+    """A study (see :class:`losslab.study.results.Study`) plus its HTML report."""
+
+    def __init__(self, study) -> None:
+        self.study = study
+
+    def __getattr__(self, name):
+        return getattr(self.study, name)
+
+    def report(self, path: str | Path | None = None) -> Path:
+        """Write the self-contained HTML report (default: ``report.html`` in the study folder)."""
+        from .report.html import write_report
+
+        if path is None:
+            if self.study.folder is None:
+                raise ValueError("report: expected a path for a study without a folder.")
+            path = Path(self.study.folder) / "report.html"
+        return write_report(self.study, path)
+
+
+def load_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, dropna: bool = False):
+    """``(X, y, description)`` from a bundled data set name or a file path with a target column."""
+    from .data import dataset_names, load_dataset, load_table
+
+    if data is None:
+        raise ValueError("expected a data file (CSV, Parquet, .npy, .npz) or --dataset NAME.")
+    text = str(data)
+    if text.startswith("dataset:"):
+        name = text.split(":", 1)[1]
+        if target:
+            raise ValueError(f"--target does not apply to --dataset {name}: its target is built in.")
+        ds = load_dataset(name)
+        return ds.X, ds.y, {"data": f"dataset:{name}", "source": ds.source, "description": ds.description}
+    if not target:
+        raise ValueError(f"expected --target: the name of the target column of {text}.")
+    targets = [t.strip() for t in target.split(",")] if isinstance(target, str) else list(target)
+    ds = load_table(text, targets if len(targets) > 1 else targets[0], dropna=dropna)
+    return ds.X, ds.y, {"data": f"file:{Path(text).resolve()}", "source": ds.source, "description": ds.description}
+
+
+def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | None = None, target=None,
+            losses: Sequence[str] | str | None = None, metric: str | None = None, extra_metrics: Sequence[str] = (),
+            repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
+            epochs: int = 100, batch_size: int = 32, optimizer: str = "sgd", lr: float | None = None,
+            momentum: float = 0.9, patience: int = 0, validation_split: float = 0.1, seed: int = 0,
+            dropna: bool = False, out: str | Path | None = None, device: str | None = None,
+            on_start=None, on_epochs=None, on_trials=None) -> StudyResult:
+    """Repeated evaluation of candidate losses with a statistical verdict.
+
+    Give the data as arrays (``X``, ``y``), a file (``data=``, ``target=``) or a bundled
+    data set (``dataset="wine"``). Without ``losses`` the candidates are the advisor's.
+    Trials are candidate x repeat x fold (``cv=None``: ``repeats`` random hold-out splits
+    of ``test_size``; ``cv=5``: ``repeats`` x 5-fold; ``cv="5x2"``); each is scored on
+    held-out rows with ``metric`` (accuracy for classification, RMSE for regression by
+    default), never with the training loss. Results go to a SQLite store in ``out``
+    (a temporary folder by default); calling again with the same arguments resumes.
+
+    Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
+    ``.trials()``, ``.report(path)``.
+    """
+    import tempfile
+
+    import pandas as pd
+
+    from .advisor import recommend
+    from .metrics import default_metric
+    from .study import runner
+    from .study.results import Study
+    from .study.spec import Candidate, Model, Resampling, StudySpec, fingerprint
+    from .study.store import Store
+
+    sources = sum(x is not None for x in (X, data, dataset))
+    if sources != 1:
+        raise ValueError("expected exactly one of X (with y), a data file, or --dataset NAME. Received: "
+                         + ("none" if sources == 0 else "more than one") + ".")
+    if X is not None:
+        if y is None:
+            raise ValueError("expected y beside X.")
+        X = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X)).rename(columns=str)
+        y = y if isinstance(y, (pd.Series, pd.DataFrame)) else (pd.Series(np.asarray(y)) if np.asarray(y).ndim == 1 else pd.DataFrame(np.asarray(y)).rename(columns=str))
+        if len(X) != len(y):
+            raise ValueError(f"expected one target per row of X. Received: {len(X)} rows and {len(y)} targets.")
+        info = {"data": "arrays", "source": "arrays passed to losslab.compare", "description": f"{len(X)} rows"}
+    else:
+        X, y, info = load_data(f"dataset:{dataset}" if dataset is not None else data, target, dropna=dropna)
+    rec = recommend(y)
+    if losses is None:
+        names = rec.candidates
+    else:
+        names = [s.strip() for s in losses.split(",")] if isinstance(losses, str) else list(losses)
+        if not names:
+            raise ValueError("expected --losses to name at least one loss.")
+    candidates = tuple(Candidate.parse(n) for n in names)
+    problem = rec.problem
+    metric = metric or rec.primary.metric or default_metric(problem.kind)
+    spec = StudySpec(
+        data=info["data"], target=tuple(y.columns) if isinstance(y, pd.DataFrame) else (str(y.name),),
+        candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
+        resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
+        model=Model(hidden=tuple(hidden), epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
+                    momentum=momentum, patience=patience, validation_split=validation_split),
+        seed=seed, dropna=dropna,
+    )
+    plan = runner.plan(spec, X, y)  # every check, before anything is written
+    info.update({
+        "rows": len(X), "features": int(X.shape[1]), "problem": problem.evidence,
+        "recommendation": rec.lines(),
+        "notes": [
+            "Features are standardized (numeric) and one-hot encoded (categorical) with statistics of each training fold only; "
+            "the tutorials scale before splitting, losslab does not.",
+            "Regression targets are standardized with each training fold's mean and standard deviation; "
+            "predictions are scored in the target's own units.",
+            "Each trial is scored on its held-out rows with the metric, never with the training loss.",
+        ],
+    })
+    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
+    with Store.create_or_resume(folder, spec, fingerprint(X, y), info) as store:
+        todo = len(plan.trials) - len(store.finished())
+        if on_start is not None:
+            on_start(plan, todo)
+        runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device)
+    return StudyResult(Study.load(folder))
+
+
+def load_study(folder: str | Path) -> StudyResult:
+    """A study from its folder (``losslab report FOLDER``)."""
+    from .study.results import Study
+
+    return StudyResult(Study.load(folder))

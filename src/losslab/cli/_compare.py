@@ -1,0 +1,119 @@
+"""`losslab compare` and `losslab report`: repeated evaluation with a statistical verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app, console
+from ._advisor import DataArg, DatasetOpt, TargetOpt
+
+
+@app.command()
+def compare(
+    data: DataArg = None,
+    target: TargetOpt = None,
+    dataset: DatasetOpt = None,
+    losses: Annotated[Optional[str], typer.Option(help="Candidate losses, comma-separated (default: the advisor's); parameters as huber(delta=2).")] = None,
+    metric: Annotated[Optional[str], typer.Option(help="Held-out metric that decides (default: accuracy or rmse); any scikit-learn scorer name.")] = None,
+    also: Annotated[Optional[str], typer.Option(help="More metrics to record, comma-separated.")] = None,
+    repeats: Annotated[int, typer.Option(help="Repeats (seeds); with --cv, repeats of the k-fold split.")] = 30,
+    cv: Annotated[Optional[str], typer.Option(help="Folds per repeat (e.g. 5), or 5x2; default: a random hold-out split per repeat.")] = None,
+    test_size: Annotated[float, typer.Option(help="Held-out share of each hold-out split.")] = 0.25,
+    hidden: Annotated[str, typer.Option(help="Hidden layer widths, e.g. 64,32.")] = "50",
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 100,
+    batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = 32,
+    optimizer: Annotated[str, typer.Option(help="sgd (momentum 0.9) or adam.")] = "sgd",
+    lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 0.01 for sgd, 0.001 for adam).")] = None,
+    patience: Annotated[int, typer.Option(help="Early stopping patience on a validation split (0: off).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
+    dropna: Annotated[bool, typer.Option(help="Drop rows with missing values instead of stopping.")] = False,
+    out: Annotated[Path, typer.Option(help="Study folder: the SQLite store and report.html. Run again to resume.")] = Path("study"),
+    format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial: json or csv.")] = None,  # noqa: A002
+    device: Annotated[Optional[str], typer.Option(help="cpu (default) or cuda.")] = None,
+) -> None:
+    """Compare candidate losses on your data: seeds x folds, a statistical test, a verdict and an HTML report."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .. import api
+
+    if format not in (None, "json", "csv"):
+        raise ValueError(f"expected --format json or csv. Received: --format {format}.")
+    try:
+        widths = tuple(int(h) for h in hidden.split(",") if h.strip())
+    except ValueError:
+        raise ValueError(f"expected --hidden as comma-separated widths, e.g. 64,32. Received: --hidden {hidden}.") from None
+    con = console()
+    running: dict[str, list[float]] = {}
+    state = {"task": None, "metric": metric}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=con, transient=True) as bar:
+
+        def on_start(plan, todo):
+            state["metric"] = plan.spec.metric
+            state["higher"] = plan.metrics[0].higher_is_better
+            state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * plan.spec.model.epochs)
+            if todo == 0:
+                bar.update(state["task"], completed=1)
+
+        def on_epochs(k):
+            bar.advance(state["task"], k)
+
+        def on_trials(results):
+            m = state["metric"]
+            for r in results:
+                if r.status == "ok":
+                    running.setdefault(r.loss, []).append(r.metrics[m])
+            means = {k: sum(v) / len(v) for k, v in running.items()}
+            best = (max if state["higher"] else min)(means, key=means.get)
+            done = sum(len(v) for v in running.values())
+            bar.update(state["task"], description=f"{done} trials done, best so far {best} ({m} {means[best]:.4g})")
+
+        study = api.compare(data=data, dataset=dataset, target=target, losses=losses, metric=metric,
+                            extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (), repeats=repeats, cv=cv,
+                            test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                            lr=lr, patience=patience, seed=seed, dropna=dropna, out=out, device=device,
+                            on_start=on_start, on_epochs=on_epochs, on_trials=on_trials)
+    _print_study(con, study)
+    paths = [study.report(Path(out) / "report.html")]
+    if format:
+        paths.append(study.export(Path(out) / f"trials.{format}", format))
+    con.print("Wrote: " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+@app.command()
+def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `losslab compare --out`.")],
+           out: Annotated[Optional[Path], typer.Option(help="Where to write the HTML (default FOLDER/report.html).")] = None,
+           format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial: json or csv.")] = None) -> None:  # noqa: A002
+    """Re-draw a study's report (and exports) from its store."""
+    from .. import api
+
+    if format not in (None, "json", "csv"):
+        raise ValueError(f"expected --format json or csv. Received: --format {format}.")
+    study = api.load_study(folder)
+    con = console()
+    _print_study(con, study)
+    paths = [study.report(out or Path(folder) / "report.html")]
+    if format:
+        paths.append(study.export(Path(folder) / f"trials.{format}", format))
+    con.print("Wrote: " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+def _print_study(con, study) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    summary = study.summary()
+    metrics = study.spec.metrics
+    t = Table(title=f"{len(study.results)} trials; held-out metrics, mean ± std over trials")
+    t.add_column("loss")
+    t.add_column("trials", justify="right")
+    for m in metrics:
+        t.add_column(m, justify="right")
+    for loss, row in summary.iterrows():
+        cells = [f"{row[f'{m}_mean']:.4g} ± {row[f'{m}_std']:.2g}" for m in metrics]
+        t.add_row(escape(str(loss)), f"{int(row.trials)}" + (f" ({int(row.diverged)} diverged)" if row.diverged else ""), *cells)
+    con.print(t)
+    con.print("[bold]Verdict:[/bold] " + escape(study.verdict()))

@@ -1,0 +1,269 @@
+"""Turn a study's trial grid into vectorized engine calls, score them, store them.
+
+A trial is (candidate loss, repeat, fold). Every candidate sees the same splits and the
+same seeds (paired trials). Trials are grouped into engine calls by the output layer's
+width; each call trains a batch of repeats, every split being one *view* of X with its
+own preprocessing fitted on its training rows only; finished trials are committed to
+the store batch by batch, so a killed run loses at most one batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import advisor
+from ..data import Preprocessor, make_splits
+from ..engine import SGD, Adam, Member, Network, Replicate, train
+from ..engine.evaluate import predict
+from ..metrics import Metric, get_metric
+from .spec import Candidate, StudySpec
+from .store import Store, TrialResult
+
+# Engine calls hold at most this many replicates (memory and commit granularity).
+MAX_REPLICATES = 240
+_REAL = ("real",)
+
+
+@dataclasses.dataclass
+class Plan:
+    """A validated study, ready to train: nothing here has touched the disk."""
+
+    spec: StudySpec
+    X: Any  # pandas DataFrame
+    y: Any  # pandas Series or DataFrame
+    problem: Any  # advisor.Problem
+    metrics: list[Metric]
+    encodings: dict[str, Any]  # candidate label -> advisor.EncodedTargets
+    activations: dict[str, str]
+    splits: list[Any]  # data.Split
+
+    @property
+    def trials(self) -> list[tuple[str, int, int]]:
+        return [(c.label, s.repeat, s.fold) for c in self.spec.candidates for s in self.splits]
+
+
+def plan(spec: StudySpec, X, y) -> Plan:
+    """Validate everything a study needs before anything trains or is written.
+
+    Raises ``ValueError`` with a one-line message: a target the advisor cannot read
+    (one class, NaN), a loss that does not fit the targets, a metric that does not fit
+    the problem or the loss's outputs, fewer rows than folds.
+    """
+    problem = advisor.infer_problem(y)
+    kind = _metric_kind(problem.kind)
+    metrics = []
+    for name in spec.metrics:
+        m = get_metric(name)
+        if not m.applies_to(kind):
+            raise ValueError(f"metric {name!r} does not fit a {problem.kind} target. Use e.g. --metric {_default_metric(kind)}.")
+        metrics.append(m)
+    classes = tuple(problem.classes) if getattr(problem, "classes", None) is not None else None
+    encodings, activations = {}, {}
+    for c in spec.candidates:
+        loss = c.spec
+        activation = loss.output_activations[0]
+        # The targets are encoded for each loss ({0, 1} -> {-1, 1} for hinge, one-hot for
+        # categorical cross-entropy, ...); the checks then see what the loss will get.
+        enc = advisor.encode_targets(y, loss, classes=classes if loss.target_encoding not in ("real", "non_negative", "counts", "positive") else None)
+        advisor.check(loss, activation, enc.values, output_units=enc.output_units)
+        # Every metric must be computable from this loss's outputs: try it on perfect ones.
+        for m in metrics:
+            try:
+                _score(m, enc, y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y), enc.perfect_outputs(), None)
+            except ValueError as err:
+                raise ValueError(f"metric {m.name!r} cannot score {c.label}: {err}") from None
+        encodings[c.label] = enc
+        activations[c.label] = activation
+    r = spec.resampling
+    stratify = _class_index(problem, y) if kind != "regression" else None
+    splits = make_splits(len(y) if stratify is None else stratify, method=r.method, seed=spec.seed,
+                         k=r.k if r.method != "holdout" else None,
+                         repeats=r.repeats if r.method != "5x2" else None,
+                         test_size=r.test_size, stratify=stratify is not None)
+    n_train = min(len(s.train) for s in splits)
+    if spec.model.patience:
+        n_train = int(n_train * (1 - spec.model.validation_split))
+    if spec.model.batch_size > n_train:
+        raise ValueError(f"expected --batch-size <= the smallest training fold ({n_train} rows). Received: --batch-size {spec.model.batch_size}.")
+    return Plan(spec, X, y, problem, metrics, encodings, activations, splits)
+
+
+def _metric_kind(kind: str) -> str:
+    return {"counts": "regression", "probability_rows": "multiclass"}.get(kind, kind)
+
+
+def _default_metric(kind: str) -> str:
+    from ..metrics import default_metric
+
+    return default_metric(kind)
+
+
+def _class_index(problem, y) -> np.ndarray | None:
+    if problem.kind not in ("binary", "multiclass"):
+        return None
+    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    if values.ndim == 2 and values.shape[1] > 1:  # one-hot
+        return values.argmax(axis=1)
+    return np.unique(values.reshape(-1), return_inverse=True)[1]
+
+
+def _score(metric: Metric, enc, y_true: np.ndarray, outputs: np.ndarray, target_scale) -> float:
+    """A held-out metric from a network's outputs, decoded as the loss's encoding says."""
+    given: dict[str, Any] = {}
+    if enc.classes is None:  # regression: back to the target's units
+        pred = enc.decode(outputs)
+        if target_scale is not None:
+            mean, std = target_scale
+            pred = pred * std + mean
+        given["predictions"] = pred
+    else:
+        given["labels"] = enc.decode(outputs)
+        for key, fn in (("probabilities", enc.probabilities), ("scores", enc.positive_scores)):
+            try:
+                given[key] = fn(outputs)
+            except ValueError:
+                pass  # this encoding has none (margins have no probabilities)
+    return metric.score(y_true, classes=enc.classes, **given)
+
+
+def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = None,
+        on_trials: Callable[[list[TrialResult]], None] | None = None, device: str | None = None) -> int:
+    """Train and score every trial not yet in ``store``; return how many were trained."""
+    spec = plan_.spec
+    done = store.finished()
+    by_units: dict[int, list[Candidate]] = {}
+    for c in spec.candidates:
+        by_units.setdefault(plan_.encodings[c.label].output_units, []).append(c)
+    trained = 0
+    for units, cands in by_units.items():
+        todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
+        per_split = len(cands)
+        step = max(1, MAX_REPLICATES // per_split)
+        for start in range(0, len(todo), step):
+            batch = todo[start: start + step]
+            results = _train_batch(plan_, cands, units, batch, done, on_epochs, device)
+            store.add(results)
+            trained += len(results)
+            if on_trials is not None:
+                on_trials(results)
+    return trained
+
+
+def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device) -> list[TrialResult]:
+    spec, model = plan_.spec, plan_.spec.model
+    y_raw = plan_.y.to_numpy() if hasattr(plan_.y, "to_numpy") else np.asarray(plan_.y)
+    views, scales = [], []
+    fit_rows = []
+    for s in splits:
+        train_rows = s.train
+        val_rows = None
+        if model.patience:
+            # Keras' validation_split: the last share of the training rows, before shuffling.
+            rng = np.random.default_rng([spec.seed, s.repeat, s.fold])
+            order = rng.permutation(train_rows)
+            n_val = max(1, int(round(len(order) * model.validation_split)))
+            train_rows, val_rows = np.sort(order[:-n_val]), np.sort(order[-n_val:])
+        pre = Preprocessor().fit(plan_.X.iloc[train_rows])
+        views.append(pre.transform(plan_.X))
+        fit_rows.append((train_rows, val_rows))
+        scales.append(None)
+    X = np.stack(views)
+    members, replicates, keys = [], [], []
+    for j, c in enumerate(cands):
+        enc = plan_.encodings[c.label]
+        values = enc.values
+        if c.spec.target_encoding in _REAL:
+            # Regression targets are standardized with each training fold's statistics.
+            per_view, scale = [], []
+            for (train_rows, _) in fit_rows:
+                v2 = values.reshape(len(values), -1)
+                mean, std = v2[train_rows].mean(axis=0), v2[train_rows].std(axis=0)
+                std = np.where(std > 0, std, 1.0)
+                per_view.append(((v2 - mean) / std).reshape(values.shape))
+                scale.append((mean if values.ndim == 2 else mean[0], std if values.ndim == 2 else std[0]))
+            targets = np.stack(per_view)
+        else:
+            targets = np.broadcast_to(values, (len(splits), *values.shape)).copy()
+            scale = [None] * len(splits)
+        labels = _engine_labels(enc)
+        if labels is not None:
+            labels = np.broadcast_to(labels, (len(splits), len(labels))).copy()
+        members.append(Member(c.spec, plan_.activations[c.label], targets, labels=labels, name=c.label))
+        for v, s in enumerate(splits):
+            if (c.label, s.repeat, s.fold) in done:
+                continue
+            seed = spec.seed * 1_000_003 + s.repeat * 1_009 + s.fold
+            train_rows, val_rows = fit_rows[v]
+            replicates.append(Replicate(j, seed, train_rows, val_rows if val_rows is not None else s.test, view=v))
+            keys.append((c, s, v, scale[v], seed))
+    metrics = ("accuracy",) if all(m.labels is not None for m in members) else ()
+    network = Network(X.shape[2], model.hidden, units, model.hidden_activation, "he_uniform", "glorot_uniform")
+    optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd" else Adam(model.learning_rate))
+    history = train(X, members, replicates, network=network, epochs=model.epochs, batch_size=model.batch_size,
+                    optimizer=optimizer, metrics=metrics, record_trajectory=bool(model.patience), progress=on_epochs,
+                    device=device)
+    results = []
+    for r, (c, s, v, scale, seed) in enumerate(keys):
+        enc = plan_.encodings[c.label]
+        outputs = history.outputs["test"][r]
+        curve = {"loss_train": history.loss["train"][r], "loss_test": history.loss["test"][r]}
+        for name in metrics:
+            curve[f"{name}_train"] = history.metrics[name]["train"][r]
+            curve[f"{name}_test"] = history.metrics[name]["test"][r]
+        stopped = None
+        if model.patience:
+            best, stopped = _early_stopping(history.loss["test"][r], model.patience)
+            weights = history.trajectory[r, best + 1][None]
+            outputs = predict(X[v], weights, network=network, output_activation=plan_.activations[c.label], rows=s.test)[0]
+            curve = {("loss_val" if k == "loss_test" else k.replace("_test", "_val")): val for k, val in curve.items()}
+        outputs = np.asarray(outputs, dtype=np.float64)
+        if plan_.activations[c.label] == "softmax":
+            # float32 softmax rows sum to 1 only to float32 precision; the metrics check
+            # probability rows at float64 precision.
+            outputs = outputs / outputs.sum(axis=-1, keepdims=True)
+        status, values = "ok", {}
+        if not np.isfinite(outputs).all():
+            status = "diverged"
+            values = {m.name: math.nan for m in plan_.metrics}
+        else:
+            y_test = y_raw[s.test]
+            for m in plan_.metrics:
+                values[m.name] = _score(m, enc, y_test, outputs, scale)
+        history_json = {k: [round(float(x), 7) for x in val] for k, val in curve.items()}
+        if stopped is not None:
+            history_json["stopped_epoch"] = [stopped + 1]
+        results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values, history_json, status))
+    return results
+
+
+def _engine_labels(enc) -> np.ndarray | None:
+    """Class index per row for the engine's accuracy curve (None for regression and multi-label)."""
+    if enc.classes is None or enc.multilabel:
+        return None
+    v = enc.values
+    if enc.target_encoding == "binary_01":
+        return (v.reshape(-1) > 0.5).astype(np.int64)
+    if enc.target_encoding == "binary_pm1":
+        return (v.reshape(-1) > 0).astype(np.int64)
+    if v.ndim == 2:
+        return v.argmax(axis=1).astype(np.int64)
+    return v.astype(np.int64)
+
+
+def _early_stopping(val_loss: np.ndarray, patience: int) -> tuple[int, int]:
+    """Keras' EarlyStopping(monitor="val_loss", patience, restore_best_weights=True):
+    the epoch whose weights are kept and the epoch training stopped at (0-based)."""
+    best, best_epoch, wait = math.inf, 0, 0
+    for epoch, value in enumerate(val_loss):
+        if value < best:
+            best, best_epoch, wait = value, epoch, 0
+        else:
+            wait += 1
+            if wait >= patience and epoch > 0:
+                return best_epoch, epoch
+    return best_epoch, len(val_loss) - 1

@@ -1,0 +1,175 @@
+"""The study store: one SQLite file per study, one row per finished trial.
+
+Each batch of finished trials is written in one transaction together with its
+histories, so a run killed at any moment (SIGKILL included) loses at most the trials in
+flight; running the same study again skips the finished ones. A store made with a
+different spec or different data is refused, never overwritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .spec import StudySpec
+
+FILENAME = "study.sqlite"
+SCHEMA = 1
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS trials (
+    loss TEXT NOT NULL,
+    repeat INTEGER NOT NULL,
+    fold INTEGER NOT NULL,
+    seed INTEGER NOT NULL,
+    n_train INTEGER NOT NULL,
+    n_test INTEGER NOT NULL,
+    metrics TEXT NOT NULL,
+    history TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'ok',
+    finished REAL NOT NULL,
+    PRIMARY KEY (loss, repeat, fold)
+);
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrialResult:
+    """One finished trial: a loss trained on one (repeat, fold) with one seed, scored on its held-out rows."""
+
+    loss: str
+    repeat: int
+    fold: int
+    seed: int
+    n_train: int
+    n_test: int
+    metrics: dict[str, float]
+    history: dict[str, list[float]]
+    status: str = "ok"
+
+
+def study_path(folder: str | Path) -> Path:
+    return Path(folder) / FILENAME
+
+
+class Store:
+    """A study's SQLite file. Use :meth:`create_or_resume` or :meth:`open_existing`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def create_or_resume(cls, folder: str | Path, spec: StudySpec, data_fingerprint: str, info: dict[str, Any]) -> Store:
+        """Open the study in ``folder``: a new one, or the same study to resume.
+
+        Raises ``ValueError`` (and changes nothing) when the folder holds a study with a
+        different spec or different data.
+        """
+        folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"expected --out to be a folder. Received: {folder}, which is a file.")
+        path = study_path(folder)
+        if path.exists():
+            store = cls.open_existing(folder)
+            stored = store.spec()
+            diffs = stored.differences(spec)
+            if diffs:
+                store.close()
+                raise ValueError(
+                    f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "
+                    "use another --out folder, or delete that one to start over."
+                )
+            if store.meta("fingerprint") != data_fingerprint:
+                store.close()
+                raise ValueError(
+                    f"{path} was made with different data (fingerprint {store.meta('fingerprint')}, now {data_fingerprint}). "
+                    "Nothing was changed: use another --out folder for the new data."
+                )
+            return store
+        folder.mkdir(parents=True, exist_ok=True)
+        db = cls._connect(path)
+        with db:
+            db.executescript(_TABLES)
+            rows = {"schema": str(SCHEMA), "spec": spec.to_json(), "fingerprint": data_fingerprint,
+                    "created": time.strftime("%Y-%m-%d %H:%M:%S"), "info": json.dumps(info, default=str)}
+            db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
+        return cls(path, db)
+
+    @classmethod
+    def open_existing(cls, folder: str | Path) -> Store:
+        path = study_path(folder)
+        if not path.exists():
+            raise ValueError(f"no study in {folder}: expected {path}. Run `losslab compare ... --out {folder}` first.")
+        db = cls._connect(path)
+        try:
+            schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError as err:
+            db.close()
+            raise ValueError(f"{path} is not a losslab study ({err}).") from None
+        if schema is None or int(schema[0]) != SCHEMA:
+            db.close()
+            raise ValueError(f"{path} is a study of another losslab version (schema {schema}); expected schema {SCHEMA}.")
+        return cls(path, db)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=30)
+        # WAL: a reader (losslab report) never blocks the running study, and a killed
+        # writer leaves the last committed transaction intact.
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def spec(self) -> StudySpec:
+        return StudySpec.from_dict(json.loads(self.meta("spec")))
+
+    def info(self) -> dict[str, Any]:
+        return json.loads(self.meta("info") or "{}")
+
+    def finished(self) -> set[tuple[str, int, int]]:
+        """(loss, repeat, fold) of every trial already stored."""
+        return {tuple(r) for r in self._db.execute("SELECT loss, repeat, fold FROM trials")}
+
+    def trials(self) -> list[TrialResult]:
+        rows = self._db.execute(
+            "SELECT loss, repeat, fold, seed, n_train, n_test, metrics, history, status FROM trials ORDER BY loss, repeat, fold"
+        )
+        return [TrialResult(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), r[8]) for r in rows]
+
+    # ------------------------------------------------------------------ writing
+    def add(self, results: Iterable[TrialResult]) -> None:
+        """Commit finished trials, all or none."""
+        now = time.time()
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO trials (loss, repeat, fold, seed, n_train, n_test, metrics, history, status, finished) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(r.loss, r.repeat, r.fold, r.seed, r.n_train, r.n_test, json.dumps(r.metrics), json.dumps(r.history),
+                  r.status, now) for r in results],
+            )
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
