@@ -206,3 +206,21 @@ def test_train_curve_is_the_running_mean_over_minibatches_as_keras_reports_it(re
     assert h.loss["train"][0, 0] == pytest.approx(h.final("train")[0], rel=1e-5)
     assert h.metrics["mae"]["train"][0, 1] == pytest.approx(h.final("train", "mae")[0], rel=1e-5)
     assert h.loss["test"][0, -1] == pytest.approx(h.final("test")[0], rel=1e-6)
+
+
+def test_evaluate_weight_sets_reproduces_the_trained_models(regression):
+    from losslab.engine import evaluate, flatten
+
+    X, y = regression
+    net = Network(5, (7,), 1)
+    member = Member(losses.get("mse"), "linear", y)
+    h = train(X, [member], [Replicate(0, s, np.arange(150), np.arange(150, 200)) for s in range(3)], network=net,
+              epochs=3, batch_size=25, optimizer=SGD(0.01, 0.9), metrics=("mae",), record_trajectory=True)
+    flat = flatten(h.weights)
+    np.testing.assert_allclose(flat, h.trajectory[:, -1], rtol=1e-6)
+    got = evaluate(X, member, flat, network=net, rows=np.arange(150, 200), metrics=("mae",))
+    np.testing.assert_allclose(got["loss"], h.final("test"), rtol=1e-5)
+    np.testing.assert_allclose(got["mae"], h.final("test", "mae"), rtol=1e-5)
+    # The trajectory starts at the seed's initial weights.
+    first = flatten([(w[None], b[None]) for w, b in net.initial_weights(0)])
+    np.testing.assert_allclose(h.trajectory[0, 0], first[0], rtol=1e-6)
