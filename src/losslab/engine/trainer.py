@@ -158,7 +158,7 @@ def _output_at(name: str, pre: np.ndarray) -> np.ndarray:
 
 
 def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype):
-    X = np.asarray(X, dtype=np.float64)
+    X = np.array(X, dtype=np.float64)  # a private, writable copy (torch refuses read-only arrays)
     if X.ndim == 2:
         X = X[None]
     if X.ndim != 3:
