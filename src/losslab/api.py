@@ -163,12 +163,16 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         X, y, info = load_data(f"dataset:{dataset}" if dataset is not None else data, target, dropna=dropna)
     rec = recommend(y)
     if losses is None:
-        names = rec.candidates
+        # The advisor's primary choice and alternatives, with their parameters (a
+        # class-weighted cross-entropy is a candidate of its own).
+        from .losses import get as get_loss
+
+        names = [get_loss(c.loss, **dict(c.params)) for c in (rec.primary, *rec.alternatives)]
     else:
         names = [s.strip() for s in losses.split(",")] if isinstance(losses, str) else list(losses)
         if not names:
             raise ValueError("expected --losses to name at least one loss.")
-    candidates = tuple(Candidate.parse(n) for n in names)
+    candidates = tuple(dict.fromkeys(Candidate.parse(n) for n in names))
     problem = rec.problem
     metric = metric or rec.primary.metric or default_metric(problem.kind)
     spec = StudySpec(
