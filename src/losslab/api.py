@@ -172,9 +172,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         names = [s.strip() for s in losses.split(",")] if isinstance(losses, str) else list(losses)
         if not names:
             raise ValueError("expected --losses to name at least one loss.")
-    candidates = tuple(dict.fromkeys(Candidate.parse(n) for n in names))
+    parsed = [Candidate.parse(n) for n in names]
+    candidates = tuple({c.label: c for c in reversed(parsed)}[label] for label in dict.fromkeys(c.label for c in parsed))
     problem = rec.problem
     metric = metric or rec.primary.metric or default_metric(problem.kind)
+    if not extra_metrics and metric == rec.primary.metric:
+        extra_metrics = tuple(rec.also_report)  # e.g. balanced accuracy and F1 for imbalanced classes
     spec = StudySpec(
         data=info["data"], target=tuple(y.columns) if isinstance(y, pd.DataFrame) else (str(y.name),),
         candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
