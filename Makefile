@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup reproduce test bench clean
+.PHONY: setup browser reproduce test bench clean
 
 $(BIN)/losslab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ setup: $(BIN)/losslab
 reproduce: setup
 	$(BIN)/losslab reproduce
 
+# The HTML report's test renders it in headless Chromium (Debian's package).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "install Chromium for the report test (Debian: apt-get install chromium)"; exit 1; }; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 # pytest exits 5 when it collects no test; make treats that as a failure too.
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: setup

@@ -20,6 +20,12 @@ def forward(name: str, pre: torch.Tensor) -> torch.Tensor:
         return torch.exp(pre)
     if name == "linear":
         return pre
+    if name in ("linear+softplus", "linear+exponential"):
+        # A mean and a variance head (Gaussian NLL): the first half of the units stays
+        # linear, the second half is made positive.
+        k = pre.shape[-1] // 2
+        positive = torch.nn.functional.softplus(pre[..., k:]) if name == "linear+softplus" else torch.exp(pre[..., k:])
+        return torch.cat([pre[..., :k], positive], dim=-1)
     raise ValueError(f"unknown activation {name!r}")
 
 

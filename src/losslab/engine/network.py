@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax", "softplus", "exponential")
+OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax", "softplus", "exponential", "relu", "linear+softplus", "linear+exponential")
 INITIALIZERS = ("he_uniform", "he_normal", "glorot_uniform", "glorot_normal")
 
 
