@@ -74,6 +74,9 @@ class LossSpec:
         Other names (Keras strings and class names, PyTorch class names).
     params : Mapping
         Hyperparameters with their defaults (``delta``, ``from_logits``, ...).
+    origin : str
+        Where a user-defined loss comes from and a hash of its source
+        (``"my_losses.py:trimmed_mse sha256:1a2b..."``); ``""`` for catalog losses.
     """
 
     name: str
@@ -93,6 +96,11 @@ class LossSpec:
     shape_rule: str = "same"
     # Output activations when the loss is told ``from_logits=True``.
     logits_activations: tuple[str, ...] = ("linear",)
+    # Output activations that a truthy parameter allows instead (MSLE's ``keras_compat``
+    # clips negative outputs, so it also fits a linear output layer).
+    activations_when: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # The parameter that switches y_pred to raw scores: ``from_logits``, or Poisson's ``log_input``.
+    logits_param: str = "from_logits"
     # Extra value checks on normalized NumPy arrays: validate(spec, y_true, y_pred, params).
     validate: Callable[..., None] | None = None
     # Builders of the matching object in the user's framework, or None where there is none.
@@ -100,9 +108,12 @@ class LossSpec:
     torch_factory: Callable[[Mapping[str, Any]], Any] | None = None
     # Convention notes (differences from Keras / PyTorch), shown by `losslab losses show`.
     notes: tuple[str, ...] = ()
+    # User-defined losses: "reference sha256:hash", so a resumed study cannot mix two versions.
+    origin: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _frozen(self.params))
+        object.__setattr__(self, "activations_when", _frozen(self.activations_when))
         unknown = set(self.problem_types) - set(PROBLEM_TYPES)
         if unknown:
             raise ValueError(f"LossSpec {self.name}: unknown problem types {sorted(unknown)}; expected a subset of {PROBLEM_TYPES}.")
@@ -115,12 +126,17 @@ class LossSpec:
     @property
     def takes_logits(self) -> bool:
         """Whether ``y_pred`` is read as logits (raw scores) with the current parameters."""
-        return bool(self.params.get("from_logits", False))
+        return bool(self.params.get(self.logits_param, False))
 
     @property
     def output_activations(self) -> tuple[str, ...]:
         """Output-layer activations that fit this loss with the current parameters."""
-        return self.logits_activations if self.takes_logits else self.activations
+        if self.takes_logits:
+            return self.logits_activations
+        for param, allowed in self.activations_when.items():
+            if self.params.get(param):
+                return allowed
+        return self.activations
 
     def with_params(self, **params: Any) -> LossSpec:
         """A copy of this spec with hyperparameters changed (``spec.with_params(delta=2.0)``)."""
@@ -152,7 +168,7 @@ class LossSpec:
             if t.ndim == 1:
                 t, p = t[:, None], p[:, None]
         elif self.shape_rule == "class_index":
-            v.check_ndim(self.name, "y_true", t, (1,))
+            v.check_class_index_shape(self.name, t, p)
             if t.shape[0] != p.shape[0]:
                 raise ValueError(f"{self.name}: expected one class index per row of y_pred. Received: y_true.shape={t.shape}, y_pred.shape={p.shape}.")
             out_shape = t.shape
