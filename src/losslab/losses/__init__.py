@@ -6,12 +6,21 @@
 ('mean_squared_error', ('linear',), 'real')
 >>> spec.numpy([0.0, 1.0], [1.0, 1.0])
 0.5
+
+Beyond the catalog: :func:`custom` (your torch function, checked), :func:`load`
+(``"file.py:function"``), :func:`composite` (``"0.7*mse+0.3*mae"``) and :func:`sweep`
+(``"mse+w*mae"`` over ``w=0,0.1,0.3,1``); :func:`get` accepts all of them.
 """
 
 from __future__ import annotations
 
 from . import regression  # noqa: F401  (registers its losses)
+from . import probabilistic  # noqa: F401  (registers its losses)
+from . import binary, multiclass, overlap  # noqa: F401  (register their losses)
 from ._registry import catalog, get, names, register, specs
 from ._spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
+from .composite import composite, sweep
+from .custom import check_custom, custom, load, loss
 
-__all__ = ["LossSpec", "PROBLEM_TYPES", "TARGET_ENCODINGS", "catalog", "get", "names", "register", "specs"]
+__all__ = ["LossSpec", "PROBLEM_TYPES", "TARGET_ENCODINGS", "catalog", "check_custom", "composite", "custom", "get", "load",
+           "loss", "names", "register", "specs", "sweep"]
