@@ -212,3 +212,93 @@ def load_study(folder: str | Path) -> StudyResult:
     from .study.results import Study
 
     return StudyResult(Study.load(folder))
+
+
+# ---------------------------------------------------------------------- landscape
+from .study.landscape import Landscape  # noqa: E402  (NumPy only: torch loads when it trains)
+
+
+class LandscapeResult(Landscape):
+    """:class:`~losslab.study.landscape.Landscape` plus its figures."""
+
+    def plot(self, out: str | Path) -> list[Path]:
+        """Draw the landscape's figures into ``out`` (see :mod:`losslab.report.landscape`); return their paths."""
+        from .report.landscape import draw
+
+        return draw(self, out)
+
+
+def landscape(problem: str | None = None, *, dataset: str | None = None, losses: str | Sequence[str] | None = None,
+              mode: str = "plane", directions: str = "random", grid: int = 51, span: float | None = None,
+              seed: int = 0, direction_seed: int | None = None, epochs: int | None = None,
+              device: str | None = None) -> LandscapeResult:
+    """Train each loss with the same seed and evaluate its loss landscape (Li et al. 2018; Goodfellow et al. 2015).
+
+    Every grid point is one weight set of a batch that the engine evaluates at once.
+
+    Parameters
+    ----------
+    problem : str, optional
+        A tutorial problem, ``"regression"``, ``"circles"`` or ``"blobs"``, with the
+        tutorial's model, split, optimizer and epochs.
+    dataset : str, optional
+        A bundled data set (``iris``, ``wine``, ``breast_cancer``, ``digits``,
+        ``diabetes``, ``linnerud``, or a tutorial problem's raw data): a 75/25 split drawn
+        with ``seed``, features scaled on the training rows, one hidden layer of 50 ReLU,
+        SGD lr 0.01 momentum 0.9. Give exactly one of ``problem`` and ``dataset``.
+    losses : str or sequence of str, optional
+        Names or aliases (``"bce,hinge,squared_hinge"``). Default: the tutorial's losses
+        for a problem (those ``check`` accepts); ``recommend(y)``'s primary and
+        alternatives for a data set. Each loss's output layer and target encoding come
+        from the tutorial's experiment or the catalog, and every setup is checked before
+        anything trains.
+    mode : {"plane", "interpolate"}
+        A 2-D slice around the trained weights, or the line from the initial to the
+        trained weights.
+    directions : {"random", "pca"}
+        The plane's directions: filter-normalised Gaussian directions, or the first two
+        principal components of the optimiser's path.
+    grid : int
+        Points per axis (at least 3; odd puts the trained weights on the grid).
+    span : float, optional
+        The plane covers ``[-span, span]^2`` (default 1.0 for random directions, in units
+        of each filter's norm; 1.25 for PCA directions, in units of the path's reach);
+        the line covers ``[-span, 1 + span]`` (default 0.5).
+    seed : int
+        Seeds the initial weights and minibatch order (the same for every loss) and, for
+        a data set, the split.
+    direction_seed : int, optional
+        Seeds the random directions; default ``seed``.
+    epochs : int, optional
+        Default: the tutorial's for a problem, 100 for a data set.
+    device : str, optional
+        ``"cuda"`` to train and evaluate on a GPU.
+
+    Returns
+    -------
+    LandscapeResult
+        A :class:`~losslab.study.landscape.Landscape`: ``result.grid(loss)`` gives the
+        train-loss surface, ``result.slices[loss]`` every array, ``save_npz(path)``
+        writes them, ``plot(out)`` draws the figures.
+
+    Examples
+    --------
+    >>> result = landscape("circles", losses="bce,hinge", grid=21)   # doctest: +SKIP
+    >>> result.grid("hinge").shape                                    # doctest: +SKIP
+    (21, 21)
+    """
+    import dataclasses
+
+    from .study import landscape as study
+
+    if (problem is None) == (dataset is None):
+        raise ValueError(f"landscape: expected exactly one of problem and dataset. Received: problem={problem!r}, dataset={dataset!r}.")
+    # Options first: a typo should not wait for the data to load.
+    study.check_options(mode=mode, directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed)
+    if problem is not None:
+        training = study.tutorial_training(problem, losses, epochs=epochs)
+    else:
+        training = study.dataset_training(dataset, losses, seed=seed, epochs=epochs)
+    result = study.compute(training, mode=mode, directions=directions, grid=grid, span=span, seed=seed,
+                           direction_seed=direction_seed, device=device)
+    return LandscapeResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})

@@ -58,4 +58,4 @@ def _exit(code: int) -> int:
 
 
 # Command groups register themselves on `app` (imported last: they import `app`).
-from . import _advisor, _compare, _losses, _reproduce  # noqa: E402,F401
+from . import _advisor, _compare, _landscape, _losses, _reproduce  # noqa: E402,F401
