@@ -25,6 +25,7 @@ import torch
 
 from ..losses import LossSpec
 from . import activations as act
+from .gradients import closed_form
 from .history import History
 from .network import OUTPUT_ACTIVATIONS, Network, shuffle_stream
 from .optimizers import SGD, Adam
@@ -93,6 +94,7 @@ def train(
     threads: int | None = None,
     record_trajectory: bool = False,
     progress: Callable[[int], None] | None = None,
+    closed_forms: bool = True,
 ) -> History:
     """Train every replicate; return a :class:`History` with one row per replicate.
 
@@ -118,6 +120,9 @@ def train(
         Keep every replicate's flattened weights after every epoch (for loss landscapes).
     progress : callable, optional
         Called with the number of replicate-epochs just finished.
+    closed_forms : bool
+        Use the closed-form output gradients of common pairs (MSE + linear, BCE + sigmoid,
+        hinge + tanh, ...) instead of autograd; the same numbers to rounding, faster.
     """
     optimizer = optimizer or SGD()
     X, members, replicates = _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype)
@@ -133,7 +138,7 @@ def train(
         for rows in groups.values():
             rows.sort(key=lambda i: replicates[i].member)
             _Group(X, members, [replicates[i] for i in rows], network, optimizer, batch_size, metrics,
-                   torch_dtype, device).run(epochs, history, rows, record_trajectory, progress)
+                   torch_dtype, device, closed_forms).run(epochs, history, rows, record_trajectory, progress)
     history.seconds = time.perf_counter() - started
     return history
 
@@ -237,7 +242,7 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
 class _Group:
     """Replicates with the same number of steps per epoch, trained in lockstep."""
 
-    def __init__(self, X, members, reps, network, optimizer, batch_size, metrics, dtype, device):
+    def __init__(self, X, members, reps, network, optimizer, batch_size, metrics, dtype, device, closed_forms=True):
         self.net, self.opt, self.B, self.metrics = network, optimizer, batch_size, metrics
         self.members, self.reps, self.dtype, self.device = members, reps, dtype, device
         R = self.R = len(reps)
@@ -278,6 +283,8 @@ class _Group:
                 self.W[layer][i].copy_(torch.as_tensor(w))
                 self.b[layer][i, 0].copy_(torch.as_tensor(bias))
         self.state = optimizer.state(self.params)
+        self._eval_cache: dict = {}
+        self.closed_forms = [closed_form(m.loss, m.output_activation) if closed_forms else None for _, _, m, _, _ in self.slices]
         self.rngs = [shuffle_stream(r.seed) for r in reps]
 
     def _pad(self, index_sets):
@@ -304,32 +311,47 @@ class _Group:
                 outs.append(h)
         return pres, outs, pre
 
-    def _member_losses(self, z: torch.Tensor, rows: torch.Tensor, mask: torch.Tensor | None, counts: torch.Tensor):
-        """Per-replicate mean loss (R,) and outputs, member by member."""
-        losses, outputs = [], []
-        for a, b, m, targets, _ in self.slices:
-            out = act.forward(m.output_activation, z[a:b])
+    def _member_losses(self, z: torch.Tensor, rows: torch.Tensor, mask: torch.Tensor | None, counts: torch.Tensor,
+                       grad: bool = False):
+        """Per-replicate mean loss (R,), per member its outputs, targets and per-sample losses,
+        and with ``grad`` d(sum of the mean losses)/dz."""
+        losses, parts, grads = [], [], []
+        for (a, b, m, targets, labels), closed in zip(self.slices, self.closed_forms):
             y = targets[rows[a:b]]
-            per_sample = m.loss.torch_kernel(y, out, **m.loss.params)
+            zm = z[a:b]
+            if grad and closed is not None:
+                per_sample, dz = closed(y, zm)
+                out = act.forward(m.output_activation, zm)
+            elif grad:
+                with torch.enable_grad():
+                    leaf = zm.detach().requires_grad_()
+                    out = act.forward(m.output_activation, leaf)
+                    per_sample = m.loss.torch_kernel(y, out, **m.loss.params)
+                    (dz,) = torch.autograd.grad(per_sample.sum(), leaf)
+                out, per_sample = out.detach(), per_sample.detach()
+            else:
+                out = act.forward(m.output_activation, zm)
+                per_sample = m.loss.torch_kernel(y, out, **m.loss.params)
             if mask is not None:
                 per_sample = per_sample * mask[a:b]
+            if grad:
+                # The step's loss is each replicate's mean over its (unmasked) rows.
+                scale = 1.0 / counts[a:b, None, None] if mask is None else (mask[a:b] / counts[a:b, None])[..., None]
+                grads.append(dz * scale)
             losses.append(per_sample.sum(dim=1) / counts[a:b])
-            outputs.append(out)
-        return torch.cat(losses), outputs
+            parts.append((m, out, y, labels, per_sample, rows[a:b], None if mask is None else mask[a:b]))
+        dz = (torch.cat(grads) if len(grads) > 1 else grads[0]) if grad else None
+        return torch.cat(losses) if len(losses) > 1 else losses[0], parts, dz
 
     def step(self, rows: torch.Tensor, mask: torch.Tensor | None, counts: torch.Tensor):
-        """One minibatch for every replicate; returns its mean loss and metrics per replicate."""
+        """One minibatch for every replicate: returns its mean loss and its metric sums per replicate."""
         R, w = rows.shape
         x = self.X.index_select(0, rows.reshape(-1)).view(R, w, -1)
         pres, outs, z = self.forward(x, keep=True)
-        with torch.enable_grad():
-            z_leaf = z.detach().requires_grad_()
-            total, outputs = self._member_losses(z_leaf, rows, mask, counts)
-            (dz,) = torch.autograd.grad(total.sum(), z_leaf)
-        # Keras reports the training loss and metrics of an epoch as their running mean
-        # over its minibatches, weighted by batch size; so does the history.
-        out = torch.cat(outputs).detach() if len(outputs) > 1 else outputs[0].detach()
-        batch_metrics = [self._metric(name, out, rows, mask, counts) for name in self.metrics]
+        total, parts, dz = self._member_losses(z, rows, mask, counts, grad=True)
+        # Keras reports an epoch's training loss and metrics from running sums over its
+        # minibatches (the weights changing as they go); so does the history.
+        batch_metrics = [self._metric_sums(name, parts) for name in self.metrics]
         delta = dz
         for layer in range(len(self.W) - 1, -1, -1):
             torch.bmm(outs[layer].transpose(1, 2), delta, out=self.gW[layer])
@@ -338,47 +360,63 @@ class _Group:
                 delta = torch.bmm(delta, self.W[layer].transpose(1, 2))
                 delta = act.backward_(self.net.hidden_activation, delta, pres[layer - 1], outs[layer])
         self.opt.step_(self.params, self.grads, self.state)
-        return total.detach(), batch_metrics
+        return total, batch_metrics
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, rows_np: np.ndarray, n: np.ndarray, chunk: int = 4096):
-        """Mean loss, metrics and outputs of every replicate on its own rows."""
-        R, n_max = rows_np.shape
-        rows = torch.as_tensor(rows_np, device=self.device)
-        mask = torch.as_tensor(np.arange(n_max)[None, :] < n[:, None], dtype=self.dtype, device=self.device)
-        counts = torch.as_tensor(n, dtype=self.dtype, device=self.device)
-        x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1)
-        _, _, z = self.forward(x, keep=False)
-        loss, outputs = self._member_losses(z, rows, mask, counts)
-        out = torch.cat(outputs)
-        values = {}
-        for name in self.metrics:
-            values[name] = self._metric(name, out, rows, mask, counts)
-        return loss, values, out
+    def _eval_inputs(self, split: str):
+        """Rows, mask, counts and (when small enough) the gathered inputs of a split, built once."""
+        cached = self._eval_cache.get(split)
+        if cached is None:
+            rows_np, n = (self.train_rows, self.n_train) if split == "train" else (self.test_rows, self.n_test)
+            R, n_max = rows_np.shape
+            rows = torch.as_tensor(rows_np, device=self.device)
+            mask = None
+            if not (n == n_max).all():
+                mask = torch.as_tensor(np.arange(n_max)[None, :] < n[:, None], dtype=self.dtype, device=self.device)
+            counts = torch.as_tensor(n, dtype=self.dtype, device=self.device)
+            # The evaluation rows never change: gather their inputs once (up to ~64 MB).
+            x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1) if R * n_max * self.X.shape[1] <= 16e6 else None
+            cached = self._eval_cache[split] = (rows, mask, counts, x, n)
+        return cached
 
-    def _metric(self, name, out, rows, mask, counts):
-        parts = []
-        for a, b, m, targets, labels in self.slices:
-            o = out[a:b]
+    def evaluate(self, split: str):
+        """Mean loss, metrics and outputs of every replicate on its own rows of ``split``."""
+        rows, mask, counts, x, _ = self._eval_inputs(split)
+        if x is None:
+            x = self.X.index_select(0, rows.reshape(-1)).view(*rows.shape, -1)
+        _, _, z = self.forward(x, keep=False)
+        loss, parts, _ = self._member_losses(z, rows, mask, counts)
+        values = {name: self._finish(name, self._metric_sums(name, parts), counts) for name in self.metrics}
+        return loss, values, torch.cat([p[1] for p in parts])
+
+    @staticmethod
+    def _finish(name: str, sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+        mean = sums / counts
+        return mean.sqrt() if name == "rmse" else mean
+
+    def _metric_sums(self, name: str, parts) -> torch.Tensor:
+        """Per-replicate sums over samples of a metric (accuracy: hits; mse/rmse: squared errors)."""
+        sums = []
+        for m, out, y, labels, per_sample, rows, mask in parts:
+            out = out.detach()
             if name == "accuracy":
-                if o.shape[-1] == 1:
+                if out.shape[-1] == 1:
                     # A single unit: sigmoid outputs are probabilities (cut at 0.5); tanh,
                     # linear and logit outputs are scores whose sign is the class.
                     cut = 0.5 if m.output_activation == "sigmoid" and not m.loss.takes_logits else 0.0
-                    pred = (o[..., 0] > cut).long()
+                    hit = (out[..., 0] > cut) == labels[rows].bool()
                 else:
-                    pred = o.argmax(dim=-1)
-                hit = (pred == labels[rows[a:b]]).to(self.dtype)
-                parts.append((hit if mask is None else hit * mask[a:b]).sum(1) / counts[a:b])
+                    hit = out.argmax(dim=-1) == labels[rows]
+                hit = hit.to(self.dtype)
+            elif name in ("mse", "rmse") and m.loss.name == "mean_squared_error" and m.output_activation == "linear":
+                sums.append(per_sample.detach().sum(dim=1))  # the loss is the metric
+                continue
             else:
-                y = targets[rows[a:b]]
-                if y.shape != o.shape:
+                if y.shape != out.shape:
                     raise ValueError(f"the {name} metric needs real-valued targets shaped like the outputs; {m.loss.name} has {tuple(y.shape)}.")
-                err = (o - y).abs() if name == "mae" else (o - y) ** 2
-                err = err.mean(-1)
-                value = (err if mask is None else err * mask[a:b]).sum(1) / counts[a:b]
-                parts.append(value.sqrt() if name == "rmse" else value)
-        return torch.cat(parts)
+                hit = ((out - y).abs() if name == "mae" else (out - y) ** 2).mean(-1)
+            sums.append((hit if mask is None else hit * mask).sum(dim=1))
+        return torch.cat(sums)
 
     # ------------------------------------------------------------------ the loop
     def run(self, epochs, history: History, rows_out: list[int], record_trajectory: bool, progress) -> None:
@@ -395,6 +433,7 @@ class _Group:
         metric_rec = {m: {"train": [], "test": []} for m in self.metrics}
         traj = [self.flat_weights()] if record_trajectory else None
         counts_full = torch.full((R,), float(B), dtype=self.dtype, device=self.device)
+        n_train = torch.as_tensor(self.n_train, dtype=self.dtype, device=self.device)
         for epoch in range(epochs):
             if epoch % block == 0:
                 nb = min(block, epochs - epoch)
@@ -414,24 +453,23 @@ class _Group:
                     valid = ~pad[:, lo:hi]
                     mask = torch.as_tensor(valid, dtype=self.dtype, device=self.device)
                     counts = torch.as_tensor(valid.sum(1), dtype=self.dtype, device=self.device)
-                loss, values = self.step(rows[:, lo:hi], mask, counts)
+                loss, sums = self.step(rows[:, lo:hi], mask, counts)
                 run_loss.add_(loss * counts)
-                for acc, v in zip(run_metrics, values):
-                    acc.add_(v * counts)
-            n_train = torch.as_tensor(self.n_train, dtype=self.dtype, device=self.device)
+                for acc, v in zip(run_metrics, sums):
+                    acc.add_(v)
             loss_rec["train"].append(run_loss / n_train)
             for name, acc in zip(self.metrics, run_metrics):
-                metric_rec[name]["train"].append(acc / n_train)
+                metric_rec[name]["train"].append(self._finish(name, acc, n_train))
             if self.has_test:
-                self._record(loss_rec, metric_rec, "test", self.test_rows, self.n_test)
+                self._record(loss_rec, metric_rec, "test")
             if traj is not None:
                 traj.append(self.flat_weights())
             if progress is not None:
                 progress(R)
         history.fill(rows_out, loss_rec, metric_rec, traj, self.final(), self.has_test)
 
-    def _record(self, loss_rec, metric_rec, split, rows, n):
-        loss, values, _ = self.evaluate(rows, n)
+    def _record(self, loss_rec, metric_rec, split):
+        loss, values, _ = self.evaluate(split)
         loss_rec[split].append(loss)
         for name, v in values.items():
             metric_rec[name][split].append(v)
@@ -446,11 +484,9 @@ class _Group:
         """Final weights, and the model evaluated on every replicate's train and test rows."""
         weights = [(W.cpu().numpy().copy(), b[:, 0].cpu().numpy().copy()) for W, b in zip(self.W, self.b)]
         outputs, evaluation = {}, {}
-        splits = {"train": (self.train_rows, self.n_train)}
-        if self.has_test:
-            splits["test"] = (self.test_rows, self.n_test)
-        for split, (rows, n) in splits.items():
-            loss, values, out = self.evaluate(rows, n)
+        for split in ("train", "test") if self.has_test else ("train",):
+            loss, values, out = self.evaluate(split)
+            n = self._eval_inputs(split)[4]
             out = out.cpu().numpy()
             outputs[split] = [out[i, : n[i]] for i in range(self.R)]
             evaluation[split] = {"loss": loss.cpu().numpy(), **{k: v.cpu().numpy() for k, v in values.items()}}
