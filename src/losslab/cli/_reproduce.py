@@ -60,6 +60,6 @@ def _print_reproduction(console, result) -> None:
     for e in result.experiments:
         if e.note:
             refusal = result.refusals.get(e.name, "")
-            console.print(f"[bold]{e.name}[/bold]: " + e.note.format(refusal=refusal), highlight=False)
+            console.print(f"[bold]{e.name}[/bold]: " + e.note.replace("{refusal}", refusal), highlight=False)
 
 

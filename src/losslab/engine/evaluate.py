@@ -14,7 +14,7 @@ import torch
 
 from . import activations as act
 from .network import Network
-from .trainer import ENGINE_METRICS, Member
+from .trainer import ENGINE_METRICS, Member, _affine
 
 
 def unflatten(network: Network, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -40,7 +40,7 @@ def _forward(network: Network, flat: torch.Tensor, x: torch.Tensor, output_activ
     layers = unflatten(network, flat)
     h = x.expand(flat.shape[0], *x.shape)
     for i, (W, b) in enumerate(layers):
-        h = torch.baddbmm(b, h, W)
+        h = _affine(h, W, b)
         if i < len(layers) - 1:
             h = act.forward(network.hidden_activation, h)
     return act.forward(output_activation, h)

@@ -239,6 +239,32 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
     return X, checked, reps
 
 
+# Batched GEMM is slow when a product's result has a single column (the one-unit output
+# layer of regression and binary models): those are computed transposed, or broadcast.
+# Measured side by side (1 thread, 30 replicates x 3 losses): circles 1.17x faster; the
+# same trick for 3 columns made blobs 13% slower, so it is kept to one column.
+def _matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a @ b`` for (R, m, k) @ (R, k, n)."""
+    if a.shape[-1] == 1:  # an outer product: broadcasting beats GEMM
+        return a * b
+    return torch.bmm(a, b)
+
+
+def _affine(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``x @ W + b`` for x (R, m, i), W (R, i, o), b (R, 1, o)."""
+    if W.shape[-1] == 1:  # one output unit: a batched matrix-vector product
+        return torch.baddbmm(b.transpose(1, 2), W.transpose(1, 2), x.transpose(1, 2)).transpose(1, 2)
+    return torch.baddbmm(b, x, W)
+
+
+def _weight_grad(h: torch.Tensor, delta: torch.Tensor, out: torch.Tensor) -> None:
+    """``out = h^T @ delta`` for h (R, m, i), delta (R, m, o), out (R, i, o)."""
+    if out.shape[-1] == 1:
+        out.copy_(torch.bmm(delta.transpose(1, 2), h).transpose(1, 2))
+    else:
+        torch.bmm(h.transpose(1, 2), delta, out=out)
+
+
 class _Group:
     """Replicates with the same number of steps per epoch, trained in lockstep."""
 
@@ -301,7 +327,7 @@ class _Group:
         h = x
         last = len(self.W) - 1
         for layer in range(last + 1):
-            pre = torch.baddbmm(self.b[layer], h, self.W[layer])
+            pre = _affine(h, self.W[layer], self.b[layer])
             if layer == last:
                 pres.append(pre)
                 break
@@ -320,8 +346,7 @@ class _Group:
             y = targets[rows[a:b]]
             zm = z[a:b]
             if grad and closed is not None:
-                per_sample, dz = closed(y, zm)
-                out = act.forward(m.output_activation, zm)
+                out, per_sample, dz = closed(y, zm)
             elif grad:
                 with torch.enable_grad():
                     leaf = zm.detach().requires_grad_()
@@ -354,10 +379,10 @@ class _Group:
         batch_metrics = [self._metric_sums(name, parts) for name in self.metrics]
         delta = dz
         for layer in range(len(self.W) - 1, -1, -1):
-            torch.bmm(outs[layer].transpose(1, 2), delta, out=self.gW[layer])
+            _weight_grad(outs[layer], delta, self.gW[layer])
             torch.sum(delta, dim=1, keepdim=True, out=self.gb[layer])
             if layer:
-                delta = torch.bmm(delta, self.W[layer].transpose(1, 2))
+                delta = _matmul(delta, self.W[layer].transpose(1, 2))
                 delta = act.backward_(self.net.hidden_activation, delta, pres[layer - 1], outs[layer])
         self.opt.step_(self.params, self.grads, self.state)
         return total, batch_metrics
@@ -407,6 +432,9 @@ class _Group:
                     hit = (out[..., 0] > cut) == labels[rows].bool()
                 else:
                     hit = out.argmax(dim=-1) == labels[rows]
+                if mask is None:  # count on the booleans; convert the (R,) counts only
+                    sums.append(hit.sum(dim=1).to(self.dtype))
+                    continue
                 hit = hit.to(self.dtype)
             elif name in ("mse", "rmse") and m.loss.name == "mean_squared_error" and m.output_activation == "linear":
                 sums.append(per_sample.detach().sum(dim=1))  # the loss is the metric
