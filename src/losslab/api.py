@@ -169,7 +169,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
 
         names = [get_loss(c.loss, **dict(c.params)) for c in (rec.primary, *rec.alternatives)]
     else:
-        names = [s.strip() for s in losses.split(",")] if isinstance(losses, str) else list(losses)
+        names = _split_losses(losses) if isinstance(losses, str) else list(losses)
         if not names:
             raise ValueError("expected --losses to name at least one loss.")
     parsed = [Candidate.parse(n) for n in names]
@@ -187,6 +187,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         seed=seed, dropna=dropna,
     )
     plan = runner.plan(spec, X, y)  # every check, before anything is written
+    _check_device(device)
     info.update({
         "rows": len(X), "features": int(X.shape[1]), "problem": problem.evidence,
         "recommendation": rec.lines(),
@@ -205,6 +206,36 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             on_start(plan, todo)
         runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device)
     return StudyResult(Study.load(folder))
+
+
+def _split_losses(text: str) -> list[str]:
+    """``"huber(delta=2),focal(gamma=3,alpha=0.5)"``: split at the commas outside parentheses."""
+    names, depth, current = [], 0, ""
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            names.append(current)
+            current = ""
+        else:
+            current += ch
+    return [n.strip() for n in [*names, current] if n.strip()]
+
+
+def _check_device(device: str | None) -> None:
+    """Refuse a device torch cannot train on here, before a study folder is made for it."""
+    if device is None:
+        return
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):
+        raise ValueError(f"expected --device cpu or cuda (or cuda:N). Received: --device {device}.") from None
+    if kind not in ("cpu", "cuda"):
+        raise ValueError(f"expected --device cpu or cuda (or cuda:N). Received: --device {device}.")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: torch sees no CUDA GPU on this machine (torch.cuda.is_available() is False). "
+                         "Use --device cpu, or install a CUDA build of torch.")
 
 
 def load_study(folder: str | Path) -> StudyResult:

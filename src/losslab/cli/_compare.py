@@ -66,10 +66,13 @@ def compare(
             for r in results:
                 if r.status == "ok":
                     running.setdefault(r.loss, []).append(r.metrics[m])
+            state["done"] = state.get("done", 0) + len(results)
             means = {k: sum(v) / len(v) for k, v in running.items()}
+            if not means:  # every trial so far diverged: no best to name yet
+                bar.update(state["task"], description=f"{state['done']} trials done, all diverged so far")
+                return
             best = (max if state["higher"] else min)(means, key=means.get)
-            done = sum(len(v) for v in running.values())
-            bar.update(state["task"], description=f"{done} trials done, best so far {best} ({m} {means[best]:.4g})")
+            bar.update(state["task"], description=f"{state['done']} trials done, best so far {best} ({m} {means[best]:.4g})")
 
         study = api.compare(data=data, dataset=dataset, target=target, losses=losses, metric=metric,
                             extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (), repeats=repeats, cv=cv,

@@ -20,6 +20,7 @@ th{background:#f3f3f3} td:first-child,th:first-child{text-align:left}
 .verdict{font-size:1.15em;background:#eef6ee;border-left:4px solid #3a8a3a;padding:.6em 1em}
 .muted{color:#666;font-size:.9em} pre{background:#f7f7f7;padding:.6em;overflow-x:auto}
 figure{margin:1em 0} figure img{max-width:100%} .grid{display:flex;flex-wrap:wrap;gap:1em} .grid figure{flex:1 1 45%}
+.grid figure.wide{flex-basis:100%} .scroll{overflow-x:auto}
 """
 
 
@@ -32,12 +33,15 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _img(fig, alt: str) -> str:
-    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(fig)}"><figcaption class="muted">{html.escape(alt)}</figcaption></figure>'
+def _img(fig, alt: str, *, wide: bool = False) -> str:
+    # A wide figure (the CD diagram) gets a row of its own: in half a row it shrinks past reading.
+    cls = " class='wide'" if wide else ""
+    return f'<figure{cls}><img alt="{html.escape(alt)}" src="data:image/png;base64,{_png(fig)}"><figcaption class="muted">{html.escape(alt)}</figcaption></figure>'
 
 
 def _table(df, digits: int = 4) -> str:
-    return df.to_html(float_format=lambda x: f"{x:.{digits}g}", border=0, na_rep="", escape=True)
+    # Long loss names make tables wider than the page: they scroll inside it instead of overflowing.
+    return "<div class='scroll'>" + df.to_html(float_format=lambda x: f"{x:.{digits}g}", border=0, na_rep="", escape=True) + "</div>"
 
 
 def _curves(study, label: str) -> dict[str, np.ndarray] | None:
@@ -113,7 +117,7 @@ def write_report(study, path: str | Path) -> Path:
     if comparison is not None and len(spec.candidates) > 2:
         fig = plot_critical_difference(comparison.avg_ranks, comparison.critical_difference,
                                        title=f"Average rank on {metric} (Nemenyi CD = {comparison.critical_difference:.2f})")
-        parts.append(_img(fig, "critical-difference diagram: losses joined by a bar are not significantly different"))
+        parts.append(_img(fig, "critical-difference diagram: losses joined by a bar are not significantly different", wide=True))
     for c in spec.candidates:
         curves = _curves(study, c.label)
         if curves is None:

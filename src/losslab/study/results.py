@@ -47,12 +47,17 @@ class Study:
 
         rows = [{"loss": r.loss, "repeat": r.repeat, "fold": r.fold, "seed": r.seed, "n_train": r.n_train,
                  "n_test": r.n_test, "status": r.status, **r.metrics} for r in self.results]
-        return pd.DataFrame(rows)
+        # The columns even without a row: a study killed before its first commit still reports.
+        columns = ["loss", "repeat", "fold", "seed", "n_train", "n_test", "status", *self.spec.metrics]
+        return pd.DataFrame(rows, columns=columns)
+
+    @property
+    def expected_trials(self) -> int:
+        return len(self.spec.candidates) * self.spec.resampling.n_trials
 
     @property
     def complete(self) -> bool:
-        expected = len(self.spec.candidates) * self.spec.resampling.n_trials
-        return len(self.results) == expected
+        return len(self.results) == self.expected_trials
 
     def _paired(self, metric: str):
         """Scores of ``metric`` in long form over the trials every loss finished without diverging."""
@@ -115,7 +120,20 @@ class Study:
             s = self.summary()
             m = metric or self.spec.metric
             return f"one candidate ({self.spec.candidates[0].label}): mean {m} {s[f'{m}_mean'].iloc[0]:.4g} over {int(s.trials.iloc[0])} trials; nothing to compare."
-        text = self.comparison(metric).verdict()
+        if metric is not None and metric not in self.spec.metrics:
+            raise ValueError(f"expected a metric of this study ({', '.join(self.spec.metrics)}). Received: {metric!r}.")
+        try:
+            text = self.comparison(metric).verdict()
+        except ValueError as err:
+            # A study that is still running, or was killed, has no full design to test yet.
+            if self.complete:
+                diverged = sum(r.status != "ok" for r in self.results)
+                if diverged:
+                    return (f"No verdict: {diverged} of {len(self.results)} trials diverged, and the paired trials left "
+                            f"do not make the study's design ({err}). Try a smaller --lr.")
+                return f"No verdict: {err}"
+            return (f"No verdict yet: the study is not finished ({len(self.results)} of {self.expected_trials} trials stored). "
+                    "Run the same command again to complete it.")
         diverged = sum(r.status != "ok" for r in self.results)
         if diverged:
             text += f" ({diverged} diverged trial(s) left out with their pairs.)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from .. import losses
 
 OPTIMIZERS = ("sgd", "adam")
 SPLITS = ("holdout", "kfold", "repeated_kfold", "5x2")
+_NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,13 +39,17 @@ class Candidate:
         else:
             text = str(text).strip()
             params: dict[str, Any] = {}
-            if text.endswith(")") and "(" in text:
+            # "huber(delta=2)": a name and its parameters. A composite expression
+            # ("mse+0.5*huber(delta=2)") goes to the registry whole.
+            if text.endswith(")") and _NAME.fullmatch(text.split("(", 1)[0].strip()):
                 text, inner = text[:-1].split("(", 1)
                 for part in filter(None, (p.strip() for p in inner.split(","))):
                     if "=" not in part:
                         raise ValueError(f"expected loss parameters as name=value, e.g. huber(delta=2.0). Received: {part!r}.")
                     key, value = (s.strip() for s in part.split("=", 1))
                     params[key] = _literal(value)
+            spec = losses.get(text, **params)
+            params = _typed_params(spec.name, params, losses.get(spec.name).params)
             spec = losses.get(text, **params)
         base = losses.get(spec.name)
         changed = tuple(sorted((k, v) for k, v in spec.params.items() if base.params.get(k) != v))
@@ -59,6 +65,27 @@ class Candidate:
         if not self.params:
             return self.name
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.params)})"
+
+
+def _typed_params(name: str, params: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Parameters of the type of their defaults: ``delta=2`` is ``delta=2.0`` (one label, one
+    study), and ``delta=abc`` is refused here rather than halfway through training."""
+    out = {}
+    for key, value in params.items():
+        default = defaults.get(key)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, (int, float)):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if ok and isinstance(default, float):
+                value = float(value)
+        else:
+            ok = value != ""
+        if not ok:
+            expected = type(default).__name__ if default is not None else "a value"
+            raise ValueError(f"expected {name} parameter {key} to be {expected}, e.g. {key}={default!r}. Received: {key}={value!r}.")
+        out[key] = value
+    return out
 
 
 def _literal(value: str) -> Any:

@@ -8,6 +8,7 @@ different spec or different data is refused, never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sqlite3
@@ -78,22 +79,21 @@ class Store:
             raise ValueError(f"expected --out to be a folder. Received: {folder}, which is a file.")
         path = study_path(folder)
         if path.exists():
-            store = cls.open_existing(folder)
-            stored = store.spec()
-            diffs = stored.differences(spec)
-            if diffs:
-                store.close()
-                raise ValueError(
-                    f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "
-                    "use another --out folder, or delete that one to start over."
-                )
-            if store.meta("fingerprint") != data_fingerprint:
-                store.close()
-                raise ValueError(
-                    f"{path} was made with different data (fingerprint {store.meta('fingerprint')}, now {data_fingerprint}). "
-                    "Nothing was changed: use another --out folder for the new data."
-                )
-            return store
+            # Every check on a read-only connection: a refused store is left byte for byte as it was.
+            with contextlib.closing(cls._read_only_check(folder, path)) as ro:
+                checking = cls(path, ro)
+                diffs = checking.spec().differences(spec)
+                if diffs:
+                    raise ValueError(
+                        f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "
+                        "use another --out folder, or delete that one to start over."
+                    )
+                if checking.meta("fingerprint") != data_fingerprint:
+                    raise ValueError(
+                        f"{path} was made with different data (fingerprint {checking.meta('fingerprint')}, now {data_fingerprint}). "
+                        "Nothing was changed: use another --out folder for the new data."
+                    )
+            return cls(path, cls._connect(path))
         folder.mkdir(parents=True, exist_ok=True)
         db = cls._connect(path)
         with db:
@@ -106,18 +106,32 @@ class Store:
     @classmethod
     def open_existing(cls, folder: str | Path) -> Store:
         path = study_path(folder)
+        cls._read_only_check(folder, path).close()
+        return cls(path, cls._connect(path))
+
+    @staticmethod
+    def _read_only_check(folder: str | Path, path: Path) -> sqlite3.Connection:
+        """A read-only connection to a file known to be a study of this schema.
+
+        Read-only first: setting WAL mode on a file that is not a study (an empty file, another
+        program's database) would rewrite it, and on a file that is not SQLite at all it raises.
+        """
         if not path.exists():
             raise ValueError(f"no study in {folder}: expected {path}. Run `losslab compare ... --out {folder}` first.")
-        db = cls._connect(path)
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        except sqlite3.Error as err:
+            raise ValueError(f"{path} is not a losslab study ({err}).") from None
         try:
             schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.DatabaseError as err:
             db.close()
             raise ValueError(f"{path} is not a losslab study ({err}).") from None
-        if schema is None or int(schema[0]) != SCHEMA:
+        if schema is None or schema[0] != str(SCHEMA):
             db.close()
-            raise ValueError(f"{path} is a study of another losslab version (schema {schema}); expected schema {SCHEMA}.")
-        return cls(path, db)
+            found = "none" if schema is None else schema[0]
+            raise ValueError(f"{path} is a study of another losslab version (schema {found}); expected schema {SCHEMA}.")
+        return db
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
