@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -119,8 +120,8 @@ def load_data(data: str | Path | None = None, target: str | Sequence[str] | None
 def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | None = None, target=None,
             losses: Sequence[str] | str | None = None, metric: str | None = None, extra_metrics: Sequence[str] = (),
             repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
-            epochs: int = 100, batch_size: int = 32, optimizer: str = "sgd", lr: float | None = None,
-            momentum: float = 0.9, patience: int = 0, validation_split: float = 0.1, seed: int = 0,
+            epochs: int = 100, batch_size: int | None = None, optimizer: str = "sgd", lr: float | None = None,
+            momentum: float = 0.9, patience: int = 0, sweep: str | None = None, validation_split: float = 0.1, seed: int = 0,
             dropna: bool = False, out: str | Path | None = None, device: str | None = None,
             on_start=None, on_epochs=None, on_trials=None) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
@@ -132,6 +133,11 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     held-out rows with ``metric`` (accuracy for classification, RMSE for regression by
     default), never with the training loss. Results go to a SQLite store in ``out``
     (a temporary folder by default); calling again with the same arguments resumes.
+
+    Candidates may be catalog names with parameters (``"huber(delta=2)"``), composite
+    expressions (``"0.7*mse+0.3*mae"``), your functions (``"my_losses.py:trimmed_mse"`` or a
+    callable) and, with ``sweep="w=0,0.1,0.3,1"``, one candidate per weight of an
+    expression using ``w``. Several target columns train one output unit per column.
 
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
     ``.trials()``, ``.report(path)``.
@@ -172,6 +178,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         names = _split_losses(losses) if isinstance(losses, str) else list(losses)
         if not names:
             raise ValueError("expected --losses to name at least one loss.")
+    if sweep:
+        names = _expand_sweep(names, sweep)
     parsed = [Candidate.parse(n) for n in names]
     candidates = tuple({c.label: c for c in reversed(parsed)}[label] for label in dict.fromkeys(c.label for c in parsed))
     problem = rec.problem
@@ -182,11 +190,13 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         data=info["data"], target=tuple(y.columns) if isinstance(y, pd.DataFrame) else (str(y.name),),
         candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
         resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
-        model=Model(hidden=tuple(hidden), epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
+        model=Model(hidden=tuple(hidden), epochs=epochs, batch_size=32 if batch_size is None else batch_size, optimizer=optimizer, lr=lr,
                     momentum=momentum, patience=patience, validation_split=validation_split),
         seed=seed, dropna=dropna,
     )
-    plan = runner.plan(spec, X, y)  # every check, before anything is written
+    # Every check, before anything is written.
+    plan = runner.plan(spec, X, y, cap_batch=batch_size is None)
+    spec = plan.spec
     _check_device(device)
     info.update({
         "rows": len(X), "features": int(X.shape[1]), "problem": problem.evidence,
@@ -194,7 +204,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         "notes": [
             "Features are standardized (numeric) and one-hot encoded (categorical) with statistics of each training fold only; "
             "the tutorials scale before splitting, losslab does not.",
-            "Regression targets are standardized with each training fold's mean and standard deviation; "
+            "Regression targets are standardized with each training fold's mean and standard deviation "
+            "(divided by it alone for losses that need non-negative targets, such as Poisson and MSLE); "
             "predictions are scored in the target's own units.",
             "Each trial is scored on its held-out rows with the metric, never with the training loss.",
         ],
@@ -206,6 +217,25 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             on_start(plan, todo)
         runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device)
     return StudyResult(Study.load(folder))
+
+
+def _expand_sweep(names: list, sweep: str) -> list:
+    """Each expression that uses the swept symbol becomes one candidate per value."""
+    from .losses import sweep as sweep_expression
+
+    symbol = sweep.split("=", 1)[0].strip()
+    if "=" not in sweep or not symbol:
+        raise ValueError(f"expected --sweep as symbol=values, e.g. w=0,0.1,0.3,1. Received: --sweep {sweep}.")
+    out, used = [], False
+    for n in names:
+        if isinstance(n, str) and re.search(rf"(?<![\w.]){re.escape(symbol)}(?![\w.(])", n):
+            out += sweep_expression(n, sweep)
+            used = True
+        else:
+            out.append(n)
+    if not used:
+        raise ValueError(f"--sweep {symbol}=...: no loss in --losses uses the symbol {symbol!r}; write it into one, e.g. \"mse+{symbol}*mae\".")
+    return out
 
 
 def _split_losses(text: str) -> list[str]:

@@ -17,6 +17,7 @@ def compare(
     target: TargetOpt = None,
     dataset: DatasetOpt = None,
     losses: Annotated[Optional[str], typer.Option(help="Candidate losses, comma-separated (default: the advisor's); parameters as huber(delta=2).")] = None,
+    sweep: Annotated[Optional[str], typer.Option(help="A weight to sweep in a composite loss: w=0,0.1,0.3,1 with --losses \"mse+w*mae\".")] = None,
     metric: Annotated[Optional[str], typer.Option(help="Held-out metric that decides (default: accuracy or rmse); any scikit-learn scorer name.")] = None,
     also: Annotated[Optional[str], typer.Option(help="More metrics to record, comma-separated.")] = None,
     repeats: Annotated[int, typer.Option(help="Repeats (seeds); with --cv, repeats of the k-fold split.")] = 30,
@@ -24,7 +25,7 @@ def compare(
     test_size: Annotated[float, typer.Option(help="Held-out share of each hold-out split.")] = 0.25,
     hidden: Annotated[str, typer.Option(help="Hidden layer widths, e.g. 64,32.")] = "50",
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = 100,
-    batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = 32,
+    batch_size: Annotated[Optional[int], typer.Option(help="Minibatch size (default 32, or every training row of a smaller fold).")] = None,
     optimizer: Annotated[str, typer.Option(help="sgd (momentum 0.9) or adam.")] = "sgd",
     lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 0.01 for sgd, 0.001 for adam).")] = None,
     patience: Annotated[int, typer.Option(help="Early stopping patience on a validation split (0: off).")] = 0,
@@ -77,7 +78,7 @@ def compare(
         study = api.compare(data=data, dataset=dataset, target=target, losses=losses, metric=metric,
                             extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (), repeats=repeats, cv=cv,
                             test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                            lr=lr, patience=patience, seed=seed, dropna=dropna, out=out, device=device,
+                            lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, out=out, device=device,
                             on_start=on_start, on_epochs=on_epochs, on_trials=on_trials)
     _print_study(con, study)
     paths = [study.report(Path(out) / "report.html")]

@@ -27,6 +27,7 @@ from .store import Store, TrialResult
 # Engine calls hold at most this many replicates (memory and commit granularity).
 MAX_REPLICATES = 240
 _REAL = ("real",)
+_SCALED = ("real", "non_negative", "counts", "positive")
 
 
 @dataclasses.dataclass
@@ -47,8 +48,11 @@ class Plan:
         return [(c.label, s.repeat, s.fold) for c in self.spec.candidates for s in self.splits]
 
 
-def plan(spec: StudySpec, X, y) -> Plan:
+def plan(spec: StudySpec, X, y, *, cap_batch: bool = False) -> Plan:
     """Validate everything a study needs before anything trains or is written.
+
+    With ``cap_batch`` (the user gave no batch size) a batch larger than the smallest
+    training fold shrinks to it.
 
     Raises ``ValueError`` with a one-line message: a target the advisor cannot read
     (one class, NaN), a loss that does not fit the targets, a metric that does not fit
@@ -88,6 +92,9 @@ def plan(spec: StudySpec, X, y) -> Plan:
     n_train = min(len(s.train) for s in splits)
     if spec.model.patience:
         n_train = int(n_train * (1 - spec.model.validation_split))
+    if cap_batch and spec.model.batch_size > n_train:
+        # The default batch on a tiny data set: one batch of every training row, as Keras does.
+        spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, batch_size=n_train))
     if spec.model.batch_size > n_train:
         raise ValueError(f"expected --batch-size <= the smallest training fold ({n_train} rows). Received: --batch-size {spec.model.batch_size}.")
     return Plan(spec, X, y, problem, metrics, encodings, activations, splits)
@@ -177,12 +184,15 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
     for j, c in enumerate(cands):
         enc = plan_.encodings[c.label]
         values = enc.values
-        if c.spec.target_encoding in _REAL:
-            # Regression targets are standardized with each training fold's statistics.
+        if c.spec.target_encoding in _SCALED:
+            # Regression targets are standardized with each training fold's statistics;
+            # targets that must stay non-negative (Poisson, MSLE) are only divided by the std.
+            center = c.spec.target_encoding in _REAL
             per_view, scale = [], []
             for (train_rows, _) in fit_rows:
                 v2 = values.reshape(len(values), -1)
-                mean, std = v2[train_rows].mean(axis=0), v2[train_rows].std(axis=0)
+                mean = v2[train_rows].mean(axis=0) if center else np.zeros(v2.shape[1])
+                std = v2[train_rows].std(axis=0)
                 std = np.where(std > 0, std, 1.0)
                 per_view.append(((v2 - mean) / std).reshape(values.shape))
                 scale.append((mean if values.ndim == 2 else mean[0], std if values.ndim == 2 else std[0]))

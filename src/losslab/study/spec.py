@@ -24,18 +24,23 @@ _NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 @dataclasses.dataclass(frozen=True)
 class Candidate:
-    """A candidate loss: a catalog name and its parameters (``huber`` with ``delta=2.0``)."""
+    """A candidate loss: a catalog name (or expression, or ``file.py:function``) and its
+    parameters (``huber`` with ``delta=2.0``). ``origin`` holds a user-defined function's
+    source hash, so a resumed study cannot silently mix two versions of it."""
 
     name: str
     params: tuple[tuple[str, Any], ...] = ()
+    origin: str = ""
+    # A LossSpec built in Python from a function (not reachable by name): kept as given.
+    given: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str | losses.LossSpec | Candidate) -> Candidate:
         """``"huber"``, ``"huber(delta=2)"``, ``"BCEWithLogitsLoss"`` or a LossSpec."""
         if isinstance(text, Candidate):
             return text
-        if isinstance(text, losses.LossSpec):
-            spec = text
+        if isinstance(text, losses.LossSpec) or callable(text):
+            spec = losses.get(text)
         else:
             text = str(text).strip()
             params: dict[str, Any] = {}
@@ -51,12 +56,17 @@ class Candidate:
             spec = losses.get(text, **params)
             params = _typed_params(spec.name, params, losses.get(spec.name).params)
             spec = losses.get(text, **params)
-        base = losses.get(spec.name)
+        try:
+            base = losses.get(spec.name)
+        except ValueError:  # a function passed from Python: its name is no catalog entry
+            return cls(spec.name, (), spec.origin, spec)
         changed = tuple(sorted((k, v) for k, v in spec.params.items() if base.params.get(k) != v))
-        return cls(spec.name, changed)
+        return cls(spec.name, changed, spec.origin)
 
     @property
     def spec(self) -> losses.LossSpec:
+        if self.given is not None:
+            return self.given
         return losses.get(self.name, **dict(self.params))
 
     @property
@@ -225,15 +235,17 @@ class StudySpec:
         return (self.metric, *[m for m in self.extra_metrics if m != self.metric])
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["candidates"] = [{"name": c.name, "params": dict(c.params)} for c in self.candidates]
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "candidates"}
+        d["resampling"], d["model"] = dataclasses.asdict(self.resampling), dataclasses.asdict(self.model)
+        d["target"], d["extra_metrics"] = list(self.target), list(self.extra_metrics)
+        d["candidates"] = [{"name": c.name, "params": dict(c.params), "origin": c.origin} for c in self.candidates]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StudySpec:
         return cls(
             data=d["data"], target=tuple(d["target"]),
-            candidates=tuple(Candidate(c["name"], tuple(sorted(c["params"].items()))) for c in d["candidates"]),
+            candidates=tuple(Candidate(c["name"], tuple(sorted(c["params"].items())), c.get("origin", "")) for c in d["candidates"]),
             metric=d["metric"], extra_metrics=tuple(d["extra_metrics"]),
             resampling=Resampling(**d["resampling"]), model=Model(**{**d["model"], "hidden": tuple(d["model"]["hidden"])}),
             seed=d["seed"], dropna=d["dropna"],
