@@ -74,3 +74,15 @@ def test_the_default_batch_shrinks_to_a_tiny_training_fold(tmp_path):
     assert study.spec.model.batch_size == 15  # 20 rows, a quarter held out
     with pytest.raises(ValueError, match="--batch-size"):
         losslab.compare(dataset="linnerud", losses=["mse"], repeats=2, epochs=2, batch_size=32, out=tmp_path / "t")
+
+
+def test_multi_output_regression_reports_every_metric_per_target_column(tmp_path):
+    study = losslab.compare(dataset="linnerud", losses=["mse", "mae"], repeats=2, epochs=3, hidden=(4,), out=tmp_path / "s")
+    columns = study.metric_columns
+    for target in ("Weight", "Waist", "Pulse"):
+        assert f"rmse[{target}]" in columns
+    t = study.trials()
+    # scikit-learn's multi-output RMSE is the mean of the per-column RMSEs.
+    per_column = t[[f"rmse[{c}]" for c in ("Weight", "Waist", "Pulse")]].mean(axis=1)
+    np.testing.assert_allclose(per_column, t["rmse"], rtol=1e-9)
+    assert "rmse[Pulse]_mean" in study.summary().columns

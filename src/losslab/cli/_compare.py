@@ -110,7 +110,7 @@ def _print_study(con, study) -> None:
     from rich.table import Table
 
     summary = study.summary()
-    metrics = study.spec.metrics
+    metrics = study.metric_columns
     t = Table(title=f"{len(study.results)} trials; held-out metrics, mean ± std over trials")
     t.add_column("loss")
     t.add_column("trials", justify="right")

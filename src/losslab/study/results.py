@@ -48,7 +48,7 @@ class Study:
         rows = [{"loss": r.loss, "repeat": r.repeat, "fold": r.fold, "seed": r.seed, "n_train": r.n_train,
                  "n_test": r.n_test, "status": r.status, **r.metrics} for r in self.results]
         # The columns even without a row: a study killed before its first commit still reports.
-        columns = ["loss", "repeat", "fold", "seed", "n_train", "n_test", "status", *self.spec.metrics]
+        columns = ["loss", "repeat", "fold", "seed", "n_train", "n_test", "status", *self.metric_columns]
         return pd.DataFrame(rows, columns=columns)
 
     @property
@@ -71,6 +71,12 @@ class Study:
         # The statistics call a repeat a "seed": one paired (seed, fold) trial per loss.
         return ok.drop(columns="seed").rename(columns={"repeat": "seed", metric: "value"})[["loss", "seed", "fold", "value"]]
 
+    @property
+    def metric_columns(self) -> list[str]:
+        """The study's metrics, then any per-output ones (``rmse[lat]``) its trials hold."""
+        extra = {k for r in self.results for k in r.metrics} - set(self.spec.metrics)
+        return [*self.spec.metrics, *sorted(extra)]
+
     def summary(self):
         """Per loss and metric: mean, std, median, min, max over trials; diverged trials counted."""
         import pandas as pd
@@ -80,7 +86,7 @@ class Study:
         for label in [c.label for c in self.spec.candidates]:
             sub = t[t.loss == label]
             row: dict[str, Any] = {"loss": label, "trials": len(sub), "diverged": int((sub.status != "ok").sum())}
-            for m in self.spec.metrics:
+            for m in self.metric_columns:
                 v = sub.loc[sub.status == "ok", m].to_numpy(dtype=float)
                 row[f"{m}_mean"] = v.mean() if v.size else np.nan
                 row[f"{m}_std"] = v.std(ddof=1) if v.size > 1 else np.nan

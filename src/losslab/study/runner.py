@@ -244,11 +244,34 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
             y_test = y_raw[s.test]
             for m in plan_.metrics:
                 values[m.name] = _score(m, enc, y_test, outputs, scale)
+            values.update(_per_output(plan_, enc, y_test, outputs, scale))
         history_json = {k: [round(float(x), 7) for x in val] for k, val in curve.items()}
         if stopped is not None:
             history_json["stopped_epoch"] = [stopped + 1]
         results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values, history_json, status))
     return results
+
+
+def _per_output(plan_: Plan, enc, y_test: np.ndarray, outputs: np.ndarray, scale) -> dict[str, float]:
+    """Several target columns (multi-output regression, multi-label): every metric per column,
+    as ``"rmse[lat]"``, beside its average over the columns."""
+    if plan_.problem.kind not in ("regression", "multilabel") or y_test.ndim != 2 or y_test.shape[1] < 2:
+        return {}
+    if enc.classes is None:
+        pred = enc.decode(outputs)
+        if scale is not None:
+            pred = pred * scale[1] + scale[0]
+    else:
+        pred = enc.decode(outputs)
+    out = {}
+    for j, column in enumerate(plan_.y.columns):
+        for m in plan_.metrics:
+            given = {"predictions": pred[:, j]} if enc.classes is None else {"labels": pred[:, j]}
+            try:
+                out[f"{m.name}[{column}]"] = m.score(y_test[:, j], **given)
+            except ValueError:
+                pass  # a metric that needs what one column cannot give (probabilities)
+    return out
 
 
 def _engine_labels(enc) -> np.ndarray | None:
