@@ -123,7 +123,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             epochs: int = 100, batch_size: int | None = None, optimizer: str = "sgd", lr: float | None = None,
             momentum: float = 0.9, patience: int = 0, sweep: str | None = None, validation_split: float = 0.1, seed: int = 0,
             dropna: bool = False, out: str | Path | None = None, device: str | None = None,
-            on_start=None, on_epochs=None, on_trials=None) -> StudyResult:
+            on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
 
     Give the data as arrays (``X``, ``y``), a file (``data=``, ``target=``) or a bundled
@@ -153,6 +153,9 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     from .study.spec import Candidate, Model, Resampling, StudySpec, fingerprint
     from .study.store import Store
 
+    if dataset is not None and "," in dataset:
+        raise ValueError("several data sets are a suite: use losslab.compare_suite(datasets=[...]) "
+                         "(the command line does this for --dataset a,b,c).")
     sources = sum(x is not None for x in (X, data, dataset))
     if sources != 1:
         raise ValueError("expected exactly one of X (with y), a data file, or --dataset NAME. Received: "
@@ -198,6 +201,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     plan = runner.plan(spec, X, y, cap_batch=batch_size is None)
     spec = plan.spec
     _check_device(device)
+    if _validate_only:  # a suite checks every data set before it runs any
+        return plan
     info.update({
         "rows": len(X), "features": int(X.shape[1]), "problem": problem.evidence,
         "recommendation": rec.lines(),
@@ -363,3 +368,95 @@ def landscape(problem: str | None = None, *, dataset: str | None = None, losses:
     result = study.compute(training, mode=mode, directions=directions, grid=grid, span=span, seed=seed,
                            direction_seed=direction_seed, device=device)
     return LandscapeResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
+
+
+# ---------------------------------------------------------------------- suites
+class SuiteResult:
+    """A suite (see :class:`losslab.study.suite.Suite`) plus its HTML report."""
+
+    def __init__(self, suite) -> None:
+        self.suite = suite
+
+    def __getattr__(self, name):
+        return getattr(self.suite, name)
+
+    def report(self, path: str | Path | None = None) -> Path:
+        """The suite's report: across-data-set statistics and each data set's verdict, with
+        every data set's own report beside it."""
+        from .report.suite_html import write_suite_report
+
+        for name, study in self.suite.studies.items():
+            StudyResult(study).report()
+        return write_suite_report(self.suite, path or self.suite.folder / "report.html")
+
+
+def suite_sources(datasets: str | Sequence[str] | None = None, datasets_dir: str | Path | None = None) -> dict[str, str]:
+    """Data set name -> source (``dataset:NAME`` or a file path) for a suite."""
+    from .data import SUPPORTED_EXTENSIONS
+
+    if (datasets is None) == (datasets_dir is None):
+        raise ValueError("expected several data sets: --dataset a,b,c or --datasets-dir FOLDER (one of the two).")
+    if datasets is not None:
+        names = [d.strip() for d in (datasets.split(",") if isinstance(datasets, str) else datasets) if d.strip()]
+        sources = {n: f"dataset:{n}" for n in names}
+    else:
+        folder = Path(datasets_dir)
+        if not folder.is_dir():
+            raise ValueError(f"expected --datasets-dir to be a folder. Received: {folder}.")
+        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_EXTENSIONS)
+        sources = {p.stem: str(p) for p in files}
+        if not sources:
+            raise ValueError(f"no data files in {folder}: expected {', '.join(SUPPORTED_EXTENSIONS)} files.")
+    if len(sources) < 2:
+        raise ValueError(f"a suite needs at least 2 data sets. Received: {', '.join(sources) or 'none'}.")
+    return sources
+
+
+def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: str | Path | None = None,
+                  target=None, losses: Sequence[str] | str | None = None, metric: str | None = None,
+                  out: str | Path | None = None, on_dataset=None, **kwargs) -> SuiteResult:
+    """:func:`compare` on several data sets with the same candidates and metric, then the
+    statistics across data sets (Demšar 2006: Friedman over data sets, Nemenyi or Holm; the
+    Bayesian signed-rank test beside it).
+
+    ``datasets``: bundled names (``"iris,wine,breast_cancer,digits"``), or ``datasets_dir``:
+    a folder of CSV/Parquet/NumPy files with the same ``target`` column. Each data set's
+    study lives in ``out/<name>/`` and resumes on its own. Other arguments as :func:`compare`.
+    """
+    import tempfile
+
+    from .advisor import recommend
+    from .study.suite import Suite
+
+    sources = suite_sources(datasets, datasets_dir)
+    if losses is None:
+        raise ValueError("a suite needs --losses: every data set must compare the same candidates.")
+    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-suite-"))
+    if metric is None:  # one metric for all: the advisor's for the first data set
+        first = next(iter(sources.values()))
+        _, y, _ = load_data(first, None if first.startswith("dataset:") else target, dropna=kwargs.get("dropna", False))
+        metric = recommend(y).primary.metric
+
+    def call(name, source, **extra):
+        where = {"dataset": source.split(":", 1)[1]} if source.startswith("dataset:") else {"data": source, "target": target}
+        return compare(**where, losses=losses, metric=metric, out=folder / name, **kwargs, **extra)
+
+    Suite.check_manifest(folder, {name: name for name in sources})
+    for name, source in sources.items():  # every check on every data set, before anything trains
+        try:
+            call(name, source, _validate_only=True)
+        except ValueError as err:
+            raise ValueError(f"data set {name}: {err}") from None
+    Suite.write_manifest(folder, {name: name for name in sources})
+    for name, source in sources.items():
+        if on_dataset is not None:
+            on_dataset(name)
+        call(name, source)
+    return SuiteResult(Suite.load(folder))
+
+
+def load_suite(folder: str | Path) -> SuiteResult:
+    """A suite from its folder (``losslab report FOLDER``)."""
+    from .study.suite import Suite
+
+    return SuiteResult(Suite.load(folder))

@@ -16,6 +16,7 @@ def compare(
     data: DataArg = None,
     target: TargetOpt = None,
     dataset: DatasetOpt = None,
+    datasets_dir: Annotated[Optional[Path], typer.Option(help="A folder of data files (same --target): one study per file, and statistics across them.")] = None,
     losses: Annotated[Optional[str], typer.Option(help="Candidate losses, comma-separated (default: the advisor's); parameters as huber(delta=2).")] = None,
     sweep: Annotated[Optional[str], typer.Option(help="A weight to sweep in a composite loss: w=0,0.1,0.3,1 with --losses \"mse+w*mae\".")] = None,
     metric: Annotated[Optional[str], typer.Option(help="Held-out metric that decides (default: accuracy or rmse); any scikit-learn scorer name.")] = None,
@@ -75,11 +76,29 @@ def compare(
             best = (max if state["higher"] else min)(means, key=means.get)
             bar.update(state["task"], description=f"{state['done']} trials done, best so far {best} ({m} {means[best]:.4g})")
 
-        study = api.compare(data=data, dataset=dataset, target=target, losses=losses, metric=metric,
-                            extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (), repeats=repeats, cv=cv,
-                            test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                            lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, out=out, device=device,
-                            on_start=on_start, on_epochs=on_epochs, on_trials=on_trials)
+        common = dict(losses=losses, metric=metric, extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (),
+                      repeats=repeats, cv=cv, test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size,
+                      optimizer=optimizer, lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, out=out,
+                      device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials)
+        if datasets_dir is not None or (dataset is not None and "," in dataset):
+            if data is not None:
+                raise ValueError("expected a data file, --dataset or --datasets-dir (one of them).")
+
+            def on_dataset(name):
+                running.clear()
+                bar.console.print(f"data set {name}", highlight=False)
+
+            suite = api.compare_suite(dataset, datasets_dir=datasets_dir, target=target, on_dataset=on_dataset, **common)
+        else:
+            suite = None
+            study = api.compare(data=data, dataset=dataset, target=target, **common)
+    if suite is not None:
+        _print_suite(con, suite)
+        paths = [suite.report()]
+        if format:
+            paths += [s.export(s.folder / f"trials.{format}", format) for s in suite.studies.values()]
+        con.print("Wrote: " + ", ".join(str(p) for p in paths) + " (and each data set's report.html)", highlight=False)
+        return
     _print_study(con, study)
     paths = [study.report(Path(out) / "report.html")]
     if format:
@@ -96,8 +115,15 @@ def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `
 
     if format not in (None, "json", "csv"):
         raise ValueError(f"expected --format json or csv. Received: --format {format}.")
-    study = api.load_study(folder)
+    from ..study.suite import Suite
+
     con = console()
+    if Suite.is_suite(folder):
+        suite = api.load_suite(folder)
+        _print_suite(con, suite)
+        con.print(f"Wrote: {suite.report(out)} (and each data set's report.html)", highlight=False)
+        return
+    study = api.load_study(folder)
     _print_study(con, study)
     paths = [study.report(out or Path(folder) / "report.html")]
     if format:
@@ -121,3 +147,22 @@ def _print_study(con, study) -> None:
         t.add_row(escape(str(loss)), f"{int(row.trials)}" + (f" ({int(row.diverged)} diverged)" if row.diverged else ""), *cells)
     con.print(t)
     con.print("[bold]Verdict:[/bold] " + escape(study.verdict()))
+
+
+def _print_suite(con, suite) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    means = suite.means()
+    ranks = suite.across().avg_ranks
+    t = Table(title=f"Mean {suite.metric} per data set ({len(suite.studies)} data sets); last row: average rank")
+    t.add_column("data set")
+    for loss in means.columns:
+        t.add_column(escape(loss), justify="right")
+    for name, row in means.iterrows():
+        t.add_row(escape(name), *[f"{v:.4g}" for v in row])
+    t.add_row("[bold]average rank[/bold]", *[f"{ranks[loss]:.2f}" for loss in means.columns])
+    con.print(t)
+    for name, verdict in suite.verdicts().items():
+        con.print(f"[bold]{escape(name)}:[/bold] {escape(verdict)}")
+    con.print("[bold]Across data sets:[/bold] " + escape(suite.verdict()))
