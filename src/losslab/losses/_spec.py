@@ -185,7 +185,7 @@ class LossSpec:
                 t = t[:, None]
         if self.validate is not None:
             self.validate(self, t, p)
-        return t.astype(np.float64), p.astype(np.float64), out_shape
+        return t.astype(np.float64, copy=False), p.astype(np.float64, copy=False), out_shape
 
     # ------------------------------------------------------------------ computing
     def numpy(self, y_true: Any, y_pred: Any, *, reduction: str = "mean", sample_weight: Any = None, **params: Any) -> np.ndarray | float:
