@@ -239,7 +239,7 @@ def test_sigkill_loses_nothing_committed_and_the_rerun_completes(tmp_path):
 
     expected = 2 * 2 * 3  # losses x repeats x folds
     killed = losslab.load_study(folder)
-    assert 1 <= len(killed.results) < expected, "the kill must land before the study finished"
+    assert 0 < len(killed.results) < expected, "the kill must land before the study finished"
     for r in killed.results:
         assert r.status == "ok" and set(r.metrics) == {"accuracy"} and math.isfinite(r.metrics["accuracy"])
         assert len(r.history["loss_train"]) == KILLED_STUDY["epochs"]
