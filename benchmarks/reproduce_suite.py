@@ -58,8 +58,8 @@ def sequential_model(e: tutorial.Experiment, seed: int) -> float:
     model = torch.nn.Sequential(*layers, act[e.output_activation]).float()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss = e.spec
-    Xt = torch.as_tensor(X, dtype=torch.float32)
-    Yt = torch.as_tensor(targets)
+    Xt = torch.tensor(X, dtype=torch.float32)
+    Yt = torch.tensor(targets)
     Yt = Yt.long() if loss.shape_rule == "class_index" else Yt.float().reshape(len(y), -1)
     rng = shuffle_stream(seed)
     start = time.perf_counter()

@@ -99,7 +99,7 @@ class StudyResult:
 
 def load_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, dropna: bool = False):
     """``(X, y, description)`` from a bundled data set name or a file path with a target column."""
-    from .data import dataset_names, load_dataset, load_table
+    from .data import load_dataset, load_table
 
     if data is None:
         raise ValueError("expected a data file (CSV, Parquet, .npy, .npz) or --dataset NAME.")
@@ -123,7 +123,9 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             epochs: int = 100, batch_size: int | None = None, optimizer: str = "sgd", lr: float | None = None,
             momentum: float = 0.9, patience: int = 0, sweep: str | None = None, validation_split: float = 0.1, seed: int = 0,
             dropna: bool = False, out: str | Path | None = None, device: str | None = None,
-            on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False) -> StudyResult:
+            on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False, executor: str = "local",
+            ray_address: str | None = None, cpus_per_task: float = 1, gpus_per_task: float = 0, max_retries: int = 2,
+            mlflow: str | bool | None = None) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
 
     Give the data as arrays (``X``, ``y``), a file (``data=``, ``target=``) or a bundled
@@ -139,6 +141,13 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     callable) and, with ``sweep="w=0,0.1,0.3,1"``, one candidate per weight of an
     expression using ``w``. Several target columns train one output unit per column.
 
+    ``executor="ray"`` trains each batch as one Ray task (``ray_address``: a cluster, default a
+    local Ray; ``cpus_per_task``, ``gpus_per_task``; a task whose worker dies is retried
+    ``max_retries`` times, then stored as failed trials that the next call trains again), with
+    the same numbers as ``"local"``. ``mlflow="local"`` (or a tracking URI) logs the study to
+    MLflow: a parent run, a nested run per trial, the verdict and the report (see
+    :mod:`losslab.study.tracking`; the HTML report is then also written to the study folder).
+
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
     ``.trials()``, ``.report(path)``.
     """
@@ -149,9 +158,11 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     from .advisor import recommend
     from .metrics import default_metric
     from .study import runner
+    from .study.executors import make_executor
     from .study.results import Study
     from .study.spec import Candidate, Model, Resampling, StudySpec, fingerprint
     from .study.store import Store
+    from .study.tracking import MLflowTracker
 
     if dataset is not None and "," in dataset:
         raise ValueError("several data sets are a suite: use losslab.compare_suite(datasets=[...]) "
@@ -201,6 +212,9 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     plan = runner.plan(spec, X, y, cap_batch=batch_size is None)
     spec = plan.spec
     _check_device(device)
+    executor_ = make_executor(executor, address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
+                              max_retries=max_retries)
+    tracker = MLflowTracker(None if mlflow is True else mlflow) if mlflow else None
     if _validate_only:  # a suite checks every data set before it runs any
         return plan
     info.update({
@@ -220,8 +234,11 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         todo = len(plan.trials) - len(store.finished())
         if on_start is not None:
             on_start(plan, todo)
-        runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device)
-    return StudyResult(Study.load(folder))
+        runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device, executor=executor_, tracker=tracker)
+    result = StudyResult(Study.load(folder))
+    if tracker is not None:
+        tracker.finish(result.study, report=result.report())
+    return result
 
 
 def _expand_sweep(names: list, sweep: str) -> list:

@@ -183,7 +183,6 @@ def _check_one_hot(spec: LossSpec, t: Targets, p: Problem) -> None:
     if p.kind in ("regression", "counts") and t.array.ndim == 1:
         raise SetupError(f"{name} is a classification loss, but y reads as {p.evidence}", _regression_instead(p))
     if p.form == "labels":
-        k = p.n_classes
         what = "integer labels" if not t.labels else "labels"
         raise SetupError(f"{name} expects one-hot rows, one column per class. Received: {what} {show(p.classes)} in one column",
                          f"use sparse_categorical_crossentropy, or one-hot encode: {how_to_encode(p, 'one_hot').split(': ', 1)[-1]}")

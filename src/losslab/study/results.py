@@ -78,14 +78,15 @@ class Study:
         return [*self.spec.metrics, *sorted(extra)]
 
     def summary(self):
-        """Per loss and metric: mean, std, median, min, max over trials; diverged trials counted."""
+        """Per loss and metric: mean, std, median, min, max over trials; diverged and failed trials counted."""
         import pandas as pd
 
         t = self.trials()
         rows = []
         for label in [c.label for c in self.spec.candidates]:
             sub = t[t.loss == label]
-            row: dict[str, Any] = {"loss": label, "trials": len(sub), "diverged": int((sub.status != "ok").sum())}
+            row: dict[str, Any] = {"loss": label, "trials": len(sub), "diverged": int((sub.status == "diverged").sum()),
+                                   "failed": int((sub.status == "failed").sum())}
             for m in self.metric_columns:
                 v = sub.loc[sub.status == "ok", m].to_numpy(dtype=float)
                 row[f"{m}_mean"] = v.mean() if v.size else np.nan
@@ -121,7 +122,7 @@ class Study:
                               rng=self.spec.seed)
 
     def verdict(self, metric: str | None = None) -> str:
-        """The verdict in words (and a note on diverged or unfinished trials)."""
+        """The verdict in words (and a note on diverged, failed or unfinished trials)."""
         if len(self.spec.candidates) < 2:
             s = self.summary()
             m = metric or self.spec.metric
@@ -133,16 +134,24 @@ class Study:
         except ValueError as err:
             # A study that is still running, or was killed, has no full design to test yet.
             if self.complete:
-                diverged = sum(r.status != "ok" for r in self.results)
+                failed = sum(r.status == "failed" for r in self.results)
+                if failed:
+                    return (f"No verdict: {failed} of {len(self.results)} trials failed ({_first_error(self.results)}), and the "
+                            f"paired trials left do not make the study's design ({err}). Run the same command again to retry them.")
+                diverged = sum(r.status == "diverged" for r in self.results)
                 if diverged:
                     return (f"No verdict: {diverged} of {len(self.results)} trials diverged, and the paired trials left "
                             f"do not make the study's design ({err}). Try a smaller --lr.")
                 return f"No verdict: {err}"
             return (f"No verdict yet: the study is not finished ({len(self.results)} of {self.expected_trials} trials stored). "
                     "Run the same command again to complete it.")
-        diverged = sum(r.status != "ok" for r in self.results)
+        diverged = sum(r.status == "diverged" for r in self.results)
         if diverged:
             text += f" ({diverged} diverged trial(s) left out with their pairs.)"
+        failed = sum(r.status == "failed" for r in self.results)
+        if failed:
+            text += (f" ({failed} failed trial(s) left out with their pairs: {_first_error(self.results)}. "
+                     "Run the same command again to retry them.)")
         if not self.complete:
             text += " (The study is not finished: run the same command again to complete it.)"
         return text
@@ -160,3 +169,13 @@ class Study:
         else:
             raise ValueError(f"expected --format json or csv. Received: --format {fmt}.")
         return path
+
+
+def _first_error(results: list[TrialResult]) -> str:
+    """The first failed trial's error, on one line and short: what the verdict quotes."""
+    for r in results:
+        if r.status == "failed":
+            text = str((r.history.get("error") or ["unknown error"])[0]).strip().splitlines()
+            line = text[0] if text else "unknown error"
+            return line if len(line) <= 160 else line[:157] + "..."
+    return ""

@@ -3,8 +3,9 @@
 A trial is (candidate loss, repeat, fold). Every candidate sees the same splits and the
 same seeds (paired trials). Trials are grouped into engine calls by the output layer's
 width; each call trains a batch of repeats, every split being one *view* of X with its
-own preprocessing fitted on its training rows only; finished trials are committed to
-the store batch by batch, so a killed run loses at most one batch.
+own preprocessing fitted on its training rows only. Batches run on an executor (this
+process, or Ray tasks); finished trials are committed to the store by the driver batch by
+batch as they come back, so a killed run loses at most the batches in flight.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..data import Preprocessor, make_splits
 from ..engine import SGD, Adam, Member, Network, Replicate, train
 from ..engine.evaluate import predict
 from ..metrics import Metric, get_metric
+from .executors import Executor, Failure, LocalExecutor
 from .spec import Candidate, StudySpec
 from .store import Store, TrialResult
 
@@ -139,26 +141,119 @@ def _score(metric: Metric, enc, y_true: np.ndarray, outputs: np.ndarray, target_
 
 
 def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = None,
-        on_trials: Callable[[list[TrialResult]], None] | None = None, device: str | None = None) -> int:
-    """Train and score every trial not yet in ``store``; return how many were trained."""
-    spec = plan_.spec
+        on_trials: Callable[[list[TrialResult]], None] | None = None, device: str | None = None,
+        executor: Executor | None = None, tracker=None) -> int:
+    """Train and score every trial not yet in ``store`` (failed ones again); return how many were trained.
+
+    Each batch is one call of ``executor`` (in this process by default; see
+    :mod:`losslab.study.executors`) and is stored as soon as it is back, here, by the
+    driver. The batches and their seeds do not depend on the executor, so every executor
+    gives the same numbers. A batch that fails on a Ray worker after its retries is stored
+    as failed trials, which the next run trains again. ``tracker`` (an
+    :class:`~losslab.study.tracking.MLflowTracker`) logs every stored trial.
+    """
+    executor = executor if executor is not None else LocalExecutor()
     done = store.finished()
-    by_units: dict[int, list[Candidate]] = {}
-    for c in spec.candidates:
-        by_units.setdefault(plan_.encodings[c.label].output_units, []).append(c)
+    batches = _batches(plan_, done)
+    if tracker is not None:
+        tracker.start(plan_, store)
+    if executor.in_process:
+        shared = plan_
+        payloads = [_Batch(cands, units, splits, frozenset(keys), device, on_epochs) for cands, units, splits, keys in batches]
+    else:
+        # Shipped to workers: every loss resolved here (a worker need not find the user's files),
+        # progress reported by the driver when a batch is back.
+        shared = portable(plan_)
+        device = device if device is not None else executor.default_device
+        payloads = [_Batch(cands, units, splits, frozenset(keys), device, None) for cands, units, splits, keys in batches]
     trained = 0
-    for units, cands in by_units.items():
-        todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
-        per_split = len(cands)
-        step = max(1, MAX_REPLICATES // per_split)
-        for start in range(0, len(todo), step):
-            batch = todo[start: start + step]
-            results = _train_batch(plan_, cands, units, batch, done, on_epochs, device)
+    try:
+        for i, out in executor.map(_train_task, shared, payloads):
+            batch = payloads[i]
+            results = _failed_results(plan_, batch, out.error) if isinstance(out, Failure) else out
             store.add(results)
-            trained += len(results)
+            trained += sum(r.status != "failed" for r in results)
+            if on_epochs is not None and not executor.in_process:
+                on_epochs(len(results) * plan_.spec.model.epochs)
+            if tracker is not None:
+                tracker.log_trials(results)
             if on_trials is not None:
                 on_trials(results)
+    except BaseException:
+        if tracker is not None:
+            tracker.interrupted()
+        raise
     return trained
+
+
+@dataclasses.dataclass(frozen=True)
+class _Batch:
+    """One engine call: candidates of one output width x some splits, minus the trials in ``done``."""
+
+    cands: tuple[Candidate, ...]
+    units: int
+    splits: tuple[Any, ...]
+    done: frozenset
+    device: str | None
+    on_epochs: Callable[[int], None] | None
+
+
+def _batches(plan_: Plan, done) -> list[tuple[tuple[Candidate, ...], int, tuple[Any, ...], set]]:
+    """Trials grouped by the output layer's width, then into batches of at most MAX_REPLICATES
+    replicates; with each batch the trials of it that are already done."""
+    by_units: dict[int, list[Candidate]] = {}
+    for c in plan_.spec.candidates:
+        by_units.setdefault(plan_.encodings[c.label].output_units, []).append(c)
+    out = []
+    for units, cands in by_units.items():
+        todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
+        step = max(1, MAX_REPLICATES // len(cands))
+        for start in range(0, len(todo), step):
+            splits = tuple(todo[start: start + step])
+            keys = {(c.label, s.repeat, s.fold) for c in cands for s in splits} & done
+            out.append((tuple(cands), units, splits, keys))
+    return out
+
+
+def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
+    return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device)
+
+
+def portable(plan_: Plan) -> Plan:
+    """The plan with every candidate's LossSpec resolved, so that a worker in another process
+    or on another machine trains exactly what was checked here (a loss from a file is not
+    looked up again there)."""
+    cands = tuple(dataclasses.replace(c, given=c.spec) for c in plan_.spec.candidates)
+    return dataclasses.replace(plan_, spec=dataclasses.replace(plan_.spec, candidates=cands))
+
+
+def _failed_results(plan_: Plan, batch: _Batch, error: str) -> list[TrialResult]:
+    """The trials of a batch that never came back: stored as failed (metrics NaN, the error in
+    the history) so that the report shows them and the next run trains them again."""
+    out = []
+    for c in batch.cands:
+        for s in batch.splits:
+            if (c.label, s.repeat, s.fold) in batch.done:
+                continue
+            train_rows, _ = _fit_rows(plan_.spec, s)
+            out.append(TrialResult(c.label, s.repeat, s.fold, _seed(plan_.spec, s), len(train_rows), len(s.test),
+                                   {m.name: math.nan for m in plan_.metrics}, {"error": [error]}, "failed"))
+    return out
+
+
+def _seed(spec: StudySpec, s) -> int:
+    return spec.seed * 1_000_003 + s.repeat * 1_009 + s.fold
+
+
+def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
+    """The rows a split's model is fitted on, and its validation rows with early stopping."""
+    if not spec.model.patience:
+        return s.train, None
+    # Keras' validation_split: the last share of the training rows, before shuffling.
+    rng = np.random.default_rng([spec.seed, s.repeat, s.fold])
+    order = rng.permutation(s.train)
+    n_val = max(1, int(round(len(order) * spec.model.validation_split)))
+    return np.sort(order[:-n_val]), np.sort(order[-n_val:])
 
 
 def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device) -> list[TrialResult]:
@@ -167,14 +262,7 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
     views, scales = [], []
     fit_rows = []
     for s in splits:
-        train_rows = s.train
-        val_rows = None
-        if model.patience:
-            # Keras' validation_split: the last share of the training rows, before shuffling.
-            rng = np.random.default_rng([spec.seed, s.repeat, s.fold])
-            order = rng.permutation(train_rows)
-            n_val = max(1, int(round(len(order) * model.validation_split)))
-            train_rows, val_rows = np.sort(order[:-n_val]), np.sort(order[-n_val:])
+        train_rows, val_rows = _fit_rows(spec, s)
         pre = Preprocessor().fit(plan_.X.iloc[train_rows])
         views.append(pre.transform(plan_.X))
         fit_rows.append((train_rows, val_rows))
@@ -207,7 +295,7 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
         for v, s in enumerate(splits):
             if (c.label, s.repeat, s.fold) in done:
                 continue
-            seed = spec.seed * 1_000_003 + s.repeat * 1_009 + s.fold
+            seed = _seed(spec, s)
             train_rows, val_rows = fit_rows[v]
             replicates.append(Replicate(j, seed, train_rows, val_rows if val_rows is not None else s.test, view=v))
             keys.append((c, s, v, scale[v], seed))

@@ -2,7 +2,8 @@
 
 Each batch of finished trials is written in one transaction together with its
 histories, so a run killed at any moment (SIGKILL included) loses at most the trials in
-flight; running the same study again skips the finished ones. A store made with a
+flight; running the same study again skips the finished ones (trials stored as failed,
+a batch lost with its Ray worker after every retry, are trained again). A store made with a
 different spec or different data is refused, never overwritten.
 """
 
@@ -163,8 +164,8 @@ class Store:
         return json.loads(self.meta("info") or "{}")
 
     def finished(self) -> set[tuple[str, int, int]]:
-        """(loss, repeat, fold) of every trial already stored."""
-        return {tuple(r) for r in self._db.execute("SELECT loss, repeat, fold FROM trials")}
+        """(loss, repeat, fold) of every trial already stored, except failed ones (a run trains them again)."""
+        return {tuple(r) for r in self._db.execute("SELECT loss, repeat, fold FROM trials WHERE status != 'failed'")}
 
     def trials(self) -> list[TrialResult]:
         rows = self._db.execute(
@@ -174,9 +175,12 @@ class Store:
 
     # ------------------------------------------------------------------ writing
     def add(self, results: Iterable[TrialResult]) -> None:
-        """Commit finished trials, all or none."""
+        """Commit finished trials, all or none; a trial stored as failed is replaced."""
+        results = list(results)
         now = time.time()
         with self._db:
+            self._db.executemany("DELETE FROM trials WHERE loss = ? AND repeat = ? AND fold = ? AND status = 'failed'",
+                                 [(r.loss, r.repeat, r.fold) for r in results])
             self._db.executemany(
                 "INSERT INTO trials (loss, repeat, fold, seed, n_train, n_test, metrics, history, status, finished) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
