@@ -24,8 +24,8 @@ from .problem import (
     Problem,
     infer_problem,
 )
-from .targets import ROW_SUM_ATOL
 from .recommend import Choice, Recommendation, recommend
+from .targets import ROW_SUM_ATOL
 
 __all__ = [
     "COUNTS_MAX_MINIMUM", "HEAVY_TAIL_KURTOSIS", "IMBALANCE_RATIO", "KINDS", "MAGNITUDE_ORDERS", "MAX_CLASSES",

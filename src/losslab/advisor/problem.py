@@ -56,7 +56,17 @@ from typing import Any
 
 import numpy as np
 
-from .targets import ROW_SUM_ATOL, Targets, fmt, form_2d, plain, read_targets, show, unique_labels, value_stats
+from .targets import (
+    ROW_SUM_ATOL,
+    Targets,
+    fmt,
+    form_2d,
+    plain,
+    read_targets,
+    show,
+    unique_labels,
+    value_stats,
+)
 
 __all__ = ["KINDS", "FORMS", "Problem", "infer_problem", "ROW_SUM_ATOL"]
 

@@ -35,6 +35,12 @@ def compare(
     out: Annotated[Path, typer.Option(help="Study folder: the SQLite store and report.html. Run again to resume.")] = Path("study"),
     format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial: json or csv.")] = None,  # noqa: A002
     device: Annotated[Optional[str], typer.Option(help="cpu (default) or cuda.")] = None,
+    executor: Annotated[str, typer.Option(help="local (this process) or ray: each batch of trials one Ray task (pip install 'losslab[ray]').")] = "local",
+    ray_address: Annotated[Optional[str], typer.Option(help="The Ray cluster to join, e.g. auto (default: start a local Ray).")] = None,
+    cpus_per_task: Annotated[float, typer.Option(help="CPUs each Ray task asks for (and torch threads in it).")] = 1,
+    gpus_per_task: Annotated[float, typer.Option(help="GPUs each Ray task asks for (then it trains on cuda).")] = 0,
+    max_retries: Annotated[int, typer.Option(help="Retries of a Ray task whose worker died; then its trials are stored as failed.")] = 2,
+    mlflow: Annotated[Optional[str], typer.Option(help="Log to MLflow: local (./mlruns) or a tracking URI (pip install 'losslab[mlflow]').")] = None,
 ) -> None:
     """Compare candidate losses on your data: seeds x folds, a statistical test, a verdict and an HTML report."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -79,7 +85,9 @@ def compare(
         common = dict(losses=losses, metric=metric, extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (),
                       repeats=repeats, cv=cv, test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size,
                       optimizer=optimizer, lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, out=out,
-                      device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials)
+                      device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials, executor=executor,
+                      ray_address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
+                      max_retries=max_retries, mlflow=mlflow)
         if datasets_dir is not None or (dataset is not None and "," in dataset):
             if data is not None:
                 raise ValueError("expected a data file, --dataset or --datasets-dir (one of them).")
@@ -144,7 +152,8 @@ def _print_study(con, study) -> None:
         t.add_column(m, justify="right")
     for loss, row in summary.iterrows():
         cells = [f"{row[f'{m}_mean']:.4g} ± {row[f'{m}_std']:.2g}" for m in metrics]
-        t.add_row(escape(str(loss)), f"{int(row.trials)}" + (f" ({int(row.diverged)} diverged)" if row.diverged else ""), *cells)
+        notes = [f"{int(row[k])} {k}" for k in ("diverged", "failed") if row.get(k, 0)]
+        t.add_row(escape(str(loss)), f"{int(row.trials)}" + (f" ({', '.join(notes)})" if notes else ""), *cells)
     con.print(t)
     con.print("[bold]Verdict:[/bold] " + escape(study.verdict()))
 

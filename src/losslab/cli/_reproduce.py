@@ -9,6 +9,7 @@ import typer
 
 from . import app, console
 
+
 @app.command()
 def reproduce(
     only: Annotated[Optional[str], typer.Option(help="Experiments by loss or problem, comma-separated: hinge / bce,kld / circles.")] = None,
@@ -20,7 +21,13 @@ def reproduce(
     plots: Annotated[bool, typer.Option(help="Draw the learning curves and the summary figure.")] = True,
 ) -> None:
     """Run the tutorial's nine experiments (tutorial 000), 30 repeats each, and compare with what it reports."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from .. import api
     from ..study import tutorial

@@ -55,7 +55,9 @@ class Preprocessor:
     # ------------------------------------------------------------------ features
     def fit(self, X: Any, y: Any = None) -> Preprocessor:
         """Learn the scaling and the categories from the training fold ``X`` (and ``y`` if ``scale_target``)."""
-        from sklearn.compose import ColumnTransformer  # lazy: scikit-learn is slow to import
+        from sklearn.compose import (
+            ColumnTransformer,  # lazy: scikit-learn is slow to import
+        )
         from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         frame = _frame(X, "X")

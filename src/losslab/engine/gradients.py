@@ -13,9 +13,10 @@ from collections.abc import Callable
 
 import torch
 
+from ..losses._frameworks import (
+    EPSILON,  # Keras' probability clip, as in the catalog's kernels
+)
 from .activations import softmax
-
-EPSILON = 1e-7  # Keras' probability clip, as in the catalog's kernels
 
 
 def _mse_linear(y: torch.Tensor, z: torch.Tensor):

@@ -14,9 +14,15 @@ Beyond the catalog: :func:`custom` (your torch function, checked), :func:`load`
 
 from __future__ import annotations
 
-from . import regression  # noqa: F401  (registers its losses)
-from . import probabilistic  # noqa: F401  (registers its losses)
-from . import binary, multiclass, multiclass_margin, multiclass_robust, overlap  # noqa: F401  (register their losses)
+from . import (  # noqa: F401  (register their losses)
+           binary,
+           multiclass,
+           multiclass_margin,
+           multiclass_robust,
+           overlap,
+           probabilistic,  # noqa: F401  (registers its losses)
+           regression,  # noqa: F401  (registers its losses)
+)
 from ._registry import catalog, get, names, register, specs
 from ._spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
 from .composite import composite, sweep

@@ -6,6 +6,20 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+KERAS = "Chollet et al., Keras 3 API reference: keras.losses, 2023."
+TORCH = "Paszke et al., PyTorch: An Imperative Style, High-Performance Deep Learning Library, NeurIPS 2019."
+
+# Keras' backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON] before the log.
+EPSILON = 1e-7
+
+
+def losslab_module(name: str, params: Mapping[str, Any]):
+    """losslab's own ``torch.nn.Module`` for settings PyTorch's class cannot express."""
+    from ._module import LossModule
+    from ._registry import get
+
+    return LossModule(get(name, **params))
+
 
 def import_keras():
     """Import Keras 3, on the torch backend unless the user chose another one."""

@@ -9,33 +9,21 @@ to ``[1e-7, 1 - 1e-7]`` as Keras does; their ``from_logits=True`` path is exact
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 
 from . import _validation as v
-from ._frameworks import import_keras
-from ._registry import get, register
+from ._frameworks import EPSILON, KERAS, TORCH, import_keras
+from ._frameworks import losslab_module as _losslab_module
+from ._registry import register
 from ._spec import LossSpec
 
-KERAS = "Chollet et al., Keras 3 API reference: keras.losses, 2023."
-TORCH = "Paszke et al., PyTorch: An Imperative Style, High-Performance Deep Learning Library, NeurIPS 2019."
 BISHOP = "Bishop, Pattern Recognition and Machine Learning, Springer, 2006 (section 4.3.2)."
 JANOCHA = "Janocha and Czarnecki, On Loss Functions for Deep Neural Networks in Classification, 2017."
 
-# Keras' backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON] before the log.
-EPSILON = 1e-7
 
 LOGITS_FIX = "y_pred looks like logits (raw scores): pass from_logits=True, or put a sigmoid on the output layer."
 PM1_FIX = "Map {0, 1} labels with y = 2*y - 1."
 
-
-def _losslab_module(name: str, params: Mapping[str, Any]):
-    """losslab's own ``torch.nn.Module`` for settings PyTorch's class cannot express."""
-    from ._module import LossModule
-
-    return LossModule(get(name, **params))
 
 
 def _smooth(y, label_smoothing: float):
@@ -276,7 +264,9 @@ def _focal_numpy(y_true, y_pred, *, apply_class_balancing, alpha, gamma, from_lo
     y = _smooth(y_true, label_smoothing)
     if from_logits:
         # Exact logits path: BCE = softplus(z) - y z, and 1 - p_t = y sigmoid(-z) + (1 - y) sigmoid(z).
-        from scipy.special import expit  # imported here: scipy.special adds ~0.3 s to `import losslab`
+        from scipy.special import (
+            expit,  # imported here: scipy.special adds ~0.3 s to `import losslab`
+        )
 
         bce = np.logaddexp(0.0, y_pred) - y * y_pred
         one_minus_pt = y * expit(-y_pred) + (1.0 - y) * expit(y_pred)

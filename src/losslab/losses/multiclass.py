@@ -16,33 +16,21 @@ log-softmax and stay exact at logits of +-1e4.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 
 from . import _validation as v
-from ._frameworks import import_keras
-from ._registry import get, register
+from ._frameworks import EPSILON, KERAS, TORCH, import_keras
+from ._frameworks import losslab_module as _losslab_module
+from ._registry import register
 from ._spec import LossSpec
 
-KERAS = "Chollet et al., Keras 3 API reference: keras.losses, 2023."
-TORCH = "Paszke et al., PyTorch: An Imperative Style, High-Performance Deep Learning Library, NeurIPS 2019."
 SZEGEDY = "Szegedy, Vanhoucke, Ioffe, Shlens and Wojna, Rethinking the Inception Architecture for Computer Vision, CVPR 2016 (label smoothing)."
 BISHOP = "Bishop, Pattern Recognition and Machine Learning, Springer, 2006 (section 4.3.4)."
 
-# Keras' backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON] before the log.
-EPSILON = 1e-7
 
 LOGITS_FIX = "y_pred looks like logits (raw scores): pass from_logits=True, or put a softmax on the output layer."
 ROWS_FIX = "Put a softmax on the output layer, or pass raw scores with from_logits=True."
 
-
-def _losslab_module(name: str, params: Mapping[str, Any]):
-    """losslab's own ``torch.nn.Module`` for settings PyTorch's class cannot express."""
-    from ._module import LossModule
-
-    return LossModule(get(name, **params))
 
 
 def _weight_tensor(weight, like=None):

@@ -11,7 +11,19 @@ from . import _validation as v
 from ._frameworks import import_keras
 from ._registry import register
 from ._spec import LossSpec
-from .multiclass import EPSILON, KERAS, ONE_HOT_FIX, _check_classes, _check_common, _check_prob_rows, _check_target_rows, _log_probs_numpy, _log_probs_torch, _smooth, _take_class
+from .multiclass import (
+    EPSILON,
+    KERAS,
+    ONE_HOT_FIX,
+    _check_classes,
+    _check_common,
+    _check_prob_rows,
+    _check_target_rows,
+    _log_probs_numpy,
+    _log_probs_torch,
+    _smooth,
+    _take_class,
+)
 
 
 # ---------------------------------------------------------------- categorical focal cross-entropy

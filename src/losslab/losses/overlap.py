@@ -13,11 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
-from ._frameworks import import_keras
+from ._frameworks import KERAS, import_keras
 from ._registry import register
 from ._spec import LossSpec
 
-KERAS = "Chollet et al., Keras 3 API reference: keras.losses, 2023."
 MILLETARI = ("Milletari, Navab and Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image "
              "Segmentation, 3DV 2016.")
 SALEHI = ("Salehi, Erdogmus and Gholipour, Tversky loss function for image segmentation using 3D fully convolutional "

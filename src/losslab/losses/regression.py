@@ -11,12 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
-from ._frameworks import keras_loss, torch_loss
+from ._frameworks import KERAS, TORCH, keras_loss, torch_loss
 from ._registry import register
 from ._spec import LossSpec
-
-KERAS = "Chollet et al., Keras 3 API reference: keras.losses, 2023."
-TORCH = "Paszke et al., PyTorch: An Imperative Style, High-Performance Deep Learning Library, NeurIPS 2019."
 
 
 # ---------------------------------------------------------------- mean squared error

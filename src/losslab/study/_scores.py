@@ -71,7 +71,9 @@ def check_design(design: Design) -> None:
 
 def check_arguments(*, design: Any, higher_is_better: Any, metric: Any, alpha: Any, rng: Any, n_bootstrap: Any) -> None:
     """Refuse arguments of `compare_losses` (other than ``scores``) that cannot be right."""
-    from .stats import Design  # the dataclass lives with the API; imported late to avoid a cycle
+    from .stats import (
+        Design,  # the dataclass lives with the API; imported late to avoid a cycle
+    )
 
     if not isinstance(design, Design):
         raise TypeError(f"design: expected a Design or a kind name such as 'kfold'. Received: design of type {type(design).__name__}.")

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._tests import ALPAYDIN_5X2CV_F, CORRECTED_REPEATED_CV_T, CORRECTED_RESAMPLED_T, NEMENYI, PAIRED_T, WILCOXON, HypothesisTest
+from ._tests import (
+    ALPAYDIN_5X2CV_F,
+    CORRECTED_REPEATED_CV_T,
+    CORRECTED_RESAMPLED_T,
+    NEMENYI,
+    PAIRED_T,
+    WILCOXON,
+    HypothesisTest,
+)
 
 if TYPE_CHECKING:
     from .stats import Comparison, Design

@@ -94,6 +94,14 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import _verdict
+from ._scores import (
+    DESIGN_KINDS,
+    check_arguments,
+    check_design,
+    check_design_fits,
+    overlap_ratio,
+    score_table,
+)
 from ._tests import (
     CORRECTED_REPEATED_CV_T,
     NEMENYI,
@@ -114,7 +122,6 @@ from ._tests import (
     paired_t,
     wilcoxon_signed_rank,
 )
-from ._scores import DESIGN_KINDS, check_arguments, check_design, check_design_fits, overlap_ratio, score_table
 
 __all__ = ["DESIGN_KINDS", "Comparison", "Design", "HypothesisTest", "compare_losses"]
 
