@@ -21,7 +21,7 @@ def draw(result: Reproduction, out: str | Path) -> list[Path]:
         path = out / f"{e.name}.png"
         learning_curves(
             result.curves(e.name),
-            title=f"{e.name}: {e.loss}\n{PROBLEMS[e.problem].title}, {e.output} output, {n} repeats",
+            title=f"{e.name if e.name == e.loss else e.name + ': ' + e.loss}\n{PROBLEMS[e.problem].title}, {e.output} output, {n} repeats",
             loss_label=f"loss: {e.loss}",
             metric_label=_METRIC_LABEL[e.metric],
             path=path,
