@@ -26,8 +26,9 @@ browser:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 # pytest exits 5 when it collects no test; make treats that as a failure too.
+# --dist loadgroup: the Ray tests (xdist_group "ray") share one local Ray on one pytest worker.
 test: setup browser
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: setup
 	$(BIN)/python benchmarks/cli_startup.py

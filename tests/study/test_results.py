@@ -35,8 +35,8 @@ def test_summary_columns(study):
     labels = ["sparse_categorical_crossentropy", "kl_divergence", "sparse_categorical_crossentropy(from_logits=True)"]
     assert list(s.index) == labels
     stats = ["mean", "std", "median", "min", "max"]
-    assert list(s.columns) == ["trials", "diverged"] + [f"{m}_{x}" for m in ("accuracy", "f1_macro") for x in stats]
-    assert (s.trials == 4).all() and (s.diverged == 0).all()
+    assert list(s.columns) == ["trials", "diverged", "failed"] + [f"{m}_{x}" for m in ("accuracy", "f1_macro") for x in stats]
+    assert (s.trials == 4).all() and (s.diverged == 0).all() and (s.failed == 0).all()
     t = study.trials()
     kld = t[t.loss == "kl_divergence"].accuracy
     assert s.loc["kl_divergence", "accuracy_mean"] == pytest.approx(kld.mean())

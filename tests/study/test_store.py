@@ -251,6 +251,10 @@ def test_sigkill_loses_nothing_committed_and_the_rerun_completes(tmp_path):
     assert len(keys) == expected and len(set(keys)) == expected
     reference = losslab.compare(**KILLED_STUDY, out=tmp_path / "uninterrupted")
     # Same seeds, same numbers: the trials trained before the kill, in another process,
-    # with another batching, equal those of one uninterrupted run.
-    pd.testing.assert_frame_equal(resumed.trials(), reference.trials())
-    assert [r.history for r in resumed.results] == [r.history for r in reference.results]
+    # with another batching, equal those of one uninterrupted run (to float32 rounding:
+    # batched products of another batch size may round the last digit differently).
+    pd.testing.assert_frame_equal(resumed.trials(), reference.trials(), check_exact=False, rtol=1e-5)
+    for a, b in zip(resumed.results, reference.results):
+        assert a.history.keys() == b.history.keys()
+        for key in a.history:
+            np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-4, atol=1e-6)

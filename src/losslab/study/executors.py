@@ -35,6 +35,7 @@ class Failure:
 class Executor(Protocol):
     name: str
     in_process: bool  # calls run here: callbacks (progress) can be passed into them
+    default_device: str | None  # where calls train when the study names no device
 
     def map(self, fn: Callable[[Any, Any], Any], shared: Any, payloads: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """``(index, fn(shared, payloads[index]) or Failure)`` for every payload, as each finishes."""
@@ -119,7 +120,9 @@ class RayExecutor:
                     try:
                         result = ray.get(ref)
                     except ray.exceptions.RayError as err:
-                        result = Failure(_describe(err), self.max_retries + 1)
+                        # An exception in the call is not retried; a dead worker was, max_retries times.
+                        tries = 1 if isinstance(err, ray.exceptions.RayTaskError) else self.max_retries + 1
+                        result = Failure(_describe(err), tries)
                     yield i, result
         finally:
             # Stopped early (Ctrl-C, an error while storing): what is still queued would train for nothing.
