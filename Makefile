@@ -33,7 +33,10 @@ test: setup browser
 bench: setup
 	$(BIN)/python benchmarks/cli_startup.py
 	$(BIN)/python benchmarks/loss_throughput.py
-	$(BIN)/python benchmarks/reproduce_suite.py
+	$(BIN)/python benchmarks/reproduce_suite.py --scaling
+	$(BIN)/python benchmarks/custom_loss.py
+	$(BIN)/python benchmarks/landscape_grid.py
+	$(BIN)/python benchmarks/executors.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
