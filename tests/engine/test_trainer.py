@@ -224,3 +224,28 @@ def test_evaluate_weight_sets_reproduces_the_trained_models(regression):
     # The trajectory starts at the seed's initial weights.
     first = flatten([(w[None], b[None]) for w, b in net.initial_weights(0)])
     np.testing.assert_allclose(h.trajectory[0, 0], first[0], rtol=1e-6)
+
+
+def test_a_loss_that_refuses_the_targets_stops_training_before_it_starts(regression):
+    X, _ = regression
+    labels = (np.arange(len(X)) % 2).astype(float)  # {0, 1}: hinge wants {-1, 1}
+    with pytest.raises(ValueError, match=r"hinge.*\{-1, 1\}.*2\*y - 1"):
+        train(X, [Member(losses.get("hinge"), "tanh", labels)], [Replicate(0, 0, np.arange(100))],
+              network=Network(5, (4,), 1), epochs=1)
+
+
+def test_gaussian_nll_trains_a_mean_and_a_softplus_variance_head():
+    """Heteroscedastic data: noise grows with |x|. The variance head learns it; the NLL of a
+    continuous density goes below zero, as it may."""
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-2, 2, size=(600, 1))
+    y = np.sin(x[:, 0]) + rng.normal(size=600) * (0.05 + 0.3 * np.abs(x[:, 0]))
+    member = Member(losses.get("gaussian_nll"), "linear+softplus", y)
+    h = train(x, [member], [Replicate(0, 0, np.arange(500), np.arange(500, 600))], network=Network(1, (32,), 2),
+              epochs=60, batch_size=32, optimizer=Adam(0.01))
+    out = h.outputs["test"][0]
+    assert (out[:, 1] > 0).all()  # softplus keeps every variance positive
+    assert h.loss["train"][0, -1] < h.loss["train"][0, 0]
+    assert h.final("test")[0] < 0  # a negative NLL: a density, not a probability
+    near, far = np.abs(x[500:, 0]) < 0.5, np.abs(x[500:, 0]) > 1.5
+    assert out[far, 1].mean() > 3 * out[near, 1].mean()

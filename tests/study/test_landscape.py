@@ -287,3 +287,15 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys, argv, message):
     assert code == 2
     assert message in err and err.startswith("losslab: error:") and err.count("\n") == 1
     assert "Traceback" not in err and not (tmp_path / "never").exists()
+
+
+def test_composite_and_user_defined_losses_have_landscapes(tmp_path):
+    """Issue 8: a function from a file and a composite expression work like catalog losses:
+    both written to equal MSE, they give MSE's landscape."""
+    path = tmp_path / "mine.py"
+    path.write_text("def my_mse(y_true, y_pred):\n    return ((y_pred - y_true) ** 2).mean(dim=-1)\n")
+    ref = f"{path}:my_mse"
+    result = api.landscape("regression", losses=["mse", "1*mse+0*mae", ref], grid=5, epochs=3)
+    mse = result.grid("mean_squared_error")
+    np.testing.assert_allclose(result.grid(ref), mse, rtol=1e-4)
+    np.testing.assert_allclose(result.grid("mean_squared_error+0*mean_absolute_error"), mse, rtol=1e-4)
