@@ -35,7 +35,8 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
     repeats : int
         Seeds per experiment; every loss of a problem sees the same seeds.
     processes : int, optional
-        Problems run side by side in this many processes (default: one per core, up to 3).
+        Problems run side by side in this many processes (default: one per problem on a
+        machine with more than one core).
     device : str, optional
         ``"cuda"`` to train on a GPU.
 

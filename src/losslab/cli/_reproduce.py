@@ -16,7 +16,7 @@ def reproduce(
     repeats: Annotated[int, typer.Option(help="Seeds per experiment.")] = 30,
     seed: Annotated[int, typer.Option(help="First seed; repeats use seed .. seed + repeats - 1.")] = 0,
     out: Annotated[Path, typer.Option(help="Folder for results.json, results.csv and the figures.")] = Path("results"),
-    processes: Annotated[Optional[int], typer.Option(help="Problems run side by side in this many processes (default: one per core).")] = None,
+    processes: Annotated[Optional[int], typer.Option(help="Problems run side by side in this many processes (default: one per problem).")] = None,
     device: Annotated[Optional[str], typer.Option(help="cpu (default) or cuda.")] = None,
     plots: Annotated[bool, typer.Option(help="Draw the learning curves and the summary figure.")] = True,
 ) -> None:

@@ -163,7 +163,9 @@ def _output_at(name: str, pre: np.ndarray) -> np.ndarray:
 
 
 def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype):
-    X = np.array(X, dtype=np.float64)  # a private, writable copy (torch refuses read-only arrays)
+    # A private, writable, row-major copy: torch refuses read-only arrays, and gathering rows
+    # of a column-major array (what pandas and scikit-learn often give) is 20x slower.
+    X = np.array(X, dtype=np.float64, order="C")
     if X.ndim == 2:
         X = X[None]
     if X.ndim != 3:
@@ -284,6 +286,8 @@ class _Group:
                 t = torch.as_tensor(m.targets.reshape(n_views * n_rows, *m.targets.shape[2:]), device=device)
                 t = t.long() if m.loss.shape_rule == "class_index" else t.to(dtype)
                 lab = None if m.labels is None else torch.as_tensor(m.labels.reshape(-1), device=device)
+                if lab is not None and self.net.n_outputs == 1:
+                    lab = lab.bool()  # compared with (output > cut) every step: convert once
                 self.slices.append((start, start + count, m, t, lab))
                 start += count
         # Row indices into the flattened (view, row) axis, padded to the longest set.
@@ -360,10 +364,11 @@ class _Group:
             if mask is not None:
                 per_sample = per_sample * mask[a:b]
             if grad:
-                # The step's loss is each replicate's mean over its (unmasked) rows.
-                scale = 1.0 / counts[a:b, None, None] if mask is None else (mask[a:b] / counts[a:b, None])[..., None]
+                # The step's loss is each replicate's mean over its (unmasked) rows; without a
+                # mask every replicate has the same number of rows, a plain number.
+                scale = 1.0 / zm.shape[1] if mask is None else (mask[a:b] / counts[a:b, None])[..., None]
                 grads.append(dz * scale)
-            losses.append(per_sample.sum(dim=1) / counts[a:b])
+            losses.append(per_sample.mean(dim=1) if mask is None else per_sample.sum(dim=1) / counts[a:b])
             parts.append((m, out, y, labels, per_sample, rows[a:b], None if mask is None else mask[a:b]))
         dz = (torch.cat(grads) if len(grads) > 1 else grads[0]) if grad else None
         return torch.cat(losses) if len(losses) > 1 else losses[0], parts, dz
@@ -429,11 +434,11 @@ class _Group:
                     # A single unit: sigmoid outputs are probabilities (cut at 0.5); tanh,
                     # linear and logit outputs are scores whose sign is the class.
                     cut = 0.5 if m.output_activation == "sigmoid" and not m.loss.takes_logits else 0.0
-                    hit = (out[..., 0] > cut) == labels[rows].bool()
+                    hit = (out[..., 0] > cut) == labels[rows]
                 else:
                     hit = out.argmax(dim=-1) == labels[rows]
-                if mask is None:  # count on the booleans; convert the (R,) counts only
-                    sums.append(hit.sum(dim=1).to(self.dtype))
+                if mask is None:  # count on the booleans: integer sums, added to float accumulators
+                    sums.append(hit.sum(dim=1))
                     continue
                 hit = hit.to(self.dtype)
             elif name in ("mse", "rmse") and m.loss.name == "mean_squared_error" and m.output_activation == "linear":

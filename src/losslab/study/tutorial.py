@@ -209,41 +209,51 @@ def run_problem(problem: str, experiments: Sequence[Experiment], seeds: Sequence
     return ProblemRun(problem, [e.name for e in experiments], history, keras2)
 
 
+_PROGRESS = None  # the queue forked children report progress on (inherited, not pickled)
+
+
 def _run_in_child(args):
-    problem, names, seeds, queue = args
+    problem, names, seeds = args
     import torch
 
     torch.set_num_threads(1)
     chosen = [e for e in EXPERIMENTS if e.name in names]
-    report = (lambda k: queue.put(k)) if queue is not None else None
-    return run_problem(problem, chosen, seeds, threads=1, progress=report)
+    queue = _PROGRESS
+    return run_problem(problem, chosen, seeds, threads=1, progress=None if queue is None else queue.put)
 
 
 def run_all(experiments: Sequence[Experiment], seeds: Sequence[int], *, processes: int | None = None,
             progress: Callable[[int], None] | None = None, device: str | None = None) -> dict[str, ProblemRun]:
     """Run every problem; with several processes, problems run side by side, one thread each."""
+    global _PROGRESS
     by_problem: dict[str, list[Experiment]] = {}
     for e in experiments:
         by_problem.setdefault(e.problem, []).append(e)
     if processes is None:
-        processes = min(len(by_problem), os.cpu_count() or 1)
+        # One process per problem, even on two cores: three equal shares time-slice to the
+        # same end, where two processes leave one core idle while the other runs two problems
+        # (measured: 6.8 s against 8.3 s for the full suite on 2 cores).
+        processes = len(by_problem) if (os.cpu_count() or 1) > 1 else 1
     if processes <= 1 or len(by_problem) == 1 or device not in (None, "cpu"):
         return {p: run_problem(p, exps, seeds, progress=progress, device=device) for p, exps in by_problem.items()}
-    # Fork: the children inherit the imported modules instead of importing torch again.
+    # Fork: the children inherit the imported modules (and the progress queue) instead of
+    # importing torch again.
     ctx = multiprocessing.get_context("fork")
-    with ctx.Manager() as manager:
-        queue = manager.Queue() if progress is not None else None
+    _PROGRESS = ctx.SimpleQueue() if progress is not None else None
+    try:
         # Longest first: the circles problem trains twice as many epochs.
         order = sorted(by_problem, key=lambda p: -PROBLEMS[p].epochs * len(by_problem[p]))
         with ctx.Pool(processes) as pool:
-            pending = pool.map_async(_run_in_child, [(p, [e.name for e in by_problem[p]], list(seeds), queue) for p in order])
+            pending = pool.map_async(_run_in_child, [(p, [e.name for e in by_problem[p]], list(seeds)) for p in order])
             while not pending.ready():
                 pending.wait(0.05)
-                while queue is not None and not queue.empty():
-                    progress(queue.get())
+                while _PROGRESS is not None and not _PROGRESS.empty():
+                    progress(_PROGRESS.get())
             runs = pending.get()
-            while queue is not None and not queue.empty():
-                progress(queue.get())
+        while _PROGRESS is not None and not _PROGRESS.empty():
+            progress(_PROGRESS.get())
+    finally:
+        _PROGRESS = None
     return {r.problem: r for r in runs}
 
 
