@@ -137,7 +137,7 @@ def main() -> None:
     from losslab import api
 
     engine = api.reproduce(repeats=REPEATS).seconds
-    print(f"  of which training the 270 models (api.reproduce, 2 processes): {engine:.1f} s")
+    print(f"  of which training the 270 models (api.reproduce, one process per problem): {engine:.1f} s")
     seq_total, keras_total = 0.0, 0.0
     for e in tutorial.EXPERIMENTS:
         times = [sequential_model(e, s) for s in range(args.sample)]
