@@ -460,7 +460,7 @@ class _Group:
         pad = arange[None, :] >= self.n_train[:, None]
         # Draw minibatch keys a block of epochs at a time (bounded memory); a replicate's
         # stream gives the same numbers whatever the block size.
-        block = max(1, min(epochs, int(2e7 // max(1, R * n_max))))
+        block = max(1, min(epochs, int(2e6 // max(1, R * n_max))))
         keys = None
         loss_rec = {"train": [], "test": []}
         metric_rec = {m: {"train": [], "test": []} for m in self.metrics}
