@@ -258,3 +258,15 @@ def test_every_catalog_loss_accepts_its_own_encoding(name):
     spec = losses.get(name)
     enc = encode_targets(SUITABLE[spec.target_encoding], spec)
     assert check(spec, spec.output_activations[0], enc.values, output_units=enc.output_units) is None
+
+
+@pytest.mark.parametrize("loss", ["bce", "hinge", "cce", "sparse_cce", "kld", "CrossEntropyLoss"])
+def test_class_indices_give_each_rows_position_in_classes(loss):
+    y = np.array(["b", "a", "c", "a", "b"]) if loss not in ("bce", "hinge") else np.array(["no", "yes", "yes", "no"])
+    enc = encode_targets(y, loss)
+    np.testing.assert_array_equal(enc.class_indices(), [list(enc.classes).index(v) for v in y])
+
+
+def test_class_indices_are_none_for_regression_and_multilabel_targets():
+    assert encode_targets(np.array([0.5, 1.5, 2.0]), "mse").class_indices() is None
+    assert encode_targets(np.array([[0, 1], [1, 1], [1, 0]]), "bce").class_indices() is None

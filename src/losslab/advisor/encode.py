@@ -220,6 +220,20 @@ class EncodedTargets:
             return self._binary_probability(z)[:, 0]
         return self.probabilities(z)[:, 1]
 
+    def class_indices(self) -> np.ndarray | None:
+        """The class index (position in ``classes``) of every row, int64; None for
+        regression and multi-label targets."""
+        if self.classes is None or self.multilabel:
+            return None
+        v = self.values
+        if self.target_encoding == "binary_01":
+            return (v.reshape(-1) > 0.5).astype(np.int64)
+        if self.target_encoding == "binary_pm1":
+            return (v.reshape(-1) > 0).astype(np.int64)
+        if v.ndim == 2:
+            return v.argmax(axis=1).astype(np.int64)
+        return v.astype(np.int64)
+
     def perfect_outputs(self) -> np.ndarray:
         """Outputs that a perfect network would produce for these targets (for tests and
         sanity checks): ``decode(perfect_outputs())`` gives back the user's labels."""

@@ -14,7 +14,7 @@ import torch
 
 from . import activations as act
 from .network import Network
-from .trainer import ENGINE_METRICS, Member, _affine
+from .trainer import ENGINE_METRICS, Member, _affine, predicted_class
 
 
 def unflatten(network: Network, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -101,12 +101,7 @@ def evaluate(
                 if name == "accuracy":
                     if labels is None:
                         raise ValueError("evaluate: the accuracy metric needs member.labels.")
-                    if out.shape[-1] == 1:
-                        cut = 0.5 if member.output_activation == "sigmoid" and not member.loss.takes_logits else 0.0
-                        pred = (out[..., 0] > cut).long()
-                    else:
-                        pred = out.argmax(-1)
-                    results[name].append((pred == labels).double().mean(1))
+                    results[name].append((predicted_class(out, member) == labels).double().mean(1))
                 else:
                     err = (out - y).abs() if name == "mae" else (out - y) ** 2
                     v = err.mean(dim=(1, 2))

@@ -241,6 +241,17 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
     return X, checked, reps
 
 
+def predicted_class(out: torch.Tensor, member: Member) -> torch.Tensor:
+    """The class an output layer predicts: (..., k) outputs -> (...) class indices, or for a
+    single unit a boolean "positive"."""
+    if out.shape[-1] == 1:
+        # A single unit: sigmoid outputs are probabilities (cut at 0.5); tanh, linear and
+        # logit outputs are scores whose sign is the class.
+        cut = 0.5 if member.output_activation == "sigmoid" and not member.loss.takes_logits else 0.0
+        return out[..., 0] > cut
+    return out.argmax(dim=-1)
+
+
 # Batched GEMM is slow when a product's result has a single column (the one-unit output
 # layer of regression and binary models): those are computed transposed, or broadcast.
 # Measured side by side (1 thread, 30 replicates x 3 losses): circles 1.17x faster; the
@@ -430,13 +441,7 @@ class _Group:
         for m, out, y, labels, per_sample, rows, mask in parts:
             out = out.detach()
             if name == "accuracy":
-                if out.shape[-1] == 1:
-                    # A single unit: sigmoid outputs are probabilities (cut at 0.5); tanh,
-                    # linear and logit outputs are scores whose sign is the class.
-                    cut = 0.5 if m.output_activation == "sigmoid" and not m.loss.takes_logits else 0.0
-                    hit = (out[..., 0] > cut) == labels[rows]
-                else:
-                    hit = out.argmax(dim=-1) == labels[rows]
+                hit = predicted_class(out, m) == labels[rows]
                 if mask is None:  # count on the booleans: integer sums, added to float accumulators
                     sums.append(hit.sum(dim=1))
                     continue

@@ -171,8 +171,7 @@ def tutorial_training(problem: str, losses: str | Sequence[str] | None = None, *
         else:
             activation = _output_activation(spec)
             enc = encode_targets(y, spec)
-            targets, k = enc.values, enc.output_units
-            labels = None if key == "regression" else y.astype(np.int64)
+            targets, k, labels = enc.values, enc.output_units, enc.class_indices()
         check(spec, activation, targets, output_units=k)
         members.append(Member(spec, activation, targets, labels=labels, name=_label(spec)))
         units.append(k)
@@ -226,11 +225,7 @@ def dataset_training(name: str, losses: str | Sequence[str] | None = None, *, se
         enc = encode_targets(y, spec)
         activation = _output_activation(spec)
         check(spec, activation, enc.values, output_units=enc.output_units)
-        labels = None
-        if enc.classes is not None and not enc.multilabel:
-            lookup = {c: i for i, c in enumerate(enc.classes)}
-            labels = np.array([lookup[v.item() if hasattr(v, "item") else v] for v in y_raw], dtype=np.int64)
-        members.append(Member(spec, activation, enc.values, labels=labels, name=_label(spec)))
+        members.append(Member(spec, activation, enc.values, labels=enc.class_indices(), name=_label(spec)))
         units.append(enc.output_units)
     networks = tuple(Network(X.shape[1], (50,), k, "relu", "he_uniform", "glorot_uniform") for k in units)
     return Training(

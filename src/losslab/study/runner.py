@@ -288,7 +288,7 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
         else:
             targets = np.broadcast_to(values, (len(splits), *values.shape)).copy()
             scale = [None] * len(splits)
-        labels = _engine_labels(enc)
+        labels = enc.class_indices()
         if labels is not None:
             labels = np.broadcast_to(labels, (len(splits), len(labels))).copy()
         members.append(Member(c.spec, plan_.activations[c.label], targets, labels=labels, name=c.label))
@@ -360,20 +360,6 @@ def _per_output(plan_: Plan, enc, y_test: np.ndarray, outputs: np.ndarray, scale
             except ValueError:
                 pass  # a metric that needs what one column cannot give (probabilities)
     return out
-
-
-def _engine_labels(enc) -> np.ndarray | None:
-    """Class index per row for the engine's accuracy curve (None for regression and multi-label)."""
-    if enc.classes is None or enc.multilabel:
-        return None
-    v = enc.values
-    if enc.target_encoding == "binary_01":
-        return (v.reshape(-1) > 0.5).astype(np.int64)
-    if enc.target_encoding == "binary_pm1":
-        return (v.reshape(-1) > 0).astype(np.int64)
-    if v.ndim == 2:
-        return v.argmax(axis=1).astype(np.int64)
-    return v.astype(np.int64)
 
 
 def _early_stopping(val_loss: np.ndarray, patience: int) -> tuple[int, int]:
