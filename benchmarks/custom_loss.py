@@ -17,7 +17,7 @@ import torch
 
 from losslab import losses
 from losslab.engine import SGD, Member, Network, Replicate, train
-from losslab.study import tutorial
+from losslab.tutorial import experiments as tutorial
 
 REPLICATES = 30
 

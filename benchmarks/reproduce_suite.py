@@ -27,7 +27,7 @@ import torch
 
 from losslab.engine import SGD, Member, Network, Replicate, train
 from losslab.engine.network import shuffle_stream
-from losslab.study import tutorial
+from losslab.tutorial import experiments as tutorial
 
 REPEATS = 30
 

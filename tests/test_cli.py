@@ -15,7 +15,7 @@ import pytest
 
 import losslab
 from losslab.cli import main
-from losslab.study import runner
+from losslab.experiment import runner
 
 TINY = ["--repeats", "2", "--cv", "2", "--epochs", "3", "--hidden", "6", "--batch-size", "16"]
 

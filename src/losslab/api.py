@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .study.reproduction import Reproduction
+from .tutorial.reproduction import Reproduction
 
 
 class ReproduceResult(Reproduction):
-    """:class:`~losslab.study.reproduction.Reproduction` plus its figures."""
+    """:class:`~losslab.tutorial.reproduction.Reproduction` plus its figures."""
 
     def plot(self, out: str | Path) -> list[Path]:
         """Draw every experiment's learning curves and the summary figure into ``out``."""
@@ -46,7 +46,7 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
     >>> result.table()[["test_mean", "keras2_test_accuracy"]]  # doctest: +SKIP
     """
     from .advisor import check
-    from .study import tutorial
+    from .tutorial import experiments as tutorial
 
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"reproduce: expected repeats >= 1. Received: repeats={repeats!r}.")
@@ -79,7 +79,7 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
 
 # ---------------------------------------------------------------------- compare
 class StudyResult:
-    """A study (see :class:`losslab.study.results.Study`) plus its HTML report."""
+    """A study (see :class:`losslab.experiment.results.Study`) plus its HTML report."""
 
     def __init__(self, study) -> None:
         self.study = study
@@ -147,7 +147,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     ``max_retries`` times, then stored as failed trials that the next call trains again), with
     the same numbers as ``"local"``. ``mlflow="local"`` (or a tracking URI) logs the study to
     MLflow: a parent run, a nested run per trial, the verdict and the report (see
-    :mod:`losslab.study.tracking`; the HTML report is then also written to the study folder).
+    :mod:`losslab.experiment.tracking`; the HTML report is then also written to the study folder).
 
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
     ``.trials()``, ``.report(path)``.
@@ -158,12 +158,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
 
     from .advisor import recommend
     from .metrics import default_metric
-    from .study import runner
-    from .study.executors import make_executor
-    from .study.results import Study
-    from .study.spec import Candidate, Model, Resampling, StudySpec, fingerprint
-    from .study.store import Store
-    from .study.tracking import MLflowTracker
+    from .experiment import runner
+    from .experiment.executors import make_executor
+    from .experiment.results import Study
+    from .experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
+    from .experiment.store import Store
+    from .experiment.tracking import MLflowTracker
 
     if dataset is not None and "," in dataset:
         raise ValueError("several data sets are a suite: use losslab.compare_suite(datasets=[...]) "
@@ -293,17 +293,17 @@ def _check_device(device: str | None) -> None:
 
 def load_study(folder: str | Path) -> StudyResult:
     """A study from its folder (``losslab report FOLDER``)."""
-    from .study.results import Study
+    from .experiment.results import Study
 
     return StudyResult(Study.load(folder))
 
 
 # ---------------------------------------------------------------------- landscape
-from .study.landscape import Landscape  # noqa: E402  (NumPy only: torch loads when it trains)
+from .landscape.slices import Landscape  # noqa: E402  (NumPy only: torch loads when it trains)
 
 
 class LandscapeResult(Landscape):
-    """:class:`~losslab.study.landscape.Landscape` plus its figures."""
+    """:class:`~losslab.landscape.slices.Landscape` plus its figures."""
 
     def plot(self, out: str | Path) -> list[Path]:
         """Draw the landscape's figures into ``out`` (see :mod:`losslab.report.landscape`); return their paths."""
@@ -361,7 +361,7 @@ def landscape(problem: str | None = None, *, dataset: str | None = None, losses:
     Returns
     -------
     LandscapeResult
-        A :class:`~losslab.study.landscape.Landscape`: ``result.grid(loss)`` gives the
+        A :class:`~losslab.landscape.slices.Landscape`: ``result.grid(loss)`` gives the
         train-loss surface, ``result.slices[loss]`` every array, ``save_npz(path)``
         writes them, ``plot(out)`` draws the figures.
 
@@ -373,7 +373,7 @@ def landscape(problem: str | None = None, *, dataset: str | None = None, losses:
     """
     import dataclasses
 
-    from .study import landscape as study
+    from .landscape import slices as study
 
     if (problem is None) == (dataset is None):
         raise ValueError(f"landscape: expected exactly one of problem and dataset. Received: problem={problem!r}, dataset={dataset!r}.")
@@ -390,7 +390,7 @@ def landscape(problem: str | None = None, *, dataset: str | None = None, losses:
 
 # ---------------------------------------------------------------------- suites
 class SuiteResult:
-    """A suite (see :class:`losslab.study.suite.Suite`) plus its HTML report."""
+    """A suite (see :class:`losslab.experiment.suite.Suite`) plus its HTML report."""
 
     def __init__(self, suite) -> None:
         self.suite = suite
@@ -444,7 +444,7 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
     import tempfile
 
     from .advisor import recommend
-    from .study.suite import Suite
+    from .experiment.suite import Suite
 
     sources = suite_sources(datasets, datasets_dir)
     if losses is None:
@@ -475,6 +475,6 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
 
 def load_suite(folder: str | Path) -> SuiteResult:
     """A suite from its folder (``losslab report FOLDER``)."""
-    from .study.suite import Suite
+    from .experiment.suite import Suite
 
     return SuiteResult(Suite.load(folder))

@@ -62,16 +62,14 @@ from typing import Any
 
 import numpy as np
 
+from .vocab import CLASSIFICATION_KINDS, PROBLEM_KINDS, REGRESSION_KINDS
+
 INPUTS = {
     "labels": "predicted class labels",
     "scores": "decision scores (logits or margins)",
     "probabilities": "class probabilities",
     "predictions": "real-valued predictions",
 }
-# The advisor's problem kinds (losslab.advisor.infer_problem).
-CLASSIFICATION_KINDS = ("binary", "multiclass", "multilabel", "probability_rows")
-REGRESSION_KINDS = ("regression", "counts")
-PROBLEM_KINDS = CLASSIFICATION_KINDS + REGRESSION_KINDS
 CLUSTERING_SCORERS = (
     "adjusted_mutual_info_score", "adjusted_rand_score", "completeness_score", "fowlkes_mallows_score",
     "homogeneity_score", "mutual_info_score", "normalized_mutual_info_score", "rand_score", "v_measure_score",

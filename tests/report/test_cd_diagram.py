@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from losslab.report.cd_diagram import groups_within_cd, plot_critical_difference
-from losslab.study.stats import compare_losses
+from losslab.stats.within import compare_losses
 
 # Demšar (2006), Section 3.2.4: average ranks of C4.5 and three variants over 14 data sets;
 # CD = 1.25 at alpha = 0.05 and 1.12 at alpha = 0.10 (k = 4, N = 14).

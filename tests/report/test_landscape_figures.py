@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from losslab.report import landscape as R
-from losslab.study import landscape as L
+from losslab.landscape import slices as L
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from ..vocab import PROBLEM_KINDS, TARGET_FORMS
 from .targets import (
     ROW_SUM_ATOL,
     Targets,
@@ -70,9 +71,8 @@ from .targets import (
 
 __all__ = ["KINDS", "FORMS", "Problem", "infer_problem", "ROW_SUM_ATOL"]
 
-KINDS = ("regression", "counts", "binary", "multiclass", "multilabel", "probability_rows")
-# How the targets are written down (what encode_targets and check start from).
-FORMS = ("labels", "one_hot", "indicator", "probability_rows", "values")
+KINDS = PROBLEM_KINDS
+FORMS = TARGET_FORMS
 
 #: Integer targets with more distinct values than this are never read as class labels.
 MAX_CLASSES = 20

@@ -46,6 +46,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import losses
+from ..vocab import SERVES
 from ..losses import LossSpec
 from .encode import how_to_encode
 from .problem import (
@@ -196,15 +197,10 @@ def _choose(problem: Problem, loss: str, units: int, metric: str, why: str, *, p
                   metric=metric, why=why, trigger=trigger, **extra)
 
 
-# The catalog's problem types that serve each problem kind.
-_SERVES = {
-    "regression": {"regression"}, "counts": {"regression"}, "binary": {"binary"}, "multiclass": {"multiclass"},
-    "multilabel": {"multilabel"}, "probability_rows": {"multiclass", "probabilistic"},
-}
 
 
 def _fits(choice: Choice, p: Problem) -> bool:
-    return bool(_SERVES[p.kind] & set(losses.get(choice.loss).problem_types))
+    return bool(set(SERVES[p.kind]) & set(losses.get(choice.loss).problem_types))
 
 
 def _finish(p: Problem, primary: Choice, alts: list[Choice], warnings: list[str], also: tuple[str, ...]) -> Recommendation:

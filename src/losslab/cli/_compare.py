@@ -123,7 +123,7 @@ def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `
 
     if format not in (None, "json", "csv"):
         raise ValueError(f"expected --format json or csv. Received: --format {format}.")
-    from ..study.suite import Suite
+    from ..experiment.suite import Suite
 
     con = console()
     if Suite.is_suite(folder):

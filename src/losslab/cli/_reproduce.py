@@ -30,7 +30,7 @@ def reproduce(
     )
 
     from .. import api
-    from ..study import tutorial
+    from ..tutorial import experiments as tutorial
 
     con = console()
     experiments = tutorial.select(only)

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-HIDDEN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax", "softplus", "exponential", "relu", "linear+softplus", "linear+exponential")
+from ..vocab import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+
 INITIALIZERS = ("he_uniform", "he_normal", "glorot_uniform", "glorot_normal")
 
 

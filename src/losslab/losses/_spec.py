@@ -25,22 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from ..vocab import LOSS_PROBLEM_TYPES, TARGET_ENCODINGS
 from . import _validation as v
 
-# The closed vocabularies the advisor reads.
-PROBLEM_TYPES = ("regression", "binary", "multiclass", "multilabel", "probabilistic")
-TARGET_ENCODINGS = {
-    "real": "real numbers",
-    "non_negative": "non-negative real numbers",
-    "positive": "positive real numbers",
-    "counts": "non-negative counts (0, 1, 2, ...)",
-    "binary_01": "binary labels in {0, 1} (or probabilities in [0, 1])",
-    "binary_pm1": "binary labels in {-1, 1}",
-    "one_hot": "one-hot rows (one column per class)",
-    "integer_class": "integer class indices 0 .. n_classes - 1",
-    "probability_rows": "probability rows (non-negative, each row sums to 1)",
-    "unit_vectors": "real vectors compared by direction",
-}
+# The closed vocabularies the advisor reads (losslab.vocab).
+PROBLEM_TYPES = LOSS_PROBLEM_TYPES
 SHAPE_RULES = ("same", "class_index", "mean_var")
 
 

@@ -38,15 +38,15 @@ from typing import Any
 
 import numpy as np
 
+from ..vocab import CLASS_ENCODINGS, CUSTOM_OUTPUT_ACTIVATIONS
 from ._registry import _ALIASES, _key
 from ._spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
 
 # The target encoding a custom loss expects unless told otherwise, by problem.
 DEFAULT_ENCODINGS = {"regression": "real", "binary": "binary_01", "multiclass": "one_hot", "multilabel": "binary_01"}
-# Output activations a custom loss may name (the engine's single-head layers, and log_softmax as the catalog uses it).
-OUTPUTS = ("linear", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "exponential", "relu")
+OUTPUTS = CUSTOM_OUTPUT_ACTIVATIONS
 # Encodings whose rows are classes: the check gives them 3 columns, as one column would be a constant.
-_CLASS_ENCODINGS = ("one_hot", "integer_class", "probability_rows")
+_CLASS_ENCODINGS = CLASS_ENCODINGS
 _META = "__losslab_loss__"
 _REF = re.compile(r"^(?P<target>.+):(?P<attr>[A-Za-z_]\w*)$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")

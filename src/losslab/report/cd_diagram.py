@@ -9,7 +9,7 @@ significantly different.
 Reference: Demšar, J. (2006). Statistical comparisons of classifiers over multiple data
 sets. Journal of Machine Learning Research 7, 1-30 (Section 3.2.2 and Figures 1-2).
 
-`plot_critical_difference` takes what `losslab.study.stats.Comparison` holds
+`plot_critical_difference` takes what `losslab.stats.within.Comparison` holds
 (``avg_ranks``, ``critical_difference``). matplotlib is imported when the function runs;
 a figure made here draws with the Agg canvas, so ``fig.savefig("cd.png")`` works without a
 display.

@@ -62,7 +62,7 @@ def _curves(study, label: str) -> dict[str, np.ndarray] | None:
 
 
 def write_report(study, path: str | Path) -> Path:
-    """Write the report of ``study`` (a :class:`losslab.study.results.Study`) to ``path``."""
+    """Write the report of ``study`` (a :class:`losslab.experiment.results.Study`) to ``path``."""
     path = Path(path)
     spec, info = study.spec, study.info
     metric = spec.metric

@@ -6,8 +6,8 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from ..study.reproduction import Reproduction
-from ..study.tutorial import PROBLEMS
+from ..tutorial.reproduction import Reproduction
+from ..tutorial.experiments import PROBLEMS
 from .curves import _pyplot, learning_curves, metric_boxes
 
 _METRIC_LABEL = {"mse": "mean squared error", "accuracy": "accuracy"}

@@ -1,0 +1,282 @@
+"""What a study runs: frozen dataclasses, validated on construction.
+
+A :class:`StudySpec` is everything that decides a study's numbers: the data (by name
+or path and target), the candidate losses, the metric, the resampling and the model. Two
+runs with equal specs on equal data give equal numbers, which is what lets the store
+resume a study and refuse to mix two different ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from .. import losses
+
+OPTIMIZERS = ("sgd", "adam")
+SPLITS = ("holdout", "kfold", "repeated_kfold", "5x2")
+_NAME = re.compile(r"[A-Za-z_][\w.]*")
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """A candidate loss: a catalog name (or expression, or ``file.py:function``) and its
+    parameters (``huber`` with ``delta=2.0``). ``origin`` holds a user-defined function's
+    source hash, so a resumed study cannot silently mix two versions of it."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+    origin: str = ""
+    # A LossSpec built in Python from a function (not reachable by name): kept as given.
+    given: Any = dataclasses.field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def parse(cls, text: str | losses.LossSpec | Candidate) -> Candidate:
+        """``"huber"``, ``"huber(delta=2)"``, ``"BCEWithLogitsLoss"`` or a LossSpec."""
+        if isinstance(text, Candidate):
+            return text
+        if isinstance(text, losses.LossSpec) or callable(text):
+            spec = losses.get(text)
+        else:
+            text = str(text).strip()
+            params: dict[str, Any] = {}
+            # "huber(delta=2)": a name and its parameters. A composite expression
+            # ("mse+0.5*huber(delta=2)") goes to the registry whole.
+            if text.endswith(")") and _NAME.fullmatch(text.split("(", 1)[0].strip()):
+                text, inner = text[:-1].split("(", 1)
+                for part in filter(None, (p.strip() for p in inner.split(","))):
+                    if "=" not in part:
+                        raise ValueError(f"expected loss parameters as name=value, e.g. huber(delta=2.0). Received: {part!r}.")
+                    key, value = (s.strip() for s in part.split("=", 1))
+                    params[key] = _literal(value)
+            spec = losses.get(text, **params)
+            params = _typed_params(spec.name, params, losses.get(spec.name).params)
+            spec = losses.get(text, **params)
+        try:
+            base = losses.get(spec.name)
+        except ValueError:  # a function passed from Python: its name is no catalog entry
+            return cls(spec.name, (), spec.origin, spec)
+        changed = tuple(sorted((k, v) for k, v in spec.params.items() if base.params.get(k) != v))
+        return cls(spec.name, changed, spec.origin)
+
+    @property
+    def spec(self) -> losses.LossSpec:
+        if self.given is not None:
+            return self.given
+        return losses.get(self.name, **dict(self.params))
+
+    @property
+    def label(self) -> str:
+        """How reports name it: ``huber`` or ``huber(delta=2.0)``."""
+        if not self.params:
+            return self.name
+        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.params)})"
+
+
+def _typed_params(name: str, params: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Parameters of the type of their defaults: ``delta=2`` is ``delta=2.0`` (one label, one
+    study), and ``delta=abc`` is refused here rather than halfway through training."""
+    out = {}
+    for key, value in params.items():
+        default = defaults.get(key)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, (int, float)):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if ok and isinstance(default, float):
+                value = float(value)
+        else:
+            ok = value != ""
+        if not ok:
+            expected = type(default).__name__ if default is not None else "a value"
+            raise ValueError(f"expected {name} parameter {key} to be {expected}, e.g. {key}={default!r}. Received: {key}={value!r}.")
+        out[key] = value
+    return out
+
+
+def _literal(value: str) -> Any:
+    low = value.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low == "none":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        return value.strip("'\"")
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """The MLP trained for every trial (the tutorials' by default) and how it trains."""
+
+    hidden: tuple[int, ...] = (50,)
+    hidden_activation: str = "relu"
+    epochs: int = 100
+    batch_size: int = 32
+    optimizer: str = "sgd"
+    lr: float | None = None
+    momentum: float = 0.9
+    # Early stopping on a validation share of each training fold (Keras' EarlyStopping
+    # with restore_best_weights=True); 0 turns it off.
+    patience: int = 0
+    validation_split: float = 0.1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if not self.hidden or any(h < 1 for h in self.hidden):
+            raise ValueError(f"expected --hidden as positive layer widths, e.g. 64,32. Received: {self.hidden}.")
+        if self.epochs < 1:
+            raise ValueError(f"expected --epochs >= 1. Received: --epochs {self.epochs}.")
+        if self.batch_size < 1:
+            raise ValueError(f"expected --batch-size >= 1. Received: --batch-size {self.batch_size}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"expected --optimizer in {', '.join(OPTIMIZERS)}. Received: --optimizer {self.optimizer}.")
+        if self.lr is not None and not self.lr > 0:
+            raise ValueError(f"expected --lr > 0. Received: --lr {self.lr}.")
+        if self.patience < 0:
+            raise ValueError(f"expected --patience >= 0. Received: --patience {self.patience}.")
+        if self.patience and not 0 < self.validation_split < 0.5:
+            raise ValueError(f"expected --validation-split in (0, 0.5). Received: {self.validation_split}.")
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else (0.01 if self.optimizer == "sgd" else 0.001)
+
+
+@dataclasses.dataclass(frozen=True)
+class Resampling:
+    """How trials are drawn: ``repeats`` seeds x the folds of ``method``.
+
+    ``holdout``: each seed draws its own random split (``test_size`` held out);
+    ``kfold``/``repeated_kfold``: ``repeats`` k-fold cross-validations; ``5x2``:
+    Dietterich's five 2-fold cross-validations.
+    """
+
+    method: str = "holdout"
+    repeats: int = 30
+    k: int | None = None
+    test_size: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.method not in SPLITS:
+            raise ValueError(f"expected a split method in {', '.join(SPLITS)}. Received: {self.method!r}.")
+        if self.repeats < 1:
+            raise ValueError(f"expected --repeats >= 1. Received: --repeats {self.repeats}.")
+        if self.method in ("kfold", "repeated_kfold") and (self.k is None or self.k < 2):
+            raise ValueError(f"expected --cv >= 2 folds. Received: --cv {self.k}.")
+        if not 0 < self.test_size < 1:
+            raise ValueError(f"expected --test-size in (0, 1). Received: --test-size {self.test_size}.")
+
+    @classmethod
+    def from_cli(cls, *, repeats: int, cv: str | int | None, test_size: float = 0.25) -> Resampling:
+        """``--cv`` absent or 1: hold-out repeats; ``--cv 5``: repeated 5-fold; ``--cv 5x2``."""
+        if cv in (None, "", 0, 1, "0", "1"):
+            return cls("holdout", repeats, None, test_size)
+        if str(cv).lower() == "5x2":
+            return cls("5x2", 5, 2, 0.5)
+        try:
+            k = int(cv)
+        except ValueError:
+            raise ValueError(f"expected --cv as a number of folds (e.g. 5) or 5x2. Received: --cv {cv}.") from None
+        return cls("kfold" if repeats == 1 else "repeated_kfold", repeats, k, test_size)
+
+    @property
+    def n_trials(self) -> int:
+        return self.repeats * (self.k or 1) if self.method != "holdout" else self.repeats
+
+    def design(self):
+        """The statistics' :class:`~losslab.stats.within.Design` for these trials."""
+        from ..stats.within import Design
+
+        if self.method == "holdout":
+            return Design("holdout", repeats=self.repeats, test_fraction=self.test_size)
+        if self.method == "5x2":
+            return Design("5x2cv")
+        if self.method == "kfold":
+            return Design("kfold", k=self.k)
+        return Design("repeated_kfold", k=self.k, repeats=self.repeats)
+
+
+@dataclasses.dataclass(frozen=True)
+class StudySpec:
+    """A study: data, candidates, metrics, resampling, model, seed."""
+
+    data: str  # "dataset:wine", "file:/abs/path.csv", or "arrays"
+    target: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    metric: str
+    extra_metrics: tuple[str, ...] = ()
+    resampling: Resampling = Resampling()
+    model: Model = Model()
+    seed: int = 0
+    dropna: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.candidates) < 1:
+            raise ValueError("expected at least one candidate loss. Received: none.")
+        labels = [c.label for c in self.candidates]
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ValueError(f"expected distinct candidate losses. Received: {', '.join(dupes)} more than once.")
+        if self.seed < 0:
+            raise ValueError(f"expected --seed >= 0. Received: --seed {self.seed}.")
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.metric, *[m for m in self.extra_metrics if m != self.metric])
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "candidates"}
+        d["resampling"], d["model"] = dataclasses.asdict(self.resampling), dataclasses.asdict(self.model)
+        d["target"], d["extra_metrics"] = list(self.target), list(self.extra_metrics)
+        d["candidates"] = [{"name": c.name, "params": dict(c.params), "origin": c.origin} for c in self.candidates]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StudySpec:
+        return cls(
+            data=d["data"], target=tuple(d["target"]),
+            candidates=tuple(Candidate(c["name"], tuple(sorted(c["params"].items())), c.get("origin", "")) for c in d["candidates"]),
+            metric=d["metric"], extra_metrics=tuple(d["extra_metrics"]),
+            resampling=Resampling(**d["resampling"]), model=Model(**{**d["model"], "hidden": tuple(d["model"]["hidden"])}),
+            seed=d["seed"], dropna=d["dropna"],
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, default=str)
+
+    def differences(self, other: StudySpec, *, ignore: Sequence[str] = ()) -> list[str]:
+        """Fields that differ, as ``name: stored -> new``."""
+        a, b = self.to_dict(), other.to_dict()
+        out = []
+        for key in a:
+            if key in ignore:
+                continue
+            if json.dumps(a[key], sort_keys=True, default=str) != json.dumps(b[key], sort_keys=True, default=str):
+                out.append(f"{key}: {a[key]} -> {b[key]}")
+        return out
+
+
+def fingerprint(X, y) -> str:
+    """A hash of the data's values, columns and dtypes: the same data gives the same text."""
+    import pandas as pd
+
+    h = hashlib.sha256()
+    for part in (X, y):
+        frame = part if isinstance(part, (pd.DataFrame, pd.Series)) else pd.DataFrame(part)
+        h.update(pd.util.hash_pandas_object(frame, index=True).values.tobytes())
+        if isinstance(frame, pd.DataFrame):
+            names, dtypes = list(frame.columns), [str(t) for t in frame.dtypes]
+        else:
+            names, dtypes = [frame.name], [str(frame.dtype)]
+        h.update(repr((names, dtypes)).encode())
+    return h.hexdigest()[:20]

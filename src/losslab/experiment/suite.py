@@ -1,0 +1,95 @@
+"""Several data sets, one question: is a loss better in general, not just on one data set?
+
+A suite is one study per data set (each in its own folder, with its own store, so each
+resumes on its own), the same candidates and metric everywhere, and the statistics
+across data sets (Demšar's procedure and the Bayesian signed-rank test) on each
+loss's mean held-out metric per data set. ``suite.json`` in the suite's folder lists
+the data sets so ``losslab report FOLDER`` can redraw it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from ..metrics import get_metric
+from ..stats.across import AcrossComparison, compare_across
+from .results import Study
+
+MANIFEST = "suite.json"
+
+
+@dataclasses.dataclass
+class Suite:
+    """The studies of a suite, by data set name, and their comparison across data sets."""
+
+    folder: Path
+    studies: dict[str, Study]
+    _across: AcrossComparison | None = dataclasses.field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Suite:
+        folder = Path(folder)
+        manifest = json.loads((folder / MANIFEST).read_text())
+        return cls(folder, {name: Study.load(folder / sub) for name, sub in manifest["datasets"].items()})
+
+    @staticmethod
+    def is_suite(folder: str | Path) -> bool:
+        return (Path(folder) / MANIFEST).exists()
+
+    @staticmethod
+    def check_manifest(folder: Path, subfolders: dict[str, str]) -> None:
+        """Refuse a folder that holds a suite of other data sets (or a single study)."""
+        path = folder / MANIFEST
+        if path.exists():
+            old = json.loads(path.read_text())["datasets"]
+            if old != subfolders:
+                raise ValueError(f"{path} lists other data sets ({', '.join(old)}). Nothing was changed: use another --out folder.")
+        elif (folder / "study.sqlite").exists():
+            raise ValueError(f"{folder} holds a single-data-set study. Nothing was changed: use another --out folder for the suite.")
+
+    @staticmethod
+    def write_manifest(folder: Path, subfolders: dict[str, str]) -> None:
+        Suite.check_manifest(folder, subfolders)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / MANIFEST
+        if not path.exists():
+            path.write_text(json.dumps({"datasets": subfolders}, indent=1))
+
+    @property
+    def metric(self) -> str:
+        return next(iter(self.studies.values())).spec.metric
+
+    @property
+    def losses(self) -> list[str]:
+        return [c.label for c in next(iter(self.studies.values())).spec.candidates]
+
+    def means(self):
+        """Mean held-out metric per data set (rows) and loss (columns), over each study's trials."""
+        import pandas as pd
+
+        rows = {name: s.summary()[f"{self.metric}_mean"] for name, s in self.studies.items()}
+        return pd.DataFrame(rows).T[self.losses]
+
+    def across(self) -> AcrossComparison:
+        """Demšar's procedure over the data sets, with the Bayesian signed-rank test beside it."""
+        if self._across is None:
+            means = self.means()
+            if means.isna().any().any():
+                bad = [f"{d}/{loss}" for d, row in means.iterrows() for loss, v in row.items() if v != v]
+                raise ValueError(f"no mean {self.metric} for {', '.join(bad)} (every trial diverged or the study is unfinished).")
+            long = means.reset_index(names="dataset").melt(id_vars="dataset", var_name="loss", value_name="value")
+            self._across = compare_across(long, higher_is_better=get_metric(self.metric).higher_is_better, metric=self.metric)
+        return self._across
+
+    def verdict(self) -> str:
+        return self.across().verdict()
+
+    def verdicts(self) -> dict[str, str]:
+        """Each data set's own verdict."""
+        return {name: s.verdict() for name, s in self.studies.items()}
+
+    def info(self) -> dict[str, Any]:
+        return {name: s.info.get("problem", "") for name, s in self.studies.items()}

@@ -1,0 +1,1 @@
+"""Loss landscapes: directions, planes and lines through trained weights, evaluated as batches."""

@@ -1,1 +1,0 @@
-"""Studies: a spec, a grid of trials, a runner, a store and the statistics."""

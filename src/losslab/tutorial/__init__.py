@@ -1,0 +1,1 @@
+"""The tutorial's experiments (data, model, settings) and their reproduction."""

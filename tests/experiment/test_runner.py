@@ -1,0 +1,271 @@
+"""Tests for losslab.experiment.runner: paired trials, per-fold preprocessing, scoring in the
+target's units, resampling designs, refusals before anything is written, early stopping,
+and the tutorial's target encodings (hinge on {-1, 1}, one-hot vs integer labels)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import losslab
+from losslab import advisor
+from losslab.data import load_dataset
+from losslab.metrics import get_metric
+from losslab.experiment import runner
+from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
+from losslab.experiment.store import Store
+
+TINY = dict(epochs=3, hidden=(6,), batch_size=16)
+
+
+def keys(study) -> dict[str, set[tuple[int, int]]]:
+    out: dict[str, set[tuple[int, int]]] = {}
+    for r in study.results:
+        out.setdefault(r.loss, set()).add((r.repeat, r.fold))
+    return out
+
+
+# ---------------------------------------------------------------------- paired trials
+def test_trials_are_paired(tmp_path, engine_calls):
+    # One sigmoid unit (bce, hinge) and two softmax units (sparse cross-entropy): two engine
+    # calls, and still the same splits and seeds for every loss.
+    study = losslab.compare(dataset="breast_cancer", losses=["bce", "sparse_categorical_crossentropy", "hinge"],
+                            repeats=2, cv=3, out=tmp_path, **TINY)
+    assert len(engine_calls) == 2
+    by_loss = keys(study)
+    assert len(by_loss) == 3
+    grid = {(r, f) for r in range(2) for f in range(3)}
+    assert all(k == grid for k in by_loss.values())
+    t = study.trials()
+    # Every loss trains with the same seed on the same rows of each (repeat, fold).
+    per_trial = t.groupby(["repeat", "fold"])[["seed", "n_train", "n_test"]].nunique()
+    assert (per_trial == 1).all().all()
+    assert t.seed.nunique() == 6
+
+
+# ---------------------------------------------------------------------- preprocessing
+@pytest.fixture
+def engine_calls(monkeypatch):
+    """Every engine call's inputs (X views, members, replicates), then the real training."""
+    calls = []
+    real = runner.train
+
+    def spy(X, members, replicates, **kwargs):
+        calls.append((np.array(X), members, replicates))
+        return real(X, members, replicates, **kwargs)
+
+    monkeypatch.setattr(runner, "train", spy)
+    return calls
+
+
+def regression_frame(n: int = 60, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.uniform(0, 5, size=n),
+                      "colour": rng.choice(["red", "green", "blue"], size=n)})
+    y = pd.Series(3.0 * X["a"] - X["b"] + rng.normal(scale=0.3, size=n) + 40.0, name="y")
+    return X, y
+
+
+@pytest.mark.parametrize("patience", [0, 2])
+def test_preprocessing_is_fitted_on_training_rows_only(tmp_path, engine_calls, patience):
+    X, y = regression_frame()
+    spec = StudySpec(data="arrays", target=("y",), candidates=(Candidate.parse("mse"),), metric="rmse",
+                     resampling=Resampling.from_cli(repeats=2, cv=None),
+                     model=Model(hidden=(4,), epochs=3, batch_size=8, patience=patience))
+    splits = runner.plan(spec, X, y).splits
+    # Make the held-out rows of the first split huge: if they took part in the scaling,
+    # the training rows would all collapse to one value.
+    X.loc[splits[0].test, "a"] = 1e6
+    plan = runner.plan(spec, X, y)
+    assert all(np.array_equal(s.test, t.test) for s, t in zip(plan.splits, splits))
+    with Store.create_or_resume(tmp_path, spec, fingerprint(X, y), {}) as store:
+        assert runner.run(plan, store) == 2
+    (views, members, replicates), = engine_calls
+    assert views.shape == (2, 60, 5)  # a, b and three one-hot columns
+    for rep in replicates:
+        split = plan.splits[rep.view]
+        fitted = views[rep.view][rep.train]
+        assert len(rep.train) == (len(split.train) if not patience else len(split.train) - round(0.1 * len(split.train)))
+        assert set(rep.train) <= set(split.train)
+        np.testing.assert_allclose(fitted[:, :2].mean(axis=0), 0.0, atol=1e-12)
+        np.testing.assert_allclose(fitted[:, :2].std(axis=0), 1.0, atol=1e-12)
+        targets = members[0].targets[rep.view][rep.train]
+        np.testing.assert_allclose([targets.mean(), targets.std()], [0.0, 1.0], atol=1e-12)
+    first = views[0][:, 0]
+    assert (first[splits[0].test] > 1e3).all()  # the huge rows, scaled with training statistics
+
+
+# ---------------------------------------------------------------------- scoring
+def test_score_puts_regression_predictions_back_in_the_targets_units():
+    rng = np.random.default_rng(1)
+    y = rng.normal(50.0, 10.0, size=40)
+    z = rng.normal(size=40)  # the network's output, in standardized units
+    rmse = get_metric("rmse")
+    enc = advisor.encode_targets(y, "mse")
+    got = runner._score(rmse, enc, y, z, (48.0, 9.0))
+    assert got == pytest.approx(math.sqrt(np.mean((z * 9.0 + 48.0 - y) ** 2)), rel=1e-12)
+    enc_k = advisor.encode_targets(y * 1000, "mse")
+    assert runner._score(rmse, enc_k, y * 1000, z, (48_000.0, 9_000.0)) == pytest.approx(1000 * got, rel=1e-12)
+    # Several targets: each column in its own units; rmse is the mean of per-column RMSEs.
+    Y = np.column_stack([y, y * 100])
+    Z = np.column_stack([z, -z])
+    mean, std = np.array([48.0, 4800.0]), np.array([9.0, 900.0])
+    expected = np.mean([math.sqrt(np.mean((Z[:, j] * std[j] + mean[j] - Y[:, j]) ** 2)) for j in range(2)])
+    assert runner._score(rmse, advisor.encode_targets(Y, "mse"), Y, Z, (mean, std)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_study_on_scaled_targets_scales_its_rmse(tmp_path):
+    ds = load_dataset("diabetes")
+    kw = dict(losses=["mse", "mae"], repeats=2, **TINY)
+    small = losslab.compare(ds.X, ds.y, out=tmp_path / "y", **kw).trials()
+    large = losslab.compare(ds.X, ds.y * 1000, out=tmp_path / "y1000", **kw).trials()
+    assert small.rmse.between(20, 500).all()  # diabetes' target has std 77
+    np.testing.assert_allclose(large.rmse.to_numpy(), 1000 * small.rmse.to_numpy(), rtol=1e-5)
+
+
+# ---------------------------------------------------------------------- designs
+@pytest.mark.parametrize(("repeats", "cv", "grid", "n_test"), [
+    (3, None, {(r, 0) for r in range(3)}, 38),
+    (1, 3, {(0, f) for f in range(3)}, 50),
+    (2, 3, {(r, f) for r in range(2) for f in range(3)}, 50),
+    (9, "5x2", {(r, f) for r in range(5) for f in range(2)}, 75),
+])
+def test_designs_give_their_trial_counts(tmp_path, repeats, cv, grid, n_test):
+    study = losslab.compare(dataset="iris", losses=["sparse_categorical_crossentropy", "kld"], repeats=repeats, cv=cv,
+                            out=tmp_path, epochs=2, hidden=(4,))
+    assert len(study.results) == 2 * len(grid)
+    assert all(k == grid for k in keys(study).values())
+    assert set(study.trials().n_test) == {n_test}
+    assert study.complete
+
+
+# ---------------------------------------------------------------------- refusals
+def tiny_arrays(n: int):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(n, 2)), np.arange(n) % 2
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"dataset": "diabetes", "losses": ["hinge"]}, "hinge"),
+    ({"dataset": "diabetes", "losses": ["bce"]}, "binary_crossentropy"),
+    ({"dataset": "iris", "losses": ["hinge"]}, "hinge"),
+    ({"dataset": "breast_cancer", "losses": ["msle", "bce"]}, "regression loss|mean_squared_logarithmic_error"),
+    ({"dataset": "iris", "metric": "rmse"}, "metric 'rmse' does not fit a multiclass target"),
+    ({"dataset": "diabetes", "metric": "accuracy"}, "metric 'accuracy' does not fit a regression target"),
+    ({"dataset": "breast_cancer", "losses": ["bce", "hinge"], "metric": "log_loss"}, "metric 'log_loss' cannot score hinge"),
+    ({"dataset": "iris", "losses": ["kld"], "batch_size": 500}, "--batch-size"),
+    ({"X": tiny_arrays(4)[0], "y": tiny_arrays(4)[1], "losses": ["bce"], "cv": 5}, "fold"),
+    ({"dataset": "iris", "losses": ["nope"]}, "unknown loss 'nope'"),
+    ({"dataset": "iris", "losses": ["huber(delta=abc)"]}, "delta"),
+])
+def test_unfit_setups_are_refused_before_anything_is_written(tmp_path, kwargs, match):
+    out = tmp_path / "study"
+    with pytest.raises(ValueError, match=match):
+        losslab.compare(**kwargs, out=out, repeats=2, epochs=2, hidden=(4,))
+    assert not out.exists()
+
+
+def test_cuda_is_refused_before_anything_is_written_where_torch_has_none(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        losslab.compare(dataset="iris", repeats=2, epochs=2, hidden=(4,), device="cuda", out=tmp_path / "study")
+    assert not (tmp_path / "study").exists()
+
+
+# ---------------------------------------------------------------------- early stopping
+# Golden values from Keras 3.15.1: keras.callbacks.EarlyStopping(monitor="val_loss",
+# patience=p) fed these val_loss values through on_epoch_end: (best_epoch, stopped_epoch),
+# both 0-based. Keras leaves stopped_epoch at 0 when it never stops; losslab then returns
+# the last epoch, the one whose end training reached.
+@pytest.mark.parametrize(("curve", "patience", "expected"), [
+    ([1.0, 0.8, 0.85, 0.9, 0.7], 2, (1, 3)),
+    ([1.0, 0.8, 0.85, 0.9, 0.7], 3, (4, 4)),  # Keras: (4, never stopped)
+    ([1.0, 0.9, 0.8, 0.7], 2, (3, 3)),  # Keras: (3, never stopped)
+    ([1.0, 1.0, 1.0, 1.0], 2, (0, 2)),  # no change is no improvement
+    ([0.5, 0.6], 1, (0, 1)),
+    ([0.5, 0.4, 0.45, 0.3, 0.5, 0.6, 0.2], 2, (3, 5)),
+    ([1.0, math.nan, 0.9, 0.95, 0.97], 2, (2, 4)),
+    ([3.0, 2.0, 1.0, 1.5, 0.5, 0.6, 0.7, 0.8], 3, (4, 7)),
+])
+def test_early_stopping_follows_keras(curve, patience, expected):
+    assert runner._early_stopping(np.array(curve), patience) == expected
+
+
+def test_a_study_with_patience_stores_where_it_stopped(tmp_path):
+    # Pure noise: the validation loss soon stops improving, so some trials stop early.
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(80, 4)), rng.normal(size=80)
+    epochs = 12
+    study = losslab.compare(X, y, losses=["mse", "mae"], repeats=3, epochs=epochs, hidden=(16,), batch_size=8,
+                            optimizer="adam", lr=0.05, patience=2, validation_split=0.25, out=tmp_path)
+    stops = []
+    for r in study.results:
+        assert set(r.history) == {"loss_train", "loss_val", "stopped_epoch"}
+        assert len(r.history["loss_val"]) == epochs
+        # stored 1-based, as Keras prints "Epoch 5: early stopping"
+        (stopped,) = r.history["stopped_epoch"]
+        assert stopped == runner._early_stopping(np.array(r.history["loss_val"]), 2)[1] + 1
+        assert r.n_train == 60 - 15 and r.n_test == 20
+        stops.append(stopped)
+    assert min(stops) < epochs
+    assert study.spec.model.patience == 2
+
+
+# ---------------------------------------------------------------------- problems and encodings
+def test_custom_losses_on_diabetes(tmp_path):
+    study = losslab.compare(dataset="diabetes", losses=["mse", "mae"], repeats=2, out=tmp_path, **TINY)
+    s = study.summary()
+    assert list(s.index) == ["mean_squared_error", "mean_absolute_error"]
+    assert study.spec.metric == "rmse"
+    assert s.rmse_mean.between(20, 500).all() and (s.trials == 2).all() and (s.diverged == 0).all()
+
+
+def test_hinge_on_binary_targets_scores_against_the_labels(tmp_path):
+    ds = load_dataset("breast_cancer")
+    labels = np.where(ds.y.to_numpy() == 1, "benign", "malignant")
+    study = losslab.compare(ds.X, labels, losses=["hinge", "bce"], repeats=2, epochs=5, hidden=(8,), out=tmp_path,
+                            extra_metrics=["roc_auc"])
+    for r in study.results:
+        # The engine's accuracy compares class indices in training; the study's decodes the
+        # margins back to "benign"/"malignant" and compares those: the same number.
+        assert r.metrics["accuracy"] == pytest.approx(r.history["accuracy_test"][-1], abs=1e-6)
+        assert r.metrics["accuracy"] > 0.85 and r.metrics["roc_auc"] > 0.9
+
+
+def test_hinge_targets_are_mapped_to_plus_minus_one(engine_calls, tmp_path):
+    X, y = tiny_arrays(40)
+    losslab.compare(X, y, losses=["hinge"], repeats=2, epochs=2, hidden=(4,), batch_size=8, out=tmp_path)
+    (_, members, _), = engine_calls
+    assert set(np.unique(members[0].targets)) == {-1.0, 1.0}
+    assert members[0].output_activation == "tanh"
+
+
+def test_multi_output_regression_on_linnerud(tmp_path):
+    ds = load_dataset("linnerud")
+    study = losslab.compare(dataset="linnerud", losses=["mse", "mae"], repeats=2, epochs=5, hidden=(6,), batch_size=4,
+                            extra_metrics=["mae"], out=tmp_path)
+    assert study.spec.target == ("Weight", "Waist", "Pulse")
+    t = study.trials()
+    # In the targets' units: mean per-column RMSE of weights (~180), waists (~35), pulses (~55).
+    assert t.rmse.between(1, 200).all() and t.mae.between(1, 200).all()
+    assert ds.y.shape == (20, 3)
+
+
+def test_categorical_and_sparse_categorical_give_the_same_numbers(tmp_path):
+    study = losslab.compare(dataset="iris", losses=["categorical_crossentropy", "sparse_categorical_crossentropy"],
+                            repeats=2, cv=2, out=tmp_path, **TINY)
+    t = study.trials().set_index(["repeat", "fold"])
+    one_hot, sparse = t[t.loss == "categorical_crossentropy"], t[t.loss == "sparse_categorical_crossentropy"]
+    np.testing.assert_array_equal(one_hot.accuracy.to_numpy(), sparse.accuracy.to_numpy())
+    by_key = {(r.loss, r.repeat, r.fold): r.history for r in study.results}
+    for rep in range(2):
+        for fold in range(2):
+            a = by_key[("categorical_crossentropy", rep, fold)]
+            b = by_key[("sparse_categorical_crossentropy", rep, fold)]
+            for name in a:
+                np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-6)

@@ -1,0 +1,260 @@
+"""Tests for losslab.experiment.store: a new study, resume, refusals that change nothing, SIGKILL."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import losslab
+from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec
+from losslab.experiment.store import FILENAME, Store, TrialResult
+
+
+def small_spec(**changes) -> StudySpec:
+    fields = dict(data="arrays", target=("y",), candidates=(Candidate.parse("bce"), Candidate.parse("hinge")),
+                  metric="accuracy", resampling=Resampling.from_cli(repeats=2, cv=None), model=Model(hidden=(4,), epochs=3))
+    fields.update(changes)
+    return StudySpec(**fields)
+
+
+def trial(loss: str, repeat: int, fold: int = 0, accuracy: float = 0.5) -> TrialResult:
+    return TrialResult(loss, repeat, fold, seed=11, n_train=30, n_test=10, metrics={"accuracy": accuracy},
+                       history={"loss_train": [0.7, 0.6], "loss_test": [0.71, 0.65]})
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def binary_arrays(n: int = 48, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+STUDY = dict(losses=["bce", "hinge"], repeats=2, epochs=3, hidden=(4,), batch_size=8)
+
+
+# ---------------------------------------------------------------------- the store itself
+def test_new_store_keeps_spec_fingerprint_and_trials(tmp_path):
+    spec = small_spec()
+    folder = tmp_path / "new" / "study"
+    with Store.create_or_resume(folder, spec, "abc123", {"rows": 40}) as store:
+        assert store.path == folder / FILENAME and store.path.exists()
+        assert store.spec() == spec
+        assert store.meta("fingerprint") == "abc123"
+        assert store.info() == {"rows": 40}
+        assert store.finished() == set() and store.trials() == []
+        store.add([trial("binary_crossentropy", 0), trial("hinge", 0, accuracy=0.75)])
+        assert store.finished() == {("binary_crossentropy", 0, 0), ("hinge", 0, 0)}
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with Store.create_or_resume(folder, spec, "abc123", {"rows": 40}) as store:
+        assert store.trials() == [trial("binary_crossentropy", 0), trial("hinge", 0, accuracy=0.75)]
+
+
+def test_a_batch_is_committed_all_or_none(tmp_path):
+    with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:
+        store.add([trial("hinge", 0)])
+        # The second row repeats a finished trial: the PRIMARY KEY refuses it, and the
+        # first row of the same batch goes with it.
+        with pytest.raises(sqlite3.IntegrityError):
+            store.add([trial("hinge", 1), trial("hinge", 0)])
+        assert store.finished() == {("hinge", 0, 0)}
+
+
+def test_out_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "results.txt"
+    path.write_text("mine")
+    with pytest.raises(ValueError, match="--out to be a folder"):
+        Store.create_or_resume(path, small_spec(), "f", {})
+    assert path.read_text() == "mine"
+
+
+def test_open_existing_without_a_study(tmp_path):
+    with pytest.raises(ValueError, match="no study in"):
+        Store.open_existing(tmp_path)
+    with pytest.raises(ValueError, match="no study in"):
+        losslab.load_study(tmp_path)
+
+
+def _sqlite_of_another_program(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    db.execute("INSERT INTO notes VALUES ('keep me')")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "other_sqlite"])
+def test_a_file_that_is_not_a_study_is_refused_and_left_alone(tmp_path, kind):
+    path = tmp_path / FILENAME
+    if kind == "text":
+        path.write_text("these are my notes, not a database\n")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    else:
+        _sqlite_of_another_program(path)
+    before = sha(path)
+    X, y = binary_arrays()
+    with pytest.raises(ValueError, match=f"{FILENAME} is not a losslab study"):
+        losslab.compare(X, y, out=tmp_path, **STUDY)
+    with pytest.raises(ValueError, match=f"{FILENAME} is not a losslab study"):
+        losslab.load_study(tmp_path)
+    assert sha(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [FILENAME]
+
+
+def test_a_store_of_another_schema_is_refused(tmp_path):
+    with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:
+        store.set_meta("schema", "99")
+    with pytest.raises(ValueError, match="schema 99"):
+        Store.open_existing(tmp_path)
+
+
+# ---------------------------------------------------------------------- through compare
+def stored_rows(folder: Path) -> list[tuple]:
+    db = sqlite3.connect(f"file:{folder / FILENAME}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT * FROM trials ORDER BY loss, repeat, fold").fetchall()
+    finally:
+        db.close()
+
+
+def test_resume_trains_nothing_twice(tmp_path):
+    X, y = binary_arrays()
+    first = losslab.compare(X, y, out=tmp_path, **STUDY)
+    rows = stored_rows(tmp_path)
+    assert len(rows) == 4
+
+    todo, batches = [], []
+    again = losslab.compare(X, y, out=tmp_path, **STUDY, on_start=lambda plan, n: todo.append(n),
+                            on_trials=batches.append)
+    assert todo == [0] and batches == []
+    # The same rows, finishing times included: nothing was trained or written again.
+    assert stored_rows(tmp_path) == rows
+    pd.testing.assert_frame_equal(again.trials(), first.trials())
+
+
+def test_resume_finishes_a_partial_study(tmp_path):
+    X, y = binary_arrays()
+    full = losslab.compare(X, y, out=tmp_path / "full", **STUDY)
+    losslab.compare(X, y, out=tmp_path / "part", **STUDY)
+    db = sqlite3.connect(tmp_path / "part" / FILENAME)
+    db.execute("DELETE FROM trials WHERE loss = 'hinge' AND repeat = 1")
+    db.commit()
+    db.close()
+    todo, trained = [], []
+    resumed = losslab.compare(X, y, out=tmp_path / "part", **STUDY, on_start=lambda plan, n: todo.append(n),
+                              on_trials=trained.extend)
+    assert todo == [1]
+    assert [(r.loss, r.repeat, r.fold) for r in trained] == [("hinge", 1, 0)]
+    pd.testing.assert_frame_equal(resumed.trials(), full.trials())
+
+
+def test_a_different_spec_is_refused_and_the_store_is_unchanged(tmp_path):
+    X, y = binary_arrays()
+    losslab.compare(X, y, out=tmp_path, **STUDY)
+    path = tmp_path / FILENAME
+    before = sha(path)
+    with pytest.raises(ValueError, match=r"holds a different study \(model: .*'epochs': 3.*'epochs': 4.*Nothing was changed"):
+        losslab.compare(X, y, out=tmp_path, **{**STUDY, "epochs": 4})
+    with pytest.raises(ValueError, match=r"different study \(candidates: "):
+        losslab.compare(X, y, out=tmp_path, **{**STUDY, "losses": ["bce"]})
+    assert sha(path) == before
+    assert len(losslab.load_study(tmp_path).results) == 4
+
+
+def test_different_data_is_refused_and_the_store_is_unchanged(tmp_path):
+    X, y = binary_arrays()
+    losslab.compare(X, y, out=tmp_path, **STUDY)
+    path = tmp_path / FILENAME
+    before = sha(path)
+    X2 = X.copy()
+    X2[3, 1] += 0.5
+    with pytest.raises(ValueError, match="was made with different data.*Nothing was changed"):
+        losslab.compare(X2, y, out=tmp_path, **STUDY)
+    assert sha(path) == before
+
+
+# ---------------------------------------------------------------------- SIGKILL
+KILLED_STUDY = dict(dataset="iris", losses=["sparse_categorical_crossentropy", "kld"], repeats=2, cv=3, epochs=4,
+                    hidden=(6,), batch_size=16, seed=7)
+
+CHILD = """
+import time
+import torch
+torch.set_num_threads(1)
+import losslab
+from losslab.experiment import runner
+runner.MAX_REPLICATES = 2  # one split (two trials) per engine call: six commits
+# Each commit is followed by a pause, so that the kill lands between commits or inside the next batch.
+losslab.compare(**{kwargs!r}, out={out!r}, on_trials=lambda results: time.sleep(0.4))
+"""
+
+
+def _committed(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            return db.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:  # created but its tables not yet committed
+        return 0
+
+
+@pytest.mark.slow
+def test_sigkill_loses_nothing_committed_and_the_rerun_completes(tmp_path):
+    folder = tmp_path / "killed"
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD).format(kwargs=KILLED_STUDY, out=str(folder))],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while _committed(folder / FILENAME) < 1:
+            assert child.poll() is None, f"the study ended before it was killed: {child.stderr.read().decode()[-2000:]}"
+            assert time.monotonic() < deadline, "no trial was committed within 120 s"
+            time.sleep(0.02)
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stderr.close()
+
+    expected = 2 * 2 * 3  # losses x repeats x folds
+    killed = losslab.load_study(folder)
+    assert 0 < len(killed.results) < expected, "the kill must land before the study finished"
+    for r in killed.results:
+        assert r.status == "ok" and set(r.metrics) == {"accuracy"} and math.isfinite(r.metrics["accuracy"])
+        assert len(r.history["loss_train"]) == KILLED_STUDY["epochs"]
+    # A killed study still reports (no verdict yet).
+    assert "not finished" in killed.verdict()
+
+    resumed = losslab.compare(**KILLED_STUDY, out=folder)
+    keys = [(r.loss, r.repeat, r.fold) for r in resumed.results]
+    assert len(keys) == expected and len(set(keys)) == expected
+    reference = losslab.compare(**KILLED_STUDY, out=tmp_path / "uninterrupted")
+    # Same seeds, same numbers: the trials trained before the kill, in another process,
+    # with another batching, equal those of one uninterrupted run (to float32 rounding:
+    # batched products of another batch size may round the last digit differently).
+    pd.testing.assert_frame_equal(resumed.trials(), reference.trials(), check_exact=False, rtol=1e-5)
+    for a, b in zip(resumed.results, reference.results):
+        assert a.history.keys() == b.history.keys()
+        for key in a.history:
+            np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-4, atol=1e-6)
