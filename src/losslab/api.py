@@ -478,3 +478,36 @@ def load_suite(folder: str | Path) -> SuiteResult:
     from .experiment.suite import Suite
 
     return SuiteResult(Suite.load(folder))
+
+
+# ---------------------------------------------------------------------- the catalog and plans
+def loss_catalog(problem: str | None = None) -> list:
+    """Every catalog loss (:class:`~losslab.losses.LossSpec`), or those made for ``problem``."""
+    from . import losses
+    from .vocab import LOSS_PROBLEM_TYPES
+
+    if problem is not None and problem not in LOSS_PROBLEM_TYPES:
+        raise ValueError(f"loss_catalog: expected problem in {', '.join(LOSS_PROBLEM_TYPES)}. Received: problem={problem!r}.")
+    return [s for s in losses.specs() if problem is None or problem in s.problem_types]
+
+
+def loss(name: str):
+    """One loss by name or alias (any case; Keras and PyTorch names), a composite or ``file.py:fn``."""
+    from . import losses
+
+    return losses.get(name)
+
+
+def reproduce_plan(only: str | Sequence[str] | None = None, *, repeats: int = 30) -> tuple[int, int]:
+    """``(experiments, replicate-epochs)`` that :func:`reproduce` will train: for a progress bar."""
+    from .tutorial import experiments as tutorial
+
+    chosen = tutorial.select(only)
+    return len(chosen), tutorial.total_work(chosen, repeats)
+
+
+def is_suite(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a suite (several data sets) rather than one study."""
+    from .experiment.suite import Suite
+
+    return Suite.is_suite(folder)

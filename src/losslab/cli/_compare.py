@@ -123,10 +123,8 @@ def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `
 
     if format not in (None, "json", "csv"):
         raise ValueError(f"expected --format json or csv. Received: --format {format}.")
-    from ..experiment.suite import Suite
-
     con = console()
-    if Suite.is_suite(folder):
+    if api.is_suite(folder):
         suite = api.load_suite(folder)
         _print_suite(con, suite)
         con.print(f"Wrote: {suite.report(out)} (and each data set's report.html)", highlight=False)
