@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import EPSILON, KERAS, TORCH, import_keras
-from ._frameworks import losslab_module as _losslab_module
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import EPSILON, KERAS, TORCH, import_keras
+from .frameworks import losslab_module as _losslab_module
+from .registry import register
+from .spec import LossSpec
 
 SZEGEDY = "Szegedy, Vanhoucke, Ioffe, Shlens and Wojna, Rethinking the Inception Architecture for Computer Vision, CVPR 2016 (label smoothing)."
 BISHOP = "Bishop, Pattern Recognition and Machine Learning, Springer, 2006 (section 4.3.4)."

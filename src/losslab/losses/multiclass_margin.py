@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import import_keras
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import import_keras
+from .registry import register
+from .spec import LossSpec
 from .multiclass import KERAS, TORCH, _check_classes, _weight_tensor
 
 

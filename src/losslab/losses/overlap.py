@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import KERAS, import_keras
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import KERAS, import_keras
+from .registry import register
+from .spec import LossSpec
 
 MILLETARI = ("Milletari, Navab and Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image "
              "Segmentation, 3DV 2016.")

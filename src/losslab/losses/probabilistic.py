@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import KERAS, TORCH, import_keras, torch_loss
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import KERAS, TORCH, import_keras, torch_loss
+from .registry import register
+from .spec import LossSpec
 
 _KERAS_EPSILON = 1e-7  # keras.backend.epsilon()
 _GAUSSIAN_EPSILON = 1e-6  # PyTorch GaussianNLLLoss's default eps

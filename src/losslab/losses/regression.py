@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import KERAS, TORCH, keras_loss, torch_loss
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import KERAS, TORCH, keras_loss, torch_loss
+from .registry import register
+from .spec import LossSpec
 
 
 # ---------------------------------------------------------------- mean squared error
