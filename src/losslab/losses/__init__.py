@@ -24,7 +24,8 @@ from . import (  # noqa: F401  (register their losses)
            regression,
 )
 from .composite import composite, sweep
-from .custom import check_custom, custom, load, loss
+from .checks import check_custom
+from .custom import custom, load, loss
 from .lookup import get
 from .registry import catalog, names, register, specs
 from .spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec

@@ -42,7 +42,6 @@ import numpy as np
 from ..vocab import CUSTOM_OUTPUT_ACTIVATIONS
 from .checks import TIME_LIMIT, check_custom
 from .identity import identity, where
-from .identity import source_hash as source_hash
 from .registry import canonical
 from .spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
 

@@ -18,6 +18,9 @@ in :func:`coerce` (``delta=2`` is ``delta=2.0``, so one loss has one label and o
 Caps keep absurd input from reaching training: an expression of at most
 :data:`MAX_LENGTH` characters, :data:`MAX_TERMS` terms, :data:`MAX_DEPTH` nested
 brackets, and sweeps of at most :data:`MAX_SWEEP` values.
+
+(Slightly over 400 lines on purpose: the grammar, its caps and the canonical value forms
+are one job, read together.)
 """
 
 from __future__ import annotations
