@@ -95,7 +95,7 @@ def _check_size(text: str, what: str) -> None:
         depth += (ch in _OPEN) - (ch in _CLOSE)
         deepest = max(deepest, depth)
     if deepest > MAX_DEPTH:
-        raise ValueError(f"{what} {shown(text)}: nests brackets {deepest} deep; expected at most {MAX_DEPTH}. {SHAPE}")
+        raise ValueError(f"{what} {shown(text)}: nests brackets {deepest} deep; expected at most {MAX_DEPTH}, as in huber(delta=2).")
 
 
 # ---------------------------------------------------------------- comma lists
@@ -388,8 +388,8 @@ def grid(expression: str, values: str | Mapping[str, Sequence[Any]]) -> dict[str
     example = "e.g. 'w=0,0.1,0.3,1' (several symbols: 'w=0,1;d=1,2')"
     where = f"sweep {shown(expression)}"
     if isinstance(values, str):
-        if len(values) > MAX_LENGTH:
-            raise ValueError(f"{where}: expected at most {MAX_LENGTH:,} characters of values. Received: {len(values):,}.")
+        if len(values) > 50 * MAX_LENGTH:  # far beyond any sweep that passes the cap below; refused before splitting
+            raise ValueError(f"{where}: expected at most {MAX_SWEEP} values in a sweep. Received: {len(values):,} characters of values.")
         axes: dict[str, list[Any]] = {}
         for part in filter(None, (p.strip() for p in values.split(";"))):
             name, eq, listed = part.partition("=")
