@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -245,33 +244,29 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
 def _expand_sweep(names: list, sweep: str) -> list:
     """Each expression that uses the swept symbol becomes one candidate per value."""
     from .losses import sweep as sweep_expression
+    from .losses.expression import symbols
 
     symbol = sweep.split("=", 1)[0].strip()
     if "=" not in sweep or not symbol:
-        raise ValueError(f"expected --sweep as symbol=values, e.g. w=0,0.1,0.3,1. Received: --sweep {sweep}.")
+        raise ValueError(f"expected sweep as symbol=values, e.g. w=0,0.1,0.3,1. Received: sweep={sweep!r}.")
     out, used = [], False
     for n in names:
-        if isinstance(n, str) and re.search(rf"(?<![\w.]){re.escape(symbol)}(?![\w.(])", n):
+        if isinstance(n, str) and symbol in symbols(n):
             out += sweep_expression(n, sweep)
             used = True
         else:
             out.append(n)
     if not used:
-        raise ValueError(f"--sweep {symbol}=...: no loss in --losses uses the symbol {symbol!r}; write it into one, e.g. \"mse+{symbol}*mae\".")
+        raise ValueError(f"sweep {symbol}=...: no loss in losses uses the symbol {symbol!r}; write it into one, e.g. \"mse+{symbol}*mae\".")
     return out
 
 
 def _split_losses(text: str) -> list[str]:
-    """``"huber(delta=2),focal(gamma=3,alpha=0.5)"``: split at the commas outside parentheses."""
-    names, depth, current = [], 0, ""
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            names.append(current)
-            current = ""
-        else:
-            current += ch
-    return [n.strip() for n in [*names, current] if n.strip()]
+    """``"huber(delta=2),focal(gamma=3,alpha=0.5)"``: the losses of a comma list (commas inside
+    parentheses, brackets and quotes belong to a loss)."""
+    from .losses.expression import split
+
+    return split(text)
 
 
 def _check_device(device: str | None) -> None:
