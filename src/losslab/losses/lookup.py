@@ -54,9 +54,12 @@ def get(loss: str | LossSpec | Callable, **params: Any) -> LossSpec:
         return spec.with_params(**params) if params else spec
     if not isinstance(loss, str):
         raise TypeError(f"expected loss to be a name (str), a LossSpec or a function. Received: loss of type {type(loss).__name__}.")
+    if len(loss) > expression.MAX_LENGTH:  # refused before any lookup or parse spends time on it
+        raise ValueError(f"loss {expression.shown(loss)}: expected at most {expression.MAX_LENGTH:,} characters. "
+                         "Name fewer losses, or compare the parts as separate candidates.")
     # Characters no catalog name holds: a reference to a user's function, or an expression.
     if _EXPRESSION_CHARS & set(loss) or loss.strip().startswith("-"):
-        if len(loss) <= expression.MAX_LENGTH and _REFERENCE.match(loss.strip()):
+        if _REFERENCE.match(loss.strip()):
             spec = load(loss)
             return spec.with_params(**expression.coerce(spec.name, params, spec.params)) if params else spec
         return composite(loss, **params)
