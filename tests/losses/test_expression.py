@@ -75,6 +75,9 @@ def test_a_100_kb_expression_is_refused_in_one_short_line():
     text = "+".join(["0.1*mse"] * 12_500)  # 100 kB, 12,500 terms
     message = _assert_short_error(lambda: losses.get(text), r"expected at most 2,000 characters")
     assert "(99,999 characters)" in message
+    message = _assert_short_error(lambda: losses.composite(text), r"expected at most 2,000 characters")
+    assert message.startswith("composite '0.1*mse+0.1*mse")
+    _assert_short_error(lambda: losses.get("m" * 100_000), r"expected at most 2,000 characters")  # no catalog lookup either
 
 
 def test_more_than_32_terms_are_refused():

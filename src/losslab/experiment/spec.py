@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -35,7 +36,7 @@ class Candidate:
     name: str
     params: tuple[tuple[str, Any], ...] = ()
     origin: str = ""
-    # A LossSpec built in Python from a function (not reachable by name): kept as given.
+    # The LossSpec of user code (a function, a file, a composite with either): kept as given, the version hashed.
     given: Any = dataclasses.field(default=None, compare=False, repr=False)
     sources: tuple[tuple[str, str], ...] = ()
 
@@ -53,10 +54,13 @@ class Candidate:
             return text
         spec = losses.get(text.strip() if isinstance(text, str) else text)
         sources = tuple(spec.sources.items())
-        try:
-            base = losses.get(spec.name)
-        except ValueError:  # a function passed from Python: its name is no catalog entry
-            return cls(spec.name, (), spec.origin, spec, sources)
+        if spec.origin:
+            # User code: keep the very spec whose code was hashed, so the trials run the version the study
+            # records (reading the file again could find another), and compare with the function's own defaults.
+            defaults = _defaults(spec.torch_kernel)
+            changed = {k: v for k, v in spec.params.items() if canonical(defaults.get(k, _NONE)) != canonical(v)}
+            return cls(spec.name, tuple(coerce(spec.name, changed, defaults).items()), spec.origin, spec, sources)
+        base = losses.get(spec.name)
         changed = {k: v for k, v in spec.params.items() if canonical(base.params.get(k)) != canonical(v)}
         return cls(spec.name, tuple(coerce(spec.name, changed, base.params).items()), spec.origin, sources=sources)
 
@@ -73,6 +77,19 @@ class Candidate:
         if not self.params:
             return self.name
         return f"{self.name}({', '.join(f'{k}={short(v)}' for k, v in self.params)})"
+
+
+_NONE = object()
+
+
+def _defaults(fn: Any) -> dict[str, Any]:
+    """The hyperparameters of a user's loss function as it defines them: parameters after
+    (y_true, y_pred) with their defaults (a composite's kernel has none)."""
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())[2:]
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -71,7 +71,8 @@ def _changed_custom_losses(stored: StudySpec, new: StudySpec) -> str:
     parts = []
     for a, b in zip(old_c, new_c):
         if a.origin != b.origin:
-            what = changes(dict(a.sources), dict(b.sources)) or ["its source changed"]
+            # A study from before per-file hashes recorded only the total: no file can be named then.
+            what = (changes(dict(a.sources), dict(b.sources)) if a.sources else []) or ["its source hash changed"]
             parts.append(f"the custom loss {a.name!r} ({', '.join(what)})")
     return "; ".join(parts)
 

@@ -23,10 +23,9 @@ from . import (  # noqa: F401  (register their losses)
            probabilistic,
            regression,
 )
-from .composite import composite, sweep
 from .checks import check_custom
 from .custom import custom, load, loss
-from .lookup import get
+from .lookup import composite, get, sweep
 from .registry import catalog, names, register, specs
 from .spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
 

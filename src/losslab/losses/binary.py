@@ -166,8 +166,6 @@ _PM1_NOTE = ("Targets must be exactly -1 or 1. Keras converts a {0, 1} target to
 hinge = families.margin(
     name="hinge",
     title="Hinge",
-    activations=("tanh", "linear"),
-    prediction_domain="(-inf, inf) scores (tanh keeps them in [-1, 1])",
     formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max(0,\ 1 - y_j \hat y_j)",
     summary="The support-vector-machine loss: zero once a sample is on the right side with margin 1, so it stops "
     "pushing on easy samples. Needs {-1, 1} targets and gives scores, not probabilities.",
@@ -184,8 +182,6 @@ hinge = families.margin(
 squared_hinge = families.margin(
     name="squared_hinge",
     title="Squared hinge",
-    activations=("tanh", "linear"),
-    prediction_domain="(-inf, inf) scores (tanh keeps them in [-1, 1])",
     formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max(0,\ 1 - y_j \hat y_j)^2",
     summary="Hinge loss squared: smooth at the margin (a continuous gradient) and harder on large violations. "
     "Needs {-1, 1} targets.",

@@ -12,7 +12,7 @@ network for making that loss large, so the sum can fall without bound.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,79 +28,30 @@ from .spec import TARGET_ENCODINGS, LossSpec
 
 
 # ---------------------------------------------------------------- meaning
-def composite(expression: str, **values: Any) -> LossSpec:
-    """A weighted sum of losses, from an expression such as ``"0.7*mse+0.3*mae"``.
+# A reference to a user's function is read by the caller's loader (losslab.losses.load), passed in:
+# this module never imports the code that runs users' files (losslab.losses.lookup wires them together).
+Loader = Callable[[str], LossSpec]
 
-    Parameters
-    ----------
-    expression : str
-        Terms ``[weight *] loss`` joined by ``+`` (the grammar is in this module's
-        docstring). Losses are catalog names or aliases with optional arguments
-        (``huber(delta=2)``) or references to your functions (``my_losses.py:trimmed_mse``).
-    **values
-        The value of every symbol in the expression (``w=0.3``).
 
-    Returns
-    -------
-    LossSpec
-        Its ``name`` is the normalized expression (canonical names, symbols replaced by
-        their values, ``1*`` dropped), which :func:`losslab.losses.get` reads back; its
-        kernels are the weighted sums of the components' kernels (terms of weight 0 are left
-        out, so ``"1*mse+0*mae"`` gives exactly ``mse``'s numbers); its output activations
-        are those every component accepts. A single term of weight 1 is that loss itself.
+def build(expression: str, values: Mapping[str, Any], load: Loader) -> LossSpec:
+    """The LossSpec of ``expression`` with its symbols' ``values``: :func:`losslab.losses.composite`.
 
-    Raises
-    ------
-    ValueError
-        For a syntax error, an unknown loss, a symbol without a value (or a value without a
-        symbol), a negative weight, all weights 0, or components that disagree on the
-        output layer or the target encoding.
-
-    Examples
-    --------
-    >>> from losslab import losses
-    >>> spec = losses.composite("0.7*mse+0.3*mae")
-    >>> spec.name, spec.output_activations
-    ('0.7*mean_squared_error+0.3*mean_absolute_error', ('linear',))
-    >>> round(spec.numpy([0.0, 0.0], [1.0, 3.0]), 6)   # 0.7 * 5 + 0.3 * 2
-    4.1
-    >>> losses.composite("mse+w*huber(delta=2)", w=0.5).name
-    'mean_squared_error+0.5*huber(delta=2)'
-    >>> losses.composite("mse+bce")
-    Traceback (most recent call last):
-    ...
-    ValueError: composite 'mse+bce': mean_squared_error and binary_crossentropy cannot be summed: ...
+    >>> from losslab.losses import load
+    >>> build("0.7*mse+0.3*mae", {}, load).name
+    '0.7*mean_squared_error+0.3*mean_absolute_error'
+    >>> build("mse+w*mae", {"w": 0.5}, load).title
+    '1 × Mean squared error + 0.5 × Mean absolute error (w=0.5)'
+    >>> build("1*huber(delta=2)", {}, load)
+    LossSpec('huber', delta=2.0)
     """
     if not isinstance(expression, str):
         raise TypeError(f"composite: expected an expression (str) such as '0.7*mse+0.3*mae'. Received: {type(expression).__name__}.")
-    return _Expression(expression).build(values)
+    return _Expression(expression, load).build(values)
 
 
-def sweep(expression: str, grid: str | Mapping[str, Sequence[Any]], **values: Any) -> list[LossSpec]:
-    """One composite loss per value of a symbol: candidates for choosing a weight by comparison.
-
-    Parameters
-    ----------
-    expression : str
-        As in :func:`composite`, with at least one symbol (``"mse+w*mae"``).
-    grid : str or mapping
-        ``"w=0,0.1,0.3,1"``; several symbols separated by ``;`` give every combination
-        (``"w=0,1;d=1,2"``, first symbol slowest); or ``{"w": [0, 0.1, 0.3, 1]}``.
-    **values
-        Symbols held fixed across the sweep.
-
-    Returns
-    -------
-    list of LossSpec
-        In the order of the grid; each named by its normalized expression.
-
-    Examples
-    --------
-    >>> from losslab import losses
-    >>> [s.name for s in losses.sweep("mse+w*mae", "w=0,0.1,1")]
-    ['mean_squared_error+0*mean_absolute_error', 'mean_squared_error+0.1*mean_absolute_error', 'mean_squared_error+mean_absolute_error']
-    """
-    parsed = _Expression(expression)
+def build_sweep(expression: str, grid: str | Mapping[str, Sequence[Any]], values: Mapping[str, Any], load: Loader) -> list[LossSpec]:
+    """One LossSpec per point of ``grid``: :func:`losslab.losses.sweep`."""
+    parsed = _Expression(expression, load)
     axes = ex.grid(expression, grid)
     clash = set(axes) & set(values)
     if clash:
@@ -111,8 +62,8 @@ def sweep(expression: str, grid: str | Mapping[str, Sequence[Any]], **values: An
 class _Expression:
     """A parsed expression; :meth:`build` gives its LossSpec for given symbol values."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text.strip()
+    def __init__(self, text: str, load: Loader) -> None:
+        self.text, self.load = text.strip(), load
         self.terms = ex.parse(self.text, what="composite")
         self.loaded: dict[str, LossSpec] = {}  # each reference is read once, so a sweep shares one version
 
@@ -185,9 +136,7 @@ class _Expression:
             arguments[key] = value
         if loss.kind == "ref":
             if loss.text not in self.loaded:
-                from .custom import load  # a reference runs the user's file: only when one is written
-
-                self.loaded[loss.text] = load(loss.text)
+                self.loaded[loss.text] = self.load(loss.text)
             spec = self.loaded[loss.text]
             arguments = ex.coerce(spec.name, arguments, spec.params)
             spec = spec.with_params(**arguments) if arguments else spec

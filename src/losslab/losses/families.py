@@ -40,7 +40,8 @@ sigmoid = family(problem_types=("binary", "multilabel"), activations=("sigmoid",
                  target_domain="[0, 1] (labels 0 and 1, or probabilities)",
                  prediction_domain="[0, 1] probabilities; any real logit with from_logits=True")
 # Binary margins: labels -1 and 1, scores.
-margin = family(problem_types=("binary", "multilabel"), target_encoding="binary_pm1", target_domain="{-1, 1}")
+margin = family(problem_types=("binary", "multilabel"), activations=("tanh", "linear"), target_encoding="binary_pm1",
+                target_domain="{-1, 1}", prediction_domain="(-inf, inf) scores (tanh keeps them in [-1, 1])")
 # Multi-label rows of 0 and 1 against linear scores (PyTorch's multi-label losses).
 multilabel = family(activations=("linear",), target_encoding="binary_01")
 # Multi-class with a softmax output (or logits): one-hot / probability rows, or class indices.
@@ -50,6 +51,8 @@ softmax_indices = family(problem_types=("multiclass",), activations=("softmax",)
                          target_domain=CLASS_INDICES, prediction_domain=SOFTMAX_OR_LOGITS, shape_rule="class_index")
 # Multi-class losses on other outputs (log-probabilities, scores, probability targets).
 multiclass = family(problem_types=("multiclass",))
+class_indices = family(problem_types=("multiclass",), target_encoding="integer_class", target_domain=CLASS_INDICES,
+                       shape_rule="class_index")
 # Overlap of rows of probabilities with multi-hot or one-hot rows (segmentation).
 overlap = family(problem_types=("multilabel", "multiclass"), activations=("sigmoid", "softmax"), target_encoding="binary_01",
                  target_domain="[0, 1] (multi-hot or one-hot rows)", prediction_domain="[0, 1] probabilities")

@@ -273,12 +273,10 @@ def _nll_torch_module(params):
     return _losslab_module("nll", params)
 
 
-nll = families.multiclass(
+nll = families.class_indices(
     name="nll",
     title="Negative log-likelihood",
     activations=("log_softmax",),
-    target_encoding="integer_class",
-    target_domain="integer class indices 0 .. k-1",
     prediction_domain="log-probability rows (log_softmax: <= 0, exp sums to 1)",
     formula=r"\ell(c, \log p) = -w_c \log p_c",
     summary="PyTorch's NLLLoss: cross-entropy for a network whose last layer is log_softmax. With a linear last "
@@ -288,7 +286,6 @@ nll = families.multiclass(
     references=(BISHOP, TORCH),
     aliases=("NLLLoss", "nll_loss", "negative_log_likelihood"),
     params={"class_weight": None},
-    shape_rule="class_index",
     validate=_validate_nll,
     torch_factory=_nll_torch_module,
     notes=(_CLASS_WEIGHT_NOTE.replace("CrossEntropyLoss", "NLLLoss"),

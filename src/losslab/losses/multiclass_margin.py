@@ -95,12 +95,10 @@ def _multi_margin_module(params):
     return torch.nn.MultiMarginLoss(p=params["p"], margin=params["margin"], weight=_weight_tensor(params["class_weight"]))
 
 
-multi_margin = families.multiclass(
+multi_margin = families.class_indices(
     name="multi_margin",
     title="Multi-class margin",
     activations=("linear",),
-    target_encoding="integer_class",
-    target_domain="integer class indices 0 .. k-1",
     prediction_domain="(-inf, inf) scores",
     formula=r"\ell(c, \hat y) = \frac{w_c}{k}\sum_{j \ne c} \max\big(0,\ m - \hat y_c + \hat y_j\big)^{p}",
     summary="PyTorch's multi-class hinge (Weston-Watkins): every wrong class with a score within the margin of the "
@@ -110,7 +108,6 @@ multi_margin = families.multiclass(
     references=("Weston and Watkins, Support Vector Machines for Multi-Class Pattern Recognition, ESANN 1999.", TORCH),
     aliases=("MultiMarginLoss", "multi_margin_loss", "weston_watkins"),
     params={"p": 1, "margin": 1.0, "class_weight": None},
-    shape_rule="class_index",
     validate=_validate_multi_margin,
     torch_factory=_multi_margin_module,
     notes=("The sum is divided by k, the number of classes, as in PyTorch; class_weight multiplies by w[c] and "
