@@ -4,7 +4,7 @@
 
 ==============  ==============================================================================
 row names       a column named like a row-name column (``rownames``, ``Unnamed: 0``, ``index``,
-                ...) whose values are unique per row: R's ``write.csv`` and pandas'
+                ...) whose values are text or integers unique per row: R's ``write.csv`` and pandas'
                 ``to_csv`` write one, and a table sorted by class makes it a perfect leak
 ID-like         text unique per row (a name, a code) or nearly so (more than :data:`MAX_LEVELS`
                 levels and more distinct values than half its rows), or integers that count
@@ -155,7 +155,7 @@ def _names(value: Sequence[str] | str | None, arg: str, columns: list[str]) -> l
         if n not in columns:
             close = difflib.get_close_matches(n, columns, n=2, cutoff=0.6)
             hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-            raise ValueError(f"choose_columns: unknown feature column {n!r} in {arg}.{hint} Received: {arg}={names}; "
+            raise ValueError(f"choose_columns: unknown feature column {n!r}.{hint} Received: {arg}={names}; "
                              f"feature columns: {', '.join(columns)}.")
     return names
 
@@ -170,7 +170,7 @@ def _reason_to_drop(name: str, column: pd.Series) -> str | None:
     if distinct <= 1 and (values.empty or len(values) == n):
         return "constant (every value missing)" if values.empty else f"constant (every value is {_show(values.iloc[0])})"
     unique_per_row = distinct == n and len(values) == n
-    if unique_per_row and ROW_NAME.match(name.strip()):
+    if unique_per_row and ROW_NAME.match(name.strip()) and (kinds["categorical"] or _integers(values)):
         return "row names (unique per row)"
     if _is_date(column):
         return "dates/times"
@@ -183,6 +183,13 @@ def _reason_to_drop(name: str, column: pd.Series) -> str | None:
     if unique_per_row and _counts_rows(values):
         return "counts the rows (0 .. n-1 or 1 .. n in row order), looks like an index"
     return None
+
+
+def _integers(values: pd.Series) -> bool:
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    x = values.to_numpy(dtype=np.float64)
+    return bool(np.all(x == np.round(x)))
 
 
 def _counts_rows(values: pd.Series) -> bool:

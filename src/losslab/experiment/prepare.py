@@ -337,10 +337,11 @@ def _poolable(labels: np.ndarray, classes: tuple | None, *, method: str, k: int 
         pooled = np.isin(labels, rare)
         out[pooled] = -1
         what = f"{need} stratified folds" if method not in ("holdout", "5x2") else "a stratified split"
+        where = "pooled into one group for stratification"
         if pooled.sum() < need:  # too few even together: they go with the largest class
             out[pooled] = values[np.argmax(counts)]
-        notes.append(f"class(es) {shown}{more} have fewer than {need} rows, too few for {what}: "
-                     "pooled into one group for stratification")
+            where = "stratified together with the largest class"
+        notes.append(f"class(es) {shown}{more} have fewer than {need} rows, too few for {what}: {where}")
     groups = np.unique(out).size
     n = len(out)
     if groups < 2:
