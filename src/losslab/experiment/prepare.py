@@ -231,13 +231,15 @@ def load(data: str | None = None, target: str | Sequence[str] | None = None, *, 
         return ds, f"file:{Path(str(data)).resolve()}"
     if y is None:
         raise ValueError("expected y beside X. Received: y=None.")
-    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X)).rename(columns=lambda c: f"x{c}")
+    # Arrays keep the names compare has always given them (columns "0", "1", ...), so that a
+    # study of arrays resumes with the same data fingerprint.
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     frame = frame.rename(columns=str).reset_index(drop=True)
     if isinstance(y, (pd.Series, pd.DataFrame)):
         target_ = y.reset_index(drop=True)
     else:
         array = np.asarray(y)
-        target_ = pd.Series(array, name="y") if array.ndim == 1 else pd.DataFrame(array).rename(columns=lambda c: f"y{c}")
+        target_ = pd.Series(array) if array.ndim == 1 else pd.DataFrame(array).rename(columns=str)
     if len(frame) != len(target_):
         raise ValueError(f"expected one target per row of X. Received: {len(frame)} rows in X and {len(target_)} targets in y.")
     return Dataset("arrays", frame, target_, "arrays", f"{len(frame)} rows"), "arrays"
