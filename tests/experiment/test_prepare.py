@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import losslab
+from losslab import api
 from losslab.experiment import prepare as P
 from losslab.experiment import runner
 
@@ -210,3 +211,19 @@ def test_sources_and_their_errors(tmp_path):
     with pytest.raises(ValueError, match=r"every column was left out \(id: counts the rows .*; k: constant .*\)\. Pass include="):
         P.prepare(str(path), "y")
     assert list(P.prepare(str(path), "y", include=["k"]).X.columns) == ["k"]
+
+
+def test_the_python_api_reads_data_the_same_way(tmp_path):
+    path = tmp_path / "buyers.csv"
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "answer": np.where(np.arange(30) % 3 == 0, "Yes", "No")})
+    frame.loc[2, "a"] = np.nan
+    frame.loc[4, "answer"] = None
+    frame.to_csv(path, index=False)
+    losslab.check("bce", "sigmoid", data=str(path), target="answer")  # encoded as compare encodes it
+    with pytest.raises(ValueError, match="expects numeric targets in"):
+        losslab.check("bce", "sigmoid", frame.answer.dropna())  # y given as is: checked as the loss would see it
+    assert losslab.recommend(data=str(path), target="answer").problem.n_samples == 29
+    assert losslab.recommend(data=str(path), target="answer", kind="multiclass").problem.kind == "multiclass"
+    X, y, info = api.load_data(str(path), "answer")
+    assert list(X.columns) == ["a"] and len(y) == 29 and info["kind"] == "binary"
