@@ -197,6 +197,10 @@ class StudySpec:
     model: Model = Model()
     seed: int = 0
     dropna: bool = False
+    # The problem kind as the user set it (None: read from the target), and whether class
+    # targets are split stratified: both change the numbers (experiment.prepare).
+    kind: str | None = None
+    stratify: bool = True
 
     def __post_init__(self) -> None:
         if len(self.candidates) < 1:
@@ -229,7 +233,7 @@ class StudySpec:
                              for c in d["candidates"]),
             metric=d["metric"], extra_metrics=tuple(d["extra_metrics"]),
             resampling=Resampling(**d["resampling"]), model=Model(**{**d["model"], "hidden": tuple(d["model"]["hidden"])}),
-            seed=d["seed"], dropna=d["dropna"],
+            seed=d["seed"], dropna=d["dropna"], kind=d.get("kind"), stratify=d.get("stratify", True),
         )
 
     def to_json(self) -> str:
