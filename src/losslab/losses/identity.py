@@ -56,7 +56,8 @@ def identity(fn: Callable) -> tuple[str, dict[str, str]]:
     parts: dict[str, str] = {}
     home = _source_file(target)
     if home is not None:
-        for path in _local_files(home):
+        module = sys.modules.get(getattr(target, "__module__", "") or "")
+        for path in _local_files(home, getattr(module, "__package__", None)):
             parts[_name(path, home.parent)] = _sha(_read(path))
     else:
         parts["source"] = _sha(_code_bytes(fn))
@@ -143,27 +144,30 @@ def _is_local(path: Path, roots: list[Path]) -> bool:
     return path.suffix == ".py" and not any(path.is_relative_to(r) for r in roots)
 
 
-def _local_files(home: Path) -> list[Path]:
-    """``home`` and the user's modules it imports, transitively (breadth first, in import order)."""
+def _local_files(home: Path, package: str | None) -> list[Path]:
+    """``home`` and the user's modules it imports, transitively (breadth first, in import order).
+
+    ``package`` is the package ``home`` belongs to, for its relative imports.
+    """
     roots = _library_roots()
-    seen, order, queue = {home}, [home], [home]
+    seen, order, queue = {home}, [home], [(home, package)]
     while queue and len(order) < _MAX_FILES:
-        path = queue.pop(0)
-        for dep in _imported_files(path):
+        path, pkg = queue.pop(0)
+        for dep, dep_pkg in _imported_files(path, pkg):
             if dep not in seen and _is_local(dep, roots):
                 seen.add(dep)
                 order.append(dep)
-                queue.append(dep)
+                queue.append((dep, dep_pkg))
     return order[:_MAX_FILES]
 
 
-def _imported_files(path: Path) -> list[Path]:
-    """Files of the modules ``path`` imports, as already imported in this process (nothing is imported here)."""
+def _imported_files(path: Path, package: str | None) -> list[tuple[Path, str | None]]:
+    """Files (and packages) of the modules ``path`` imports, as already imported in this process:
+    nothing is imported here."""
     try:
         tree = ast.parse(_read(path))
     except (SyntaxError, ValueError):
         return []
-    package = _package_of(path)
     names: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -171,7 +175,7 @@ def _imported_files(path: Path) -> list[Path]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                if package is None:
+                if not package:
                     continue
                 try:
                     base = importlib.util.resolve_name("." * node.level + base, package)
@@ -179,20 +183,13 @@ def _imported_files(path: Path) -> list[Path]:
                     continue
             names += [base] + [f"{base}.{a.name}" for a in node.names]
     files = []
-    for name in names:
+    for name in dict.fromkeys(names):
         module = sys.modules.get(name)
         file = getattr(module, "__file__", None) if isinstance(module, types.ModuleType) else None
         if file:
-            files.append(Path(file).resolve())
+            pkg = module.__name__ if Path(file).name == "__init__.py" else module.__package__
+            files.append((Path(file).resolve(), pkg))
     return files
-
-
-def _package_of(path: Path) -> str | None:
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None)
-        if file and Path(file).resolve() == path:
-            return module.__name__ if path.name == "__init__.py" else module.__package__
-    return None
 
 
 def _name(path: Path, home: Path) -> str:
