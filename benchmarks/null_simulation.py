@@ -41,7 +41,18 @@ from sklearn.model_selection import RepeatedKFold, ShuffleSplit
 from statsmodels.stats.proportion import proportion_confint
 
 from losslab.stats import bayes
-from losslab.stats.tests import alpaydin_5x2cv_f, dietterich_5x2cv_t, friedman, holm, nemenyi_pvalues, paired_t, rank_table
+from losslab.stats.tests import (
+    CORRECTED_REPEATED_CV_T,
+    CORRECTED_RESAMPLED_T,
+    alpaydin_5x2cv_f,
+    corrected_t,
+    dietterich_5x2cv_t,
+    friedman,
+    holm,
+    nemenyi_pvalues,
+    paired_t,
+    rank_table,
+)
 from losslab.stats.within import Design, compare_losses
 
 ALPHA = 0.05
@@ -93,8 +104,8 @@ def ridge_predictions(x: np.ndarray, y: np.ndarray, trains: np.ndarray, tests: n
     return (decision > 0).astype(int)
 
 
-def study_scores(setting: Setting, seed: int, *, check: bool = False) -> pd.DataFrame:
-    """One null study: a fresh data set, the design's splits, every model's held-out accuracy per trial."""
+def study_scores(setting: Setting, seed: int, *, check: bool = False) -> np.ndarray:
+    """One null study: a fresh data set, the design's splits, every model's held-out accuracy, as (trials, models)."""
     rng = np.random.default_rng([seed, setting.n_losses, setting.folds])
     groups = setting.n_losses
     x = rng.normal(size=(N_ROWS, groups * FEATURES))
@@ -102,7 +113,7 @@ def study_scores(setting: Setting, seed: int, *, check: bool = False) -> pd.Data
     y = (x.sum(axis=1) / math.sqrt(groups * FEATURES) + 0.6 * rng.normal(size=N_ROWS) > 0).astype(int)
     splits = list(setting.splitter(int(rng.integers(2**31 - 1))).split(x))
     trains, tests = np.array([s[0] for s in splits]), np.array([s[1] for s in splits])
-    rows = []
+    values = np.empty((len(splits), groups))
     for g in range(groups):
         columns = x[:, g * FEATURES : (g + 1) * FEATURES]
         predicted = ridge_predictions(columns, y, trains, tests)
@@ -111,17 +122,40 @@ def study_scores(setting: Setting, seed: int, *, check: bool = False) -> pd.Data
                 reference = RidgeClassifier(alpha=1.0).fit(columns[train], y[train]).predict(columns[test])
                 if not np.array_equal(reference, predicted[j]):
                     raise AssertionError(f"closed-form ridge differs from scikit-learn's RidgeClassifier on split {j} of study {seed}")
-        accuracy = (predicted == y[tests]).mean(axis=1)
-        rows += [(f"m{g}", j // setting.folds, j % setting.folds, float(a)) for j, a in enumerate(accuracy)]
-    return pd.DataFrame(rows, columns=["loss", "seed", "fold", "value"])
+        values[:, g] = (predicted == y[tests]).mean(axis=1)
+    return values
+
+
+def decision(setting: Setting, values: np.ndarray) -> tuple[bool, np.ndarray]:
+    """compare_losses' decision from the functions it calls: the design's corrected t per pair, Holm, a direction.
+
+    ``--check`` runs `compare_losses` itself on the first studies and stops if the two disagree;
+    this path skips the table checks, the tests reported beside and the words, which cost most
+    of the time of a study.
+    """
+    name = CORRECTED_RESAMPLED_T if setting.design.kind == "holdout" else CORRECTED_REPEATED_CV_T
+    ratio = setting.design.ratio()
+    pairs = [(a, b) for a in range(values.shape[1]) for b in range(a + 1, values.shape[1])]
+    found = [corrected_t(values[:, a] - values[:, b], ratio=ratio, name=name) for a, b in pairs]
+    p = np.array([t.p for t in found])
+    adjusted = holm(p) if len(pairs) > 1 else p
+    significant = np.array([t.tested and q < ALPHA and t.estimate != 0 for t, q in zip(found, adjusted)])
+    return bool(significant.any()), p
 
 
 def rejections(setting: Setting, seed: int, check: bool = False) -> dict[str, float]:
     """What each procedure says about one null study (1 = rejects), and the differences' moments."""
-    scores = study_scores(setting, seed, check=check)
-    comparison = compare_losses(scores, higher_is_better=True, design=setting.design, metric="accuracy")
-    values = scores.pivot_table(index=["seed", "fold"], columns="loss", values="value").to_numpy()
-    out = {"losslab": float(comparison.pairwise["significant"].any())}
+    values = study_scores(setting, seed, check=check)
+    decided, p = decision(setting, values)
+    if check:
+        trials, losses = values.shape
+        seeds, folds = np.divmod(np.arange(trials), setting.folds)
+        scores = pd.DataFrame({"loss": np.repeat([f"m{g}" for g in range(losses)], trials), "seed": np.tile(seeds, losses),
+                               "fold": np.tile(folds, losses), "value": values.T.ravel()})  # fmt: skip
+        comparison = compare_losses(scores, higher_is_better=True, design=setting.design, metric="accuracy")
+        if bool(comparison.pairwise["significant"].any()) != decided or not np.allclose(np.sort(comparison.pairwise["p"]), np.sort(p), equal_nan=True):
+            raise AssertionError(f"the fast decision differs from compare_losses on study {seed} of {setting.label}")
+    out = {"losslab": float(decided)}
     pairs = [(a, b) for a in range(values.shape[1]) for b in range(a + 1, values.shape[1])]
     plain = np.array([paired_t(values[:, a] - values[:, b]).p for a, b in pairs])
     out["plain paired t" + (" (Holm)" if len(pairs) > 1 else "")] = float(np.nanmin(holm(plain)) < ALPHA) if np.isfinite(plain).any() else 0.0
@@ -137,7 +171,7 @@ def rejections(setting: Setting, seed: int, check: bool = False) -> dict[str, fl
         nemenyi = nemenyi_pvalues(ranks)[np.triu_indices(values.shape[1], 1)]
         out["Nemenyi (trials as blocks)"] = float(nemenyi.min() < ALPHA)
     else:
-        left, _, right = bayes.correlated_t(d, ratio=comparison.ratio, rope=0.0)
+        left, _, right = bayes.correlated_t(d, ratio=setting.design.ratio(), rope=0.0)
         out["Bayesian correlated t, P(better) > 0.95"] = float(max(left, right) > 0.95)
     return out
 
@@ -149,7 +183,7 @@ def wilson(k: float, n: int) -> str:
 
 def run(setting: Setting, studies: int, jobs: int, check: int) -> tuple[pd.DataFrame, float]:
     start = time.perf_counter()
-    rows = Parallel(n_jobs=jobs, batch_size=16)(delayed(rejections)(setting, seed, seed < check) for seed in range(studies))
+    rows = Parallel(n_jobs=jobs, batch_size=32)(delayed(rejections)(setting, seed, seed < check) for seed in range(studies))
     return pd.DataFrame(rows), time.perf_counter() - start
 
 
@@ -164,7 +198,7 @@ def main() -> None:
     parser.add_argument("--studies", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default=None, help="write the markdown table here")
-    parser.add_argument("--check", type=int, default=5, help="studies per design refitted with scikit-learn to check the closed form")
+    parser.add_argument("--check", type=int, default=20, help="studies per design checked against scikit-learn's RidgeClassifier and compare_losses")
     args = parser.parse_args()
     lines = [f"{args.studies} null studies per design, alpha = {ALPHA}, N = {N_ROWS} rows, RidgeClassifier per feature group, held-out accuracy.", "",
              "| design | procedure | rejection rate [95% Wilson] |", "|---|---|---|"]  # fmt: skip

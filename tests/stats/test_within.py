@@ -535,20 +535,3 @@ def test_bad_arguments_are_refused(kwargs, error, message):
 def test_scores_must_be_a_dataframe():
     with pytest.raises(TypeError, match=r"scores: expected a pandas DataFrame in long form with columns \['loss', 'seed', 'fold', 'value'\]. Received: scores of type list"):
         compare_losses([1, 2], higher_is_better=True, design="independent")
-
-
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"kind": "kfold"}, r"kind='kfold' needs the number of folds. Received: k=None; pass e.g. Design\('kfold', k=5\)"),
-        ({"kind": "kfold", "k": 5, "repeats": 3}, r"Received: repeats=3; use Design\('repeated_kfold', k=5, repeats=3\)"),
-        ({"kind": "repeated_kfold", "k": 5}, r"kind='repeated_kfold' needs repeats >= 2. Received: repeats=None"),
-        ({"kind": "5x2cv", "k": 3}, r"5x2cv is 5 repetitions of 2-fold CV. Received: k=3"),
-        ({"kind": "holdout", "test_fraction": 1.2}, r"expected test_fraction strictly between 0 and 1. Received: test_fraction=1.2"),
-        ({"kind": "kfold", "k": 1}, r"expected k to be an integer >= 2. Received: k=1"),
-        ({"kind": "independent", "test_fraction": 0.2}, r"test_fraction does not apply to kind='independent'"),
-    ],
-)
-def test_bad_designs_are_refused(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        Design(**kwargs)
