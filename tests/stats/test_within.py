@@ -7,7 +7,7 @@ scikit-posthocs in test_tests.py and to baycomp in test_bayes.py.
 
 Changed by issue 13 (overlapping trials), on purpose: no Friedman/Nemenyi within one data set
 (more than two losses: the design's test per pair with Holm), 5x2cv decided by the corrected
-repeated k-fold cv test (Alpaydin's F beside it, liberal), the interval beside a verdict is the
+repeated k-fold cv test (Alpaydin's F beside it: no direction), the interval beside a verdict is the
 deciding test's (not a bootstrap), Wilcoxon's direction from the signed ranks, "cannot test"
 for differences with no spread, "too few trials" below 5 trials.
 """
@@ -140,13 +140,13 @@ def test_5x2cv_tests_hand_computed():
     assert f["statistic"] == pytest.approx(39 / 14, rel=1e-9)
     assert f["p"] == pytest.approx(sps.f.sf(39 / 14, 10, 5), rel=1e-9)
     assert f["df"] == (10.0, 5.0)
-    # Issue 13: F has no direction and is liberal on overlapping trials, so the corrected repeated
-    # k-fold cv test over the 10 folds (n_test/n_train = 1/(k-1) = 1) decides; F is flagged liberal.
+    # Issue 13: F has no direction and no interval for the difference, so the corrected repeated
+    # k-fold cv test over the 10 folds (n_test/n_train = 1/(k-1) = 1) decides; F is reported beside.
     # d: sum 0.24, mean 0.024, sum of squares about the mean 0.0078 - 10 * 0.024^2 = 0.00204, s^2 = 0.00204/9;
     # t = 0.024 / sqrt((1/10 + 1) * 0.00204/9) = 0.024 / 0.015790 = 1.5199, df 9.
     assert result.pairwise["test"].iloc[0] == "corrected repeated k-fold cv test"
     assert result.pairwise["statistic"].iloc[0] == pytest.approx(0.024 / math.sqrt(1.1 * 0.00204 / 9), rel=1e-9)
-    assert bool(f["liberal"]) and not bool(f["primary"])
+    assert not bool(f["primary"])
     # The functions themselves, on the table directly.
     assert _tests.alpaydin_5x2cv_f(FIVE_BY_TWO).statistic == pytest.approx(39 / 14)
     assert _tests.dietterich_5x2cv_t(-FIVE_BY_TWO).statistic == pytest.approx(-math.sqrt(10 / 7))
@@ -282,7 +282,7 @@ def test_5x2cv_with_no_spread_within_repetitions_cannot_be_tested_by_f():
     assert row["test"] == "corrected repeated k-fold cv test" and row["p"] > 0.5 and not bool(row["significant"])
     assert result.best is None
     verdict = result.verdict()
-    assert "the combined 5x2cv F-test beside it (liberal on overlapping trials, no direction): cannot test: the differences have no spread" in verdict
+    assert "the combined 5x2cv F-test beside it (no direction): cannot test: the differences have no spread" in verdict
     assert "inf" not in verdict and "p<0.0001" not in verdict
 
 

@@ -57,8 +57,8 @@ def within_reason(c: Comparison) -> str:
     if design.kind == "5x2cv":
         parts.append(f"The corrected repeated k-fold cv test (Bouckaert & Frank 2004) over the 10 folds decides, variance scaled by {correction}. "
                      "Alpaydin's combined 5x2cv F-test (1999) is reported beside it but never decides: it squares the differences, so it "
-                     "has no direction and cannot name a winner, and on overlapping trials it rejects more often than alpha "
-                     "(liberal; see docs/statistics.md). Dietterich's 5x2cv t uses only the first difference.")  # fmt: skip
+                     "has no direction, no interval for the difference, and cannot name a winner. Dietterich's 5x2cv t, also "
+                     "beside it, uses only the first difference.")  # fmt: skip
     elif primary == CORRECTED_RESAMPLED_T:
         parts.append(f"The corrected resampled t-test (Nadeau & Bengio 2003) decides: it scales the variance of the mean by {correction} instead of 1/J.")
     elif primary == CORRECTED_REPEATED_CV_T:
@@ -115,7 +115,7 @@ def _five_by_two_aside(c: Comparison, row: Any) -> str:
         return ""
     f_row = f.iloc[0]
     said = f"cannot test: {f_row['note']}" if f_row["note"] else _p(f_row["p"])
-    return f"; the combined 5x2cv F-test beside it (liberal on overlapping trials, no direction): {said}"
+    return f"; the combined 5x2cv F-test beside it (no direction): {said}"
 
 
 def _untestable(row: Any, j: int) -> str:
