@@ -265,7 +265,7 @@ def test_too_few_trials_give_no_p_value(n_trials):
     result = compare_losses(scores, higher_is_better=True, design=Design("holdout", test_fraction=0.25))
     assert result.pairwise["p"].isna().all() and result.pairwise["p_adjusted"].isna().all()
     assert not result.pairwise["significant"].any() and result.best is None
-    assert result.verdict().startswith(f"too few trials to test; run at least 5 (got {n_trials} paired trials per loss; mean score: a ")
+    assert result.verdict().startswith(f"too few trials to test; run at least 5 (mean score over {n_trials} trials: a ")
     assert "p=" not in result.verdict() and "p<" not in result.verdict()
     assert "run at least 5" in result.reason
 
@@ -535,3 +535,12 @@ def test_bad_arguments_are_refused(kwargs, error, message):
 def test_scores_must_be_a_dataframe():
     with pytest.raises(TypeError, match=r"scores: expected a pandas DataFrame in long form with columns \['loss', 'seed', 'fold', 'value'\]. Received: scores of type list"):
         compare_losses([1, 2], higher_is_better=True, design="independent")
+
+
+def test_module_examples_run():
+    import doctest
+
+    import losslab.stats.within as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5 and result.failed == 0

@@ -1,5 +1,8 @@
 """Compare losses across data sets: Demšar's rank procedure and the Bayesian signed-rank test.
 
+(A little over 400 lines: most of it is the decision flow written out below and the table
+checks; the tests themselves live in `tests` and `bayes`, the words in `wording`.)
+
 `compare_across` is the one entry point. It takes one score per (data set, loss) in long
 form (or the raw trials, which it averages), validates every argument, runs the tests of
 the decision flow below, and returns an `AcrossComparison` that the report and the command

@@ -129,7 +129,7 @@ def within_verdict(c: Comparison) -> str:
     j, n_losses = c.n_trials, len(c.summary)
     if j < MIN_TRIALS:
         means = ", ".join(f"{loss} {_num(m)}" for loss, m in c.summary["mean"].items())
-        return f"too few trials to test; run at least {MIN_TRIALS} (got {j} paired trials per loss; mean {c.metric}: {means})"
+        return f"too few trials to test; run at least {MIN_TRIALS} (mean {c.metric} over {j} trials: {means})"
     significant = c.pairwise[c.pairwise["significant"]]
     if n_losses == 2:
         row = next(c.pairwise.itertuples())
