@@ -30,15 +30,15 @@ Why: with fresh data for every trial the differences are independent and the pai
 is exact for normal differences. In every other design the training sets of different trials
 overlap, so the differences are positively correlated and the plain tests understate the
 variance of their mean: they find differences far too often (Dietterich 1998; Nadeau & Bengio
-2003; our own simulation, docs/statistics.md: 0.3 to 0.8 of null studies). The corrected
+2003; our own simulation, docs/statistics.md: 0.47 to 0.86 of null studies). The corrected
 t-test inflates the variance by ``1/J + n_test/n_train``, where n_train counts the rows the
 model was fitted on (`Design.train_fraction`: early stopping's validation share is taken off).
 Alpaydin's combined 5x2cv F-test squares the differences, so it has no direction, no interval
-for the difference, and cannot name a winner: it is reported beside and never decides. (Measured
-under a true null in docs/statistics.md it held its level, 0.046 [0.035, 0.061]; so it is not
-labelled liberal. The corrected t over the 10 folds was conservative there, 0.028.) More than two losses: every pair gets
-the design's test and the p-values are Holm-adjusted over all pairs, which holds the
-family-wise error rate. No Friedman or Nemenyi test and no critical-difference diagram here:
+for the difference, and cannot name a winner: it is reported beside and never decides.
+(Measured under a true null in docs/statistics.md it held its level, 0.046 [0.035, 0.061], so
+it is not labelled liberal; the corrected t over the 10 folds was conservative there, 0.028.)
+More than two losses: every pair gets the design's test and the p-values are Holm-adjusted
+over all pairs, which holds the family-wise error rate (0.045 in the simulation). No Friedman or Nemenyi test and no critical-difference diagram here:
 they assume independent blocks, which overlapping trials are not (in our simulation Friedman
 rejected in most null studies); they belong to `losslab.stats.across`, over data sets.
 
