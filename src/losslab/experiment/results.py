@@ -116,15 +116,15 @@ class Study:
             raise ValueError("a comparison needs at least two candidate losses.")
         scores = self._paired(metric)
         m = get_metric(metric)
-        r = self.spec.resampling
-        design = r.design()
+        r, model = self.spec.resampling, self.spec.model
+        # With early stopping the model is fitted on 1 - validation_split of the training rows: the correction uses that.
+        design = r.design(train_fraction=1.0 - model.validation_split if model.patience else 1.0)
         n_trials = scores.groupby(["seed", "fold"]).ngroups
         if design.kind == "holdout" and n_trials != r.repeats:
             design = dataclasses.replace(design, repeats=n_trials)
         if design.kind == "repeated_kfold" and n_trials != r.repeats * r.k:
             raise ValueError(f"only {n_trials} of {r.repeats * r.k} trials are finished; run the study again to complete it.")
-        return compare_losses(scores, higher_is_better=m.higher_is_better, design=design, metric=metric,
-                              rng=self.spec.seed)
+        return compare_losses(scores, higher_is_better=m.higher_is_better, design=design, metric=metric)
 
     def verdict(self, metric: str | None = None) -> str:
         """The verdict in words (and a note on diverged, failed or unfinished trials)."""

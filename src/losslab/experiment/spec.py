@@ -171,17 +171,21 @@ class Resampling:
     def n_trials(self) -> int:
         return self.repeats * (self.k or 1) if self.method != "holdout" else self.repeats
 
-    def design(self):
-        """The statistics' :class:`~losslab.stats.within.Design` for these trials."""
-        from ..stats.within import Design
+    def design(self, *, train_fraction: float = 1.0):
+        """The statistics' :class:`~losslab.stats.design.Design` for these trials.
+
+        ``train_fraction``: the share of each training split the model is fitted on (1 - the
+        validation share with early stopping); the correction for overlapping trials uses it.
+        """
+        from ..stats.design import Design
 
         if self.method == "holdout":
-            return Design("holdout", repeats=self.repeats, test_fraction=self.test_size)
+            return Design("holdout", repeats=self.repeats, test_fraction=self.test_size, train_fraction=train_fraction)
         if self.method == "5x2":
-            return Design("5x2cv")
+            return Design("5x2cv", train_fraction=train_fraction)
         if self.method == "kfold":
-            return Design("kfold", k=self.k)
-        return Design("repeated_kfold", k=self.k, repeats=self.repeats)
+            return Design("kfold", k=self.k, train_fraction=train_fraction)
+        return Design("repeated_kfold", k=self.k, repeats=self.repeats, train_fraction=train_fraction)
 
 
 @dataclasses.dataclass(frozen=True)

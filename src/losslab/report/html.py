@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .cd_diagram import plot_critical_difference
 from .curves import learning_curves, metric_boxes
 
 _CSS = """
@@ -114,10 +113,6 @@ def write_report(study, path: str | Path) -> Path:
     values = {c.label: ok.loc[ok.loss == c.label, metric].to_numpy(dtype=float) for c in spec.candidates}
     parts.append(_img(metric_boxes([("held-out " + metric, metric, values)], title=f"{metric} of every trial, per loss"),
                       f"{metric} per trial and loss (box: quartiles; dots: trials)"))
-    if comparison is not None and len(spec.candidates) > 2:
-        fig = plot_critical_difference(comparison.avg_ranks, comparison.critical_difference,
-                                       title=f"Average rank on {metric} (Nemenyi CD = {comparison.critical_difference:.2f})")
-        parts.append(_img(fig, "critical-difference diagram: losses joined by a bar are not significantly different", wide=True))
     for c in spec.candidates:
         curves = _curves(study, c.label)
         if curves is None:
