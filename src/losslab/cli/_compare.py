@@ -31,6 +31,7 @@ def compare(
     optimizer: Annotated[Optional[str], typer.Option(help="sgd (momentum 0.9) or adam (default: adam with --protocol tuned, sgd with fixed).")] = None,
     lr: Annotated[Optional[str], typer.Option(help="Learning rate, or with --protocol tuned a grid to choose from, e.g. 1e-3,3e-3,1e-2,3e-2 (the default; one value fixes it). Fixed: default 0.01 for sgd, 0.001 for adam.")] = None,
     patience: Annotated[Optional[int], typer.Option(help="Early stopping patience on a validation split (0: off; default 10 with --protocol tuned, 0 with fixed).")] = None,
+    validation_split: Annotated[Optional[float], typer.Option(help="Share of each training fold that chooses the learning rate and stopping epoch (default 0.2 with --protocol tuned, 0.1 with fixed).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
     dropna: Annotated[bool, typer.Option(help="Drop rows with missing values instead of stopping.")] = False,
     out: Annotated[Path, typer.Option(help="Study folder: the SQLite store and report.html. Run again to resume.")] = Path("study"),
@@ -92,7 +93,7 @@ def compare(
 
         common = dict(losses=losses, metric=metric, extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (),
                       repeats=repeats, cv=cv, test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size,
-                      optimizer=optimizer, lr=rates, patience=patience, protocol=protocol, sweep=sweep, seed=seed, dropna=dropna, out=out,
+                      optimizer=optimizer, lr=rates, patience=patience, protocol=protocol, validation_split=validation_split, sweep=sweep, seed=seed, dropna=dropna, out=out,
                       device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials, executor=executor,
                       ray_address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
                       max_retries=max_retries, mlflow=mlflow)
