@@ -2,7 +2,7 @@
 early stopping saves, measured side by side in one run on the tutorial's problems and on a
 5,000-row table.
 
-Run: .venv/bin/python benchmarks/fair_grid.py [--repeats 10] [--threads 1] [--rounds 2]
+Run: .venv/bin/python benchmarks/fair_grid.py [--repeats 5] [--threads 1] [--rounds 2]
 
 For each problem, the engine trains every loss of the problem x ``--repeats`` seeds:
 
@@ -75,7 +75,7 @@ def seconds(X, members, net, epochs, reps, patience) -> tuple[float, float, floa
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()

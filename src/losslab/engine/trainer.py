@@ -10,6 +10,11 @@ ops: a gather of every replicate's minibatch, one ``baddbmm`` per layer forward,
 ``bmm`` per layer backward (hand-written), the loss gradient with respect to the outputs
 from autograd on the small output tensor (so any catalog or custom loss trains), and one
 optimizer update over a single flat buffer holding every weight of every replicate.
+
+A grid of configurations is one call too: each replicate may carry its own learning rate
+(a tensor of rates laid out like the weights) and its own validation rows; with early
+stopping a replicate that stops leaves the batch (the rest go on, the batch shrinks) and ends
+with its best epoch's weights, kept in one buffer updated only when it improves.
 """
 
 from __future__ import annotations

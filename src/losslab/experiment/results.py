@@ -126,7 +126,8 @@ class Study:
         if len(self.spec.candidates) < 2:
             s = self.summary()
             m = metric or self.spec.metric
-            return f"one candidate ({self.spec.candidates[0].label}): mean {m} {s[f'{m}_mean'].iloc[0]:.4g} over {int(s.trials.iloc[0])} trials; nothing to compare."
+            return (f"one candidate ({self.spec.candidates[0].label}): mean {m} {s[f'{m}_mean'].iloc[0]:.4g} over "
+                    f"{int(s.trials.iloc[0])} trials; nothing to compare. Protocol: {self.protocol()}.")
         if metric is not None and metric not in self.spec.metrics:
             raise ValueError(f"expected a metric of this study ({', '.join(self.spec.metrics)}). Received: {metric!r}.")
         try:
