@@ -162,7 +162,7 @@ class Model:
             rates = (self.lr,) if isinstance(self.lr, (int, float)) else tuple(self.lr)
             if not rates or any(isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0 or r != r or r == float("inf")
                                 for r in rates):
-                raise ValueError(f"expected lr as one learning rate > 0 or a list of them, e.g. [1e-3, 1e-2]. Received: lr={self.lr!r}.")
+                raise ValueError(f"expected --lr as one learning rate > 0 or several, e.g. 1e-3,1e-2. Received: --lr {self.lr!r}.")
             if len(set(rates)) != len(rates):
                 raise ValueError(f"expected distinct learning rates. Received: lr={list(rates)}.")
             if len(rates) > 1 and self.protocol == "fixed":
