@@ -158,3 +158,24 @@ def test_history_without_early_stopping_reports_the_last_epoch(data):
     assert isinstance(h, History)
     assert (h.best_epoch == 3).all() and (h.stopped_epoch == 3).all()
     assert np.isfinite(h.loss["val"]).all() and np.isfinite(h.loss["test"]).all()
+
+
+def test_evaluation_in_chunks_gives_the_numbers_of_one_pass(data, monkeypatch):
+    from losslab.engine import trainer
+
+    X, y = data
+    labels = (y > 0).astype(np.int64)
+    bce = Member(losses.get("bce"), "sigmoid", labels.astype(float), labels=labels)
+    # Unequal test sets (masked) and a chunk size that does not divide them.
+    reps = [Replicate(0, s, np.arange(100), np.arange(100, 160 - s), val=np.arange(100, 130)) for s in range(3)]
+    kwargs = dict(network=Network(4, (8,), 1), epochs=3, batch_size=16, metrics=("accuracy", "mse"), dtype="float64")
+    whole = train(X, [bce], reps, **kwargs)
+    monkeypatch.setattr(trainer, "EVAL_ROWS", 7)
+    chunked = train(X, [bce], reps, **kwargs)
+    for split in ("val", "test"):
+        np.testing.assert_allclose(chunked.loss[split], whole.loss[split], rtol=1e-12)
+        for name in ("accuracy", "mse"):
+            np.testing.assert_allclose(chunked.metrics[name][split], whole.metrics[name][split], rtol=1e-12)
+            np.testing.assert_allclose(chunked.evaluation[split][name], whole.evaluation[split][name], rtol=1e-12)
+        for a, b in zip(chunked.outputs[split], whole.outputs[split]):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
