@@ -584,7 +584,7 @@ class _Group:
     def run(self, epochs, history: History, rows_out: np.ndarray, record_trajectory: bool, progress,
             patience: int = 0) -> None:
         """Train for ``epochs`` (fewer for replicates that stop early) and fill ``history``'s rows ``rows_out``."""
-        g = self
+        g = self  # the replicates still training: this group, then subsets of it as they stop
         R = g.R
         n_max = g.train_rows.shape[1]
         # Draw minibatch keys a block of epochs at a time (bounded memory); a replicate's
@@ -625,17 +625,29 @@ class _Group:
             if not stop.any():
                 continue
             history.stopped_epoch[rows_out[alive[stop]]] = epoch
-            done = g.subset(np.flatnonzero(stop))
-            done.params.copy_(done.best)  # restore_best_weights
-            history.fill(rows_out[done.ids], done.final())
+            # restore_best_weights: the stopped replicates' best weights go back into the group as
+            # it started, which evaluates everyone once at the end (one call, not one per stop).
+            idx = np.flatnonzero(stop)
+            self._put(g._gather(g.best, torch.as_tensor(idx, device=g.device)), g.ids[idx])
             if progress is not None and epoch < epochs - 1:
-                progress(done.R * (epochs - epoch - 1))  # epochs it will not train: the bar still ends full
+                progress(len(idx) * (epochs - epoch - 1))  # epochs they will not train: the bar still ends full
             if stop.all():
-                return
+                break
             g = g.subset(np.flatnonzero(~stop))
         if traj is not None:
             history.trajectory[rows_out] = np.stack([t.cpu().numpy() for t in traj], axis=1)
-        history.fill(rows_out[g.ids], g.final())
+        # Without early stopping g is this group; with it, every replicate stopped and was put back here.
+        history.fill(rows_out, self.final())
+
+    def _put(self, flat: torch.Tensor, ids: np.ndarray) -> None:
+        """Write the weights of replicates ``ids`` (a flat buffer laid out like the weights of
+        ``len(ids)`` replicates) into this group's weights."""
+        k = torch.as_tensor(ids, device=self.device)
+        offset = 0
+        for view in self._layout(self.params):
+            size = len(ids) * view[0].numel()
+            view.index_copy_(0, k, flat[offset: offset + size].view(len(ids), *view.shape[1:]))
+            offset += size
 
     def _epoch(self, key_index: int, history: History, rows_out: np.ndarray, epoch: int) -> None:
         """One epoch of every replicate; its curves go to ``history`` at column ``epoch``."""
