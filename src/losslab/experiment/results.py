@@ -78,7 +78,8 @@ class Study:
         return [*self.spec.metrics, *sorted(extra)]
 
     def summary(self):
-        """Per loss and metric: mean, std, median, min, max over trials; diverged and failed trials counted."""
+        """Per loss and metric: mean, std, median, min, max over trials; diverged and failed trials
+        counted; ``.attrs["protocol"]`` says how the losses were trained (:meth:`protocol`)."""
         import pandas as pd
 
         t = self.trials()
@@ -95,7 +96,9 @@ class Study:
                 row[f"{m}_min"] = v.min() if v.size else np.nan
                 row[f"{m}_max"] = v.max() if v.size else np.nan
             rows.append(row)
-        return pd.DataFrame(rows).set_index("loss")
+        out = pd.DataFrame(rows).set_index("loss")
+        out.attrs["protocol"] = self.protocol()  # which protocol produced these numbers
+        return out
 
     def comparison(self, metric: str | None = None) -> Comparison:
         """The statistical comparison of the losses on ``metric`` (the study's main metric by default)."""

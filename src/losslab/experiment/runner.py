@@ -3,7 +3,10 @@
 A trial is (candidate loss, repeat, fold). Every candidate sees the same splits and the
 same seeds (paired trials). Trials are grouped into engine calls by the output layer's
 width; each call trains a batch of repeats, every split being one *view* of X with its
-own preprocessing fitted on its training rows only. Batches run on an executor (this
+own preprocessing fitted on its training rows only. With the tuned protocol (the default
+of ``losslab.compare``) each trial trains once per learning rate of the grid in the same
+call, and its validation rows choose the rate and the stopping epoch before the held-out
+rows score the chosen model. Batches run on an executor (this
 process, or Ray tasks); finished trials are committed to the store by the driver batch by
 batch as they come back, so a killed run loses at most the batches in flight.
 """
@@ -263,13 +266,37 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
     """
     spec, model = plan_.spec, plan_.spec.model
     y_raw = plan_.y.to_numpy() if hasattr(plan_.y, "to_numpy") else np.asarray(plan_.y)
-    X, fit_rows = _views(plan_, splits)
     tuned = model.protocol == "tuned"
     rates = model.learning_rates
+    views, scales = [], []
+    fit_rows = []
+    for s in splits:
+        train_rows, val_rows = _fit_rows(spec, s)
+        pre = Preprocessor().fit(plan_.X.iloc[train_rows])
+        views.append(pre.transform(plan_.X))
+        fit_rows.append((train_rows, val_rows))
+        scales.append(None)
+    X = np.stack(views)
     members, replicates, keys = [], [], []
     for j, c in enumerate(cands):
         enc = plan_.encodings[c.label]
-        targets, scales = _targets(c, enc, fit_rows)
+        values = enc.values
+        if c.spec.target_encoding in _SCALED:
+            # Regression targets are standardized with each training fold's statistics;
+            # targets that must stay non-negative (Poisson, MSLE) are only divided by the std.
+            center = c.spec.target_encoding in _REAL
+            per_view, scale = [], []
+            for (train_rows, _) in fit_rows:
+                v2 = values.reshape(len(values), -1)
+                mean = v2[train_rows].mean(axis=0) if center else np.zeros(v2.shape[1])
+                std = v2[train_rows].std(axis=0)
+                std = np.where(std > 0, std, 1.0)
+                per_view.append(((v2 - mean) / std).reshape(values.shape))
+                scale.append((mean if values.ndim == 2 else mean[0], std if values.ndim == 2 else std[0]))
+            targets = np.stack(per_view)
+        else:
+            targets = np.broadcast_to(values, (len(splits), *values.shape)).copy()
+            scale = [None] * len(splits)
         labels = enc.class_indices()
         if labels is not None:
             labels = np.broadcast_to(labels, (len(splits), len(labels))).copy()
@@ -283,7 +310,7 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
             for lr in rates if tuned else (None,):
                 # Every rate starts from the same weights and sees the same minibatch order.
                 replicates.append(Replicate(j, seed, train_rows, s.test, view=v, val=val_rows, lr=lr))
-            keys.append((c, s, v, scales[v], seed, range(first, len(replicates))))
+            keys.append((c, s, v, scale[v], seed, range(first, len(replicates))))
     metrics = ("accuracy",) if all(m.labels is not None for m in members) else ()
     network = Network(X.shape[2], model.hidden, units, model.hidden_activation, "he_uniform", "glorot_uniform")
     optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd" else Adam(model.learning_rate))
@@ -326,36 +353,6 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
         results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values,
                                    _history_json(history, r, metrics, model, tuning), status))
     return results
-
-
-def _views(plan_: Plan, splits) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray | None]]]:
-    """One view of X per split, preprocessed with statistics of its fitting rows only; and those rows."""
-    views, fit_rows = [], []
-    for s in splits:
-        train_rows, val_rows = _fit_rows(plan_.spec, s)
-        pre = Preprocessor().fit(plan_.X.iloc[train_rows])
-        views.append(pre.transform(plan_.X))
-        fit_rows.append((train_rows, val_rows))
-    return np.stack(views), fit_rows
-
-
-def _targets(c: Candidate, enc, fit_rows) -> tuple[np.ndarray, list]:
-    """A candidate's targets per view, and the (mean, std) that puts predictions back in the target's units."""
-    values = enc.values
-    if c.spec.target_encoding not in _SCALED:
-        return np.broadcast_to(values, (len(fit_rows), *values.shape)).copy(), [None] * len(fit_rows)
-    # Regression targets are standardized with each training fold's statistics;
-    # targets that must stay non-negative (Poisson, MSLE) are only divided by the std.
-    center = c.spec.target_encoding in _REAL
-    per_view, scales = [], []
-    for train_rows, _ in fit_rows:
-        v2 = values.reshape(len(values), -1)
-        mean = v2[train_rows].mean(axis=0) if center else np.zeros(v2.shape[1])
-        std = v2[train_rows].std(axis=0)
-        std = np.where(std > 0, std, 1.0)
-        per_view.append(((v2 - mean) / std).reshape(values.shape))
-        scales.append((mean if values.ndim == 2 else mean[0], std if values.ndim == 2 else std[0]))
-    return np.stack(per_view), scales
 
 
 def _val_score(metric: Metric, enc, y_val: np.ndarray, outputs: np.ndarray, scale, activation: str) -> float:
