@@ -102,8 +102,9 @@ def test_compare_losses_with_several_parameters(tmp_path, capsys):
 
 def test_compare_survives_a_study_where_every_trial_diverges(tmp_path, capsys):
     out = tmp_path / "study"
+    # The fixed protocol: SGD at one rate for every epoch (the tuned one restores a finite best epoch).
     code = main(["compare", "--dataset", "diabetes", "--losses", "mse,mae", "--lr", "1000", "--repeats", "2",
-                 "--epochs", "3", "--hidden", "8", "--out", str(out)])
+                 "--epochs", "3", "--hidden", "8", "--protocol", "fixed", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "(2 diverged)" in captured.out and "4 of 4 trials diverged" in captured.out

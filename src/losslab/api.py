@@ -202,8 +202,9 @@ def check(loss, output_activation: str | None = None, y=None, *, output_units: i
 def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | None = None, target=None,
             losses: Sequence[str] | str | None = None, metric: str | None = None, extra_metrics: Sequence[str] = (),
             repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
-            epochs: int = 100, batch_size: int | None = None, optimizer: str = "sgd", lr: float | None = None,
-            momentum: float = 0.9, patience: int = 0, sweep: str | None = None, validation_split: float = 0.1, seed: int = 0,
+            epochs: int | None = None, batch_size: int | None = None, optimizer: str | None = None,
+            lr: float | Sequence[float] | None = None, momentum: float = 0.9, patience: int | None = None,
+            protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None, seed: int = 0,
             dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
             include: Sequence[str] | str | None = None, stratify: bool = True,
             out: str | Path | None = None, device: str | None = None,
@@ -238,8 +239,19 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     MLflow: a parent run, a nested run per trial, the verdict and the report (see
     :mod:`losslab.experiment.tracking`; the HTML report is then also written to the study folder).
 
+    ``protocol="tuned"`` (the default) gives each loss its best chance: inside each trial a
+    ``validation_split`` share (default 0.2) of the training rows chooses, per loss, the
+    learning rate from the grid ``lr`` (default ``[1e-3, 3e-3, 1e-2, 3e-2]``; one value fixes
+    it) and the stopping epoch (early stopping with the best epoch's weights restored,
+    ``patience`` default 10, at most ``epochs`` default 200), with ``optimizer`` Adam by
+    default; then the held-out rows score the chosen model. Nothing about the held-out rows
+    steers the choice. The whole grid trains as one lockstep computation.
+    ``protocol="fixed"`` trains every loss with one rate (``lr``, default 0.01 for SGD) for
+    ``epochs`` (default 100) with SGD (momentum 0.9) by default and no early stopping unless
+    ``patience`` is given: the tutorials' setup.
+
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
-    ``.trials()``, ``.report(path)``.
+    ``.trials()``, ``.tuning()``, ``.diagnoses()``, ``.report(path)``.
     """
     import tempfile
 
@@ -289,8 +301,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         data=prepared.data, target=tuple(str(c) for c in y.columns) if y.ndim == 2 else (str(y.name),),
         candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
         resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
-        model=Model(hidden=tuple(hidden), epochs=epochs, batch_size=32 if batch_size is None else batch_size, optimizer=optimizer, lr=lr,
-                    momentum=momentum, patience=patience, validation_split=validation_split),
+        model=_model(Model, protocol=protocol, hidden=hidden, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                     lr=lr, momentum=momentum, patience=patience, validation_split=validation_split),
         seed=seed, dropna=dropna, kind=kind, stratify=stratify,
     )
     # Every check, before anything is written.
@@ -327,6 +339,21 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     if tracker is not None:
         tracker.finish(result.study, report=result.report())
     return result
+
+
+def _model(Model, *, protocol, hidden, epochs, batch_size, optimizer, lr, momentum, patience, validation_split):
+    """The study's model with each protocol's defaults filled in (see :func:`compare`)."""
+    if protocol not in ("tuned", "fixed"):
+        raise ValueError(f"compare: expected protocol='tuned' or 'fixed'. Received: protocol={protocol!r}.")
+    tuned = protocol == "tuned"
+    if lr is not None and not isinstance(lr, (int, float)):
+        lr = tuple(lr)
+    return Model(hidden=tuple(hidden), epochs=(200 if tuned else 100) if epochs is None else epochs,
+                 batch_size=32 if batch_size is None else batch_size,
+                 optimizer=("adam" if tuned else "sgd") if optimizer is None else optimizer, lr=lr, momentum=momentum,
+                 patience=(10 if tuned else 0) if patience is None else patience,
+                 validation_split=(0.2 if tuned else 0.1) if validation_split is None else validation_split,
+                 protocol=protocol)
 
 
 def _expand_sweep(names: list, sweep: str) -> list:

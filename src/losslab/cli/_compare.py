@@ -25,11 +25,13 @@ def compare(
     cv: Annotated[Optional[str], typer.Option(help="Folds per repeat (e.g. 5), or 5x2; default: a random hold-out split per repeat.")] = None,
     test_size: Annotated[float, typer.Option(help="Held-out share of each hold-out split.")] = 0.25,
     hidden: Annotated[str, typer.Option(help="Hidden layer widths, e.g. 64,32.")] = "50",
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 100,
+    protocol: Annotated[str, typer.Option(help="tuned: each loss at its own best learning rate and stopping epoch, chosen on a validation share of the training rows; fixed: one rate, fixed epochs (the tutorials').")] = "tuned",
+    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: at most 200 with --protocol tuned, 100 with fixed).")] = None,
     batch_size: Annotated[Optional[int], typer.Option(help="Minibatch size (default 32, or every training row of a smaller fold).")] = None,
-    optimizer: Annotated[str, typer.Option(help="sgd (momentum 0.9) or adam.")] = "sgd",
-    lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 0.01 for sgd, 0.001 for adam).")] = None,
-    patience: Annotated[int, typer.Option(help="Early stopping patience on a validation split (0: off).")] = 0,
+    optimizer: Annotated[Optional[str], typer.Option(help="sgd (momentum 0.9) or adam (default: adam with --protocol tuned, sgd with fixed).")] = None,
+    lr: Annotated[Optional[str], typer.Option(help="Learning rate, or with --protocol tuned a grid to choose from, e.g. 1e-3,3e-3,1e-2,3e-2 (the default; one value fixes it). Fixed: default 0.01 for sgd, 0.001 for adam.")] = None,
+    patience: Annotated[Optional[int], typer.Option(help="Early stopping patience on a validation split (0: off; default 10 with --protocol tuned, 0 with fixed).")] = None,
+    validation_split: Annotated[Optional[float], typer.Option(help="Share of each training fold that chooses the learning rate and stopping epoch (default 0.2 with --protocol tuned, 0.1 with fixed).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
     kind: KindOpt = None,
     dropna: DropnaOpt = False,
@@ -57,6 +59,13 @@ def compare(
         widths = tuple(int(h) for h in hidden.split(",") if h.strip())
     except ValueError:
         raise ValueError(f"expected --hidden as comma-separated widths, e.g. 64,32. Received: --hidden {hidden}.") from None
+    rates = None
+    if lr is not None:
+        try:
+            rates = [float(x) for x in lr.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(f"expected --lr as a number or comma-separated numbers, e.g. 1e-3,3e-3,1e-2. Received: --lr {lr}.") from None
+        rates = rates[0] if len(rates) == 1 else rates
     con = console()
     running: dict[str, list[float]] = {}
     state = {"task": None, "metric": metric}
@@ -92,8 +101,8 @@ def compare(
 
         common = dict(losses=losses, metric=metric, extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (),
                       repeats=repeats, cv=cv, test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size,
-                      optimizer=optimizer, lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, kind=kind,
-                      exclude=exclude, include=include, stratify=stratify, out=out,
+                      optimizer=optimizer, lr=rates, patience=patience, protocol=protocol, validation_split=validation_split,
+                      sweep=sweep, seed=seed, dropna=dropna, kind=kind, exclude=exclude, include=include, stratify=stratify, out=out,
                       device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials, executor=executor,
                       ray_address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
                       max_retries=max_retries, mlflow=mlflow)
@@ -169,6 +178,18 @@ def _print_study(con, study) -> None:
         t.add_row(escape(str(loss)), f"{int(row.trials)}" + (f" ({', '.join(notes)})" if notes else ""), *cells)
     con.print(t)
     con.print("[bold]Verdict:[/bold] " + escape(study.verdict()))
+    for note in study.diagnoses():
+        con.print("[bold]Note:[/bold] " + escape(_flags(note)))
+
+
+def _flags(text: str) -> str:
+    """A library sentence in command-line words: ``lr=[0.001, 0.01]`` -> ``--lr 0.001,0.01``."""
+    import re
+
+    text = re.sub(r"widen the learning-rate grid \(lr=\[([^\]]*)\]\)",
+                  lambda m: "widen --lr (e.g. --lr " + m.group(1).replace(" ", "") + ")", text)
+    text = re.sub(r"\(epochs=(\d+)\)", r"(--epochs \1)", text)
+    return text.replace("(patience, or protocol='tuned')", "(--patience, or --protocol tuned)")
 
 
 def _print_suite(con, suite) -> None:

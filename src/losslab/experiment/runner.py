@@ -4,7 +4,10 @@ A trial is (candidate loss, repeat, fold). Every candidate sees the same splits 
 same seeds (paired trials). Trials are grouped into engine calls by the output layer's
 width; each call trains a batch of repeats, every split being one *view* of X with its
 own preprocessing fitted on its training rows only. Loading, column choice, encoding,
-scaling and splitting are :mod:`losslab.experiment.prepare`'s. Batches run on an executor (this
+scaling and splitting are :mod:`losslab.experiment.prepare`'s. With the tuned protocol (the default
+of ``losslab.compare``) each trial trains once per learning rate of the grid in the same
+call, and its validation rows choose the rate and the stopping epoch before the held-out
+rows score the chosen model. Batches run on an executor (this
 process, or Ray tasks); finished trials are committed to the store by the driver batch by
 batch as they come back, so a killed run loses at most the batches in flight.
 """
@@ -20,7 +23,6 @@ import numpy as np
 
 from ..vocab import scored_as
 from ..engine import SGD, Adam, Member, Network, Replicate, train
-from ..engine.evaluate import predict
 from ..metrics import Metric, get_metric
 from .executors import Executor, Failure, LocalExecutor
 from .prepare import Prepared, prepare, scale_targets
@@ -103,7 +105,7 @@ def plan(spec: StudySpec, X, y=None, *, cap_batch: bool = False) -> Plan:
                                 repeats=r.repeats if r.method != "5x2" else None, test_size=r.test_size,
                                 stratify=spec.stratify and kind != "regression")
     n_train = min(len(s.train) for s in splits)
-    if spec.model.patience:
+    if spec.model.validates:
         n_train = int(n_train * (1 - spec.model.validation_split))
     if cap_batch and spec.model.batch_size > n_train:
         # The default batch on a tiny data set: one batch of every training row, as Keras does.
@@ -205,7 +207,8 @@ def _batches(plan_: Plan, done) -> list[tuple[tuple[Candidate, ...], int, tuple[
     out = []
     for units, cands in by_units.items():
         todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
-        step = max(1, MAX_REPLICATES // len(cands))
+        # A batch holds every candidate x learning rate of its splits (one lockstep grid).
+        step = max(1, MAX_REPLICATES // (len(cands) * len(plan_.spec.model.learning_rates)))
         for start in range(0, len(todo), step):
             splits = tuple(todo[start: start + step])
             keys = {(c.label, s.repeat, s.fold) for c in cands for s in splits} & done
@@ -244,8 +247,8 @@ def _seed(spec: StudySpec, s) -> int:
 
 
 def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
-    """The rows a split's model is fitted on, and its validation rows with early stopping."""
-    if not spec.model.patience:
+    """The rows a split's model is fitted on, and its validation rows (tuning, early stopping)."""
+    if not spec.model.validates:
         return s.train, None
     # Keras' validation_split: the last share of the training rows, before shuffling.
     rng = np.random.default_rng([spec.seed, s.repeat, s.fold])
@@ -255,12 +258,21 @@ def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device) -> list[TrialResult]:
+    """Train a batch of trials in one engine call and score them.
+
+    With the tuned protocol every (candidate, split) trains once per learning rate of the
+    grid, all in the same lockstep call and from the same seed; per (candidate, split) the
+    rate whose model scores best on the validation rows is chosen (its stopping epoch chosen
+    by early stopping on the same rows), and only that model is scored on the held-out rows.
+    """
     spec, model = plan_.spec, plan_.spec.model
     y_raw = plan_.data.y_values
     fit_rows = [_fit_rows(spec, s) for s in splits]
     # One view of X per split, preprocessed with its training rows' statistics; the table's
     # fixed levels give every view the same width.
     X = np.stack([plan_.data.features(train_rows) for train_rows, _ in fit_rows])
+    tuned = model.protocol == "tuned"
+    rates = model.learning_rates
     members, replicates, keys = [], [], []
     for j, c in enumerate(cands):
         enc = plan_.encodings[c.label]
@@ -277,35 +289,43 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
                 continue
             seed = _seed(spec, s)
             train_rows, val_rows = fit_rows[v]
-            replicates.append(Replicate(j, seed, train_rows, val_rows if val_rows is not None else s.test, view=v))
-            keys.append((c, s, v, scale[v], seed))
+            first = len(replicates)
+            for lr in rates if tuned else (None,):
+                # Every rate starts from the same weights and sees the same minibatch order.
+                replicates.append(Replicate(j, seed, train_rows, s.test, view=v, val=val_rows, lr=lr))
+            keys.append((c, s, v, scale[v], seed, range(first, len(replicates))))
     metrics = ("accuracy",) if all(m.labels is not None for m in members) else ()
     network = Network(X.shape[2], model.hidden, units, model.hidden_activation, "he_uniform", "glorot_uniform")
     optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd" else Adam(model.learning_rate))
+    per_trial = len(rates) if tuned else 1
+    progress = on_epochs if on_epochs is None or per_trial == 1 else (lambda k: on_epochs(k / per_trial))
     history = train(X, members, replicates, network=network, epochs=model.epochs, batch_size=model.batch_size,
-                    optimizer=optimizer, metrics=metrics, record_trajectory=bool(model.patience), progress=on_epochs,
-                    device=device)
+                    optimizer=optimizer, metrics=metrics, progress=progress, device=device, patience=model.patience)
     results = []
-    for r, (c, s, v, scale, seed) in enumerate(keys):
+    main = plan_.metrics[0]
+    for c, s, v, scale, seed, reps in keys:
         enc = plan_.encodings[c.label]
-        outputs = history.outputs["test"][r]
-        curve = {"loss_train": history.loss["train"][r], "loss_test": history.loss["test"][r]}
-        for name in metrics:
-            curve[f"{name}_train"] = history.metrics[name]["train"][r]
-            curve[f"{name}_test"] = history.metrics[name]["test"][r]
-        stopped = None
-        if model.patience:
-            best, stopped = _early_stopping(history.loss["test"][r], model.patience)
-            weights = history.trajectory[r, best + 1][None]
-            outputs = predict(X[v], weights, network=network, output_activation=plan_.activations[c.label], rows=s.test)[0]
-            curve = {("loss_val" if k == "loss_test" else k.replace("_test", "_val")): val for k, val in curve.items()}
-        outputs = np.asarray(outputs, dtype=np.float64)
+        val_rows = fit_rows[v][1]
+        tuning = None
+        if tuned:
+            # A rate whose validation loss was never finite ends with its untrained weights: no score.
+            val_scores = [_val_score(main, enc, y_raw[val_rows], history.outputs["val"][i], scale, plan_.activations[c.label])
+                          if history.best_epoch[i] >= 0 else math.nan for i in reps]
+            pick = _choose(val_scores, [history.final("val")[r] for r in reps], main.higher_is_better)
+            r = reps[pick]
+            tuning = {"tuning_lr": list(rates), "tuning_val_score": val_scores,
+                      "tuning_best_epoch": [int(history.best_epoch[i]) + 1 for i in reps],
+                      "tuning_stopped_epoch": [int(history.stopped_epoch[i]) + 1 for i in reps],
+                      "lr": [rates[pick]]}
+        else:
+            (r,) = reps
+        outputs = np.asarray(history.outputs["test"][r], dtype=np.float64)
         if plan_.activations[c.label] == "softmax":
             # float32 softmax rows sum to 1 only to float32 precision; the metrics check
             # probability rows at float64 precision.
             outputs = outputs / outputs.sum(axis=-1, keepdims=True)
         status, values = "ok", {}
-        if not np.isfinite(outputs).all():
+        if not np.isfinite(outputs).all() or history.best_epoch[r] < 0:
             status = "diverged"
             values = {m.name: math.nan for m in plan_.metrics}
         else:
@@ -313,11 +333,61 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
             for m in plan_.metrics:
                 values[m.name] = _score(m, enc, y_test, outputs, scale)
             values.update(_per_output(plan_, enc, y_test, outputs, scale))
-        history_json = {k: [round(float(x), 7) for x in val] for k, val in curve.items()}
-        if stopped is not None:
-            history_json["stopped_epoch"] = [stopped + 1]
-        results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values, history_json, status))
+        results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values,
+                                   _history_json(history, r, metrics, model, tuning), status))
     return results
+
+
+def _val_score(metric: Metric, enc, y_val: np.ndarray, outputs: np.ndarray, scale, activation: str) -> float:
+    """The study's metric on the validation rows (NaN for a model whose outputs are not finite)."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if not np.isfinite(outputs).all():
+        return math.nan
+    if activation == "softmax":  # rows that sum to 1 at float64 precision, as for the held-out score
+        outputs = outputs / outputs.sum(axis=-1, keepdims=True)
+    try:
+        return float(_score(metric, enc, y_val, outputs, scale))
+    except ValueError:
+        # A metric a few validation rows cannot give (AUC with one class among them): no score.
+        return math.nan
+
+
+def _choose(val_scores: Sequence[float], val_losses: Sequence[float], higher_is_better: bool) -> int:
+    """The learning rate chosen: the best validation score; ties go to the lower validation
+    loss, then to the smaller rate (the grid's order). Only validation rows decide."""
+    best = None
+    for i, (score, loss) in enumerate(zip(val_scores, val_losses)):
+        if not math.isfinite(score):
+            continue
+        key = (-score if higher_is_better else score, loss if math.isfinite(loss) else math.inf, i)
+        if best is None or key < best[0]:
+            best = (key, i)
+    if best is None:  # no rate gave a finite score: the one with the lowest finite loss, or the first
+        finite = [i for i, loss in enumerate(val_losses) if math.isfinite(loss)]
+        return min(finite, key=lambda i: val_losses[i]) if finite else 0
+    return best[1]
+
+
+def _history_json(history, r: int, metrics, model, tuning: dict | None) -> dict[str, list]:
+    """A trial's stored history: its curves up to the epoch it stopped at, where it stopped,
+    and with the tuned protocol what was chosen."""
+    n = int(history.stopped_epoch[r]) + 1
+    curve = {"loss_train": history.loss["train"][r, :n]}
+    splits = [sp for sp in ("val", "test") if np.isfinite(history.loss[sp][r, :n]).any()]
+    for sp in splits:
+        curve[f"loss_{sp}"] = history.loss[sp][r, :n]
+    for name in metrics:
+        curve[f"{name}_train"] = history.metrics[name]["train"][r, :n]
+        for sp in splits:
+            curve[f"{name}_{sp}"] = history.metrics[name][sp][r, :n]
+    out: dict[str, list] = {k: [round(float(x), 7) for x in val] for k, val in curve.items()}
+    if model.patience:
+        # Stored 1-based, as Keras prints "Epoch 5: early stopping".
+        out["stopped_epoch"] = [n]
+        out["best_epoch"] = [int(history.best_epoch[r]) + 1]
+    if tuning is not None:
+        out.update(tuning)
+    return out
 
 
 def _per_output(plan_: Plan, enc, y_test: np.ndarray, outputs: np.ndarray, scale) -> dict[str, float]:
@@ -340,17 +410,3 @@ def _per_output(plan_: Plan, enc, y_test: np.ndarray, outputs: np.ndarray, scale
             except ValueError:
                 pass  # a metric that needs what one column cannot give (probabilities)
     return out
-
-
-def _early_stopping(val_loss: np.ndarray, patience: int) -> tuple[int, int]:
-    """Keras' EarlyStopping(monitor="val_loss", patience, restore_best_weights=True):
-    the epoch whose weights are kept and the epoch training stopped at (0-based)."""
-    best, best_epoch, wait = math.inf, 0, 0
-    for epoch, value in enumerate(val_loss):
-        if value < best:
-            best, best_epoch, wait = value, epoch, 0
-        else:
-            wait += 1
-            if wait >= patience and epoch > 0:
-                return best_epoch, epoch
-    return best_epoch, len(val_loss) - 1

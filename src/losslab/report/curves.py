@@ -20,11 +20,13 @@ def _pyplot():
 
 
 def _band(ax, values: np.ndarray, color: str, label: str) -> None:
-    """Mean line and a band from the 10th to the 90th percentile over repeats."""
+    """Mean line and a band from the 10th to the 90th percentile over repeats (over the
+    repeats still training, where early stopping ended some: NaN after their last epoch)."""
     epochs = np.arange(1, values.shape[1] + 1)
-    ax.plot(epochs, values.mean(axis=0), color=color, label=label, lw=1.6)
+    with np.errstate(all="ignore"):
+        ax.plot(epochs, np.nanmean(values, axis=0), color=color, label=label, lw=1.6)
     if values.shape[0] > 1:
-        lo, hi = np.percentile(values, [10, 90], axis=0)
+        lo, hi = np.nanpercentile(values, [10, 90], axis=0)
         ax.fill_between(epochs, lo, hi, color=color, alpha=0.22, lw=0)
 
 

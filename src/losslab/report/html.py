@@ -43,17 +43,25 @@ def _table(df, digits: int = 4) -> str:
     return "<div class='scroll'>" + df.to_html(float_format=lambda x: f"{x:.{digits}g}", border=0, na_rep="", escape=True) + "</div>"
 
 
+def _rows(runs, key: str) -> np.ndarray:
+    """Per-trial curves as one array; trials that stopped early are NaN after their last epoch."""
+    out = np.full((len(runs), max(len(r[key]) for r in runs)), np.nan)
+    for i, r in enumerate(runs):
+        out[i, : len(r[key])] = r[key]
+    return out
+
+
 def _curves(study, label: str) -> dict[str, np.ndarray] | None:
     runs = [r.history for r in study.results if r.loss == label and r.status == "ok"]
     if not runs:
         return None
     held = "loss_test" if "loss_test" in runs[0] else "loss_val"
     metric_key = next((k for k in runs[0] if k.startswith("accuracy_")), None)
-    out = {"loss_train": np.array([r["loss_train"] for r in runs]), "loss_test": np.array([r[held] for r in runs])}
+    out = {"loss_train": _rows(runs, "loss_train"), "loss_test": _rows(runs, held)}
     if metric_key:
         held_metric = metric_key.rsplit("_", 1)[0] + ("_test" if held == "loss_test" else "_val")
-        out["metric_train"] = np.array([r[metric_key.rsplit("_", 1)[0] + "_train"] for r in runs])
-        out["metric_test"] = np.array([r[held_metric] for r in runs])
+        out["metric_train"] = _rows(runs, metric_key.rsplit("_", 1)[0] + "_train")
+        out["metric_test"] = _rows(runs, held_metric)
     else:  # regression: the loss again in the bottom panel would repeat itself; show its log
         out["metric_train"] = np.log10(np.maximum(out["loss_train"], 1e-12))
         out["metric_test"] = np.log10(np.maximum(out["loss_test"], 1e-12))
