@@ -36,7 +36,7 @@ def learning_curves(curves: Mapping[str, np.ndarray], *, title: str, loss_label:
     each of shape (repeats, epochs). Returns the figure (saved as PNG when ``path`` is given).
     """
     plt = _pyplot()
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.2), sharex=True)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.2), sharex=True, layout="constrained")
     n = curves["loss_train"].shape[0]
     _band(top, curves["loss_train"], TRAIN, "train")
     _band(top, curves["loss_test"], TEST, "test")
@@ -52,7 +52,7 @@ def learning_curves(curves: Mapping[str, np.ndarray], *, title: str, loss_label:
     top.legend(title=band, fontsize=8, title_fontsize=8, loc="upper right")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    # Constrained layout, not tight_layout: it fits long titles and labels without warning.
     if path is not None:
         fig.savefig(path, dpi=110)
         plt.close(fig)
@@ -66,7 +66,7 @@ def metric_boxes(groups: Sequence[tuple[str, str, Mapping[str, np.ndarray]]], *,
     ``groups``: ``(panel title, metric label, {loss name: values per repeat})``.
     """
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 4.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 4.4), squeeze=False, layout="constrained")
     rng = np.random.default_rng(0)
     for ax, (panel, metric, values) in zip(axes[0], groups):
         names = list(values)
@@ -81,7 +81,6 @@ def metric_boxes(groups: Sequence[tuple[str, str, Mapping[str, np.ndarray]]], *,
         if metric.lower().startswith("test mse"):
             ax.set_yscale("log")
     fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=110)
         plt.close(fig)
