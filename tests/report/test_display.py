@@ -45,7 +45,10 @@ def test_per_target_headings_and_numbers():
 def test_tables_escape_and_label_every_cell():
     text = html_table(["loss", "p"], [["<script>x</script>", 0.5]])
     assert "<script>" not in text and "&lt;script&gt;" in text
-    assert "data-label='p'" in text and "<td class='name' data-label='loss'>" in text
+    assert "<td class='num' data-label='p'>0.5</td>" in text and "<th scope='col' class=num>p</th>" in text
+    assert "<td class='name' data-label='loss'>&lt;script&gt;x&lt;/script&gt;</td>" in text
+    # Names break after their joints first.
+    assert "<td class='name' data-label='loss'>a_<wbr>b(<wbr>w=<wbr>1,<wbr> 2)</td>" in html_table(["loss"], [["a_b(w=1, 2)"]])
     df = pd.DataFrame({"rmse[lat]": [1.23456789]}, index=pd.Index([WEIGHTED], name="loss"))
     text = frame_table(df)
     assert "rmse (lat)" in text and "1.235" in text and "0.842" in text and "0.8421052631578947" not in text

@@ -19,15 +19,18 @@ from collections.abc import Iterable, Mapping, Sequence
 # A float written with more digits than a reader can use: 0.8421052631578947, 1.5e-07.
 _LONG_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d{4,}(?:[eE][+-]?\d+)?(?![\w.])")
 
+# A cell that holds a number (or a mean with its interval): it does not break across lines.
+_NUMERIC = re.compile(r"^[<>]?[-+]?[\d.]+(?:[eE][-+]?\d+)?(?: ± [-+]?[\d.]+(?:[eE][-+]?\d+)?)?$")
+
 CSS = """
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:1.5em auto;padding:0 1em;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em} h2{margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:.2em}
-p,li,td,th,figcaption,summary{overflow-wrap:anywhere}
+p,li,figcaption,summary{overflow-wrap:anywhere}
 table{border-collapse:collapse;margin:.6em 0;font-size:.92em;max-width:100%}
-th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right;vertical-align:top}
-th{background:#f3f3f3} td:first-child,th:first-child{text-align:left}
-td.name{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3} th.num,td.num{text-align:right} td.num{white-space:nowrap}
+td.name{overflow-wrap:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
 .verdict{font-size:1.15em;background:#eef6ee;border-left:4px solid #3a8a3a;padding:.6em 1em}
 .muted{color:#666;font-size:.9em}
 pre{background:#f7f7f7;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}
@@ -40,7 +43,7 @@ details{margin:1em 0;border-top:1px solid #ddd;padding-top:.4em} summary{cursor:
  table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
  table.cards thead{display:none}
  table.cards tr{border:1px solid #ccc;margin:.5em 0}
- table.cards td{border:0;border-bottom:1px solid #eee;text-align:right}
+ table.cards td{border:0;border-bottom:1px solid #eee;text-align:right;white-space:normal;overflow-wrap:anywhere}
  table.cards td::before{content:attr(data-label);float:left;font-weight:600;margin-right:.6em;text-align:left}
  table.cards td:first-child{text-align:left;background:#f3f3f3}
  table.cards td:first-child::before{content:none}
@@ -126,19 +129,26 @@ def p_value(p: float) -> str:
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, names: int = 1) -> str:
-    """An escaped HTML table; its first ``names`` columns hold names (wrapped, monospace).
+    """An escaped HTML table; its first ``names`` columns hold names (monospace, wrapped after ``_ , ( =``).
 
+    Columns whose every cell is a number are right-aligned and never break inside a number.
     Every cell carries its column's heading (``data-label``), so on a narrow screen the
     stylesheet turns each row into a card of "heading: value" lines instead of a table
     wider than the phone.
     """
-    head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in header)
+    texts = [[str(value) for value in row] for row in rows]
+    numeric = [i >= names and all(_NUMERIC.match(row[i]) or not row[i] for row in texts) for i in range(len(header))]
+    head = "".join(f"<th scope='col'{' class=num' if numeric[i] else ''}>{html.escape(h)}</th>" for i, h in enumerate(header))
     body = []
-    for row in rows:
+    for row in texts:
         cells = []
         for i, (h, value) in enumerate(zip(header, row)):
-            cls = " class='name'" if i < names else ""
-            cells.append(f"<td{cls} data-label='{html.escape(h, quote=True)}'>{html.escape(str(value))}</td>")
+            if i < names:
+                # Break opportunities after the name's natural joints, so a long name wraps there first.
+                shown, cls = re.sub(r"([_,(=])", r"\1<wbr>", html.escape(value)), " class='name'"
+            else:
+                shown, cls = html.escape(value), " class='num'" if numeric[i] else ""
+            cells.append(f"<td{cls} data-label='{html.escape(h, quote=True)}'>{shown}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table class='cards'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 

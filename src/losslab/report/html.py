@@ -141,7 +141,7 @@ def _pairwise(comparison, names) -> str:
             elif c == "p_adjusted":
                 cells.append(p_value(value))
             else:
-                cells.append(value if isinstance(value, str) else number(value))
+                cells.append(value if isinstance(value, str) else number(value, 3))
         rows.append(cells)
     return html_table(header, rows, names=2)
 
@@ -169,7 +169,7 @@ def _learning_curves(study, labels, names) -> list[str]:
             continue
         name = names[label]
         fig = learning_curves(curves, title=f"{wrap_name(name, 48)}: {curves['loss_train'].shape[0]} trials",
-                              loss_label="loss (the candidate's own)", metric_label=metric_label)
+                              loss_label="loss", metric_label=metric_label)
         figures.append(_img(fig, f"{name}: train (blue) and {held} (orange) per epoch, mean and 10th-90th percentile band"))
     return figures
 
