@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -81,3 +82,35 @@ def with_extras(three_losses, tmp_path_factory):
     return extras, labels, write_report(extras, tmp_path_factory.mktemp("extras") / "report.html")
 
 
+
+
+class FakeSuite:
+    """What the suite report reads from a suite: its metric, losses, studies and `across()`."""
+
+    def __init__(self, losses, studies, shifts, n_datasets=8, seed=0):
+        from losslab.stats.across import compare_across
+
+        rng = np.random.default_rng(seed)
+        rows = [(f"set{d}", loss, 0.8 + shift + rng.normal(0, 0.01)) for d in range(n_datasets) for loss, shift in zip(losses, shifts)]
+        self.metric, self.losses, self.studies = "accuracy", list(losses), studies
+        self._across = compare_across(pd.DataFrame(rows, columns=["dataset", "loss", "value"]), higher_is_better=True,
+                                      metric="accuracy")
+
+    def across(self):
+        return self._across
+
+
+@pytest.fixture(scope="session")
+def fake_suite_class():
+    """The `FakeSuite` class, for tests that build their own."""
+    return FakeSuite
+
+
+@pytest.fixture(scope="session")
+def suite_report(three_losses, tmp_path_factory):
+    """A suite of 8 data sets and 3 losses (one class-weighted), and its report."""
+    from losslab.report.suite_html import write_suite_report
+
+    losses = ["mse", WEIGHTED.label, "huber"]
+    suite = FakeSuite(losses, {"iris": three_losses[0].study}, shifts=(0.0, 0.03, 0.01))
+    return suite, write_suite_report(suite, tmp_path_factory.mktemp("suite") / "report.html")

@@ -128,6 +128,11 @@ def p_value(p: float) -> str:
     return "<0.0001" if p < 1e-4 else f"{p:.2g}"
 
 
+def _joints(text: str, joints: str = "_,(=") -> str:
+    """Escaped ``text`` with a break opportunity after each of ``joints``: a long name wraps there first."""
+    return re.sub(f"([{re.escape(joints)}])", r"\1<wbr>", text)
+
+
 def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, names: int = 1) -> str:
     """An escaped HTML table; its first ``names`` columns hold names (monospace, wrapped after ``_ , ( =``).
 
@@ -138,14 +143,13 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, names
     """
     texts = [[str(value) for value in row] for row in rows]
     numeric = [i >= names and all(_NUMERIC.match(row[i]) or not row[i] for row in texts) for i in range(len(header))]
-    head = "".join(f"<th scope='col'{' class=num' if numeric[i] else ''}>{html.escape(h)}</th>" for i, h in enumerate(header))
+    head = "".join(f"<th scope='col'{' class=num' if numeric[i] else ''}>{_joints(html.escape(h), '_,=')}</th>" for i, h in enumerate(header))
     body = []
     for row in texts:
         cells = []
         for i, (h, value) in enumerate(zip(header, row)):
             if i < names:
-                # Break opportunities after the name's natural joints, so a long name wraps there first.
-                shown, cls = re.sub(r"([_,(=])", r"\1<wbr>", html.escape(value)), " class='name'"
+                shown, cls = _joints(html.escape(value)), " class='name'"
             else:
                 shown, cls = html.escape(value), " class='num'" if numeric[i] else ""
             cells.append(f"<td{cls} data-label='{html.escape(h, quote=True)}'>{shown}</td>")
