@@ -187,3 +187,19 @@ def test_report_escapes_what_it_shows(tmp_path, three_losses):
     finally:
         study.info["source"] = "scikit-learn load_iris"
     assert "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_each_losss_interval_is_the_corrected_t_interval_of_its_mean():
+    import numpy as np
+    from scipy import stats as sps
+
+    from losslab.report.html import _mean_interval
+
+    values = np.array([0.81, 0.84, 0.79, 0.86, 0.83, 0.80])
+    # Without overlap: scipy's t interval of the mean.
+    low, high = sps.t.interval(0.95, values.size - 1, loc=values.mean(), scale=sps.sem(values))
+    assert _mean_interval(values, 0.0, 0.05) == pytest.approx((high - low) / 2)
+    # Nadeau-Bengio: the variance of the mean grows from s^2/J to s^2 (1/J + n_test/n_train).
+    ratio = 0.25 / 0.75
+    assert _mean_interval(values, ratio, 0.05) == pytest.approx((high - low) / 2 * np.sqrt((1 / 6 + ratio) * 6))
+    assert np.isnan(_mean_interval(values[:1], ratio, 0.05))

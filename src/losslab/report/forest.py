@@ -77,9 +77,10 @@ def plot_forest(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, con
     if frame.empty:
         raise ValueError("frame: expected at least one loss. Received: an empty frame.")
     names = names or {}
-    labels = [wrap_name(names.get(str(loss), str(loss)), 28) for loss in frame.index]
+    labels = [wrap_name(names.get(str(loss), str(loss)), 24) for loss in frame.index]
     lines = sum(label.count("\n") + 1 for label in labels)
-    fig = Figure(figsize=(7.2, 1.3 + 0.34 * lines + 0.12 * len(labels)), layout="constrained")
+    # Narrow, with large type: on a phone the figure is shown at about 60% of its size and must still read.
+    fig = Figure(figsize=(6.0, 1.4 + 0.36 * lines + 0.14 * len(labels)), layout="constrained")
     FigureCanvasAgg(fig)  # headless: savefig goes through Agg whatever pyplot's backend
     ax = fig.add_subplot()
     y = np.arange(len(frame))[::-1]
@@ -92,9 +93,9 @@ def plot_forest(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, con
                 markerfacecolor=colour if (bool(row["decided"]) or is_best) else "white", markeredgewidth=1.6, zorder=3)
         note = "best (reference)" if is_best else f"p={p_value(row['p_adjusted'])}"
         ax.annotate(note, xy=(1.0, yi), xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
-                    va="center", ha="left", fontsize=8, color=colour)
+                    va="center", ha="left", fontsize=9, color=colour)
     ax.axvline(0.0, color="black", lw=0.9)
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, labels, fontsize=9)
     ax.set_ylim(-0.7, len(frame) - 0.3)
     worse = "lower" if higher_is_better else "higher"
     ax.set_xlabel(f"{metric}: loss minus best ({worse} is worse)")
