@@ -92,3 +92,11 @@ def test_figures_are_caption_png_pairs_with_short_names(comparison):
 def test_refuses_an_empty_frame():
     with pytest.raises(ValueError, match="frame: expected at least one loss"):
         plot_forest(pd.DataFrame(columns=list(FOREST_COLUMNS)), metric="rmse", higher_is_better=False)
+
+
+def test_a_pair_that_could_not_be_tested_says_so():
+    frame = pd.DataFrame({"difference": [0.0, 0.2], "low": [np.nan, np.nan], "high": [np.nan, np.nan],
+                          "p_adjusted": [np.nan, np.nan], "test": ["", ""], "decided": [False, False]},
+                         index=pd.Index(["a", "b"], name="loss"))
+    shown = [t.get_text() for t in plot_forest(frame, metric="rmse", higher_is_better=False).findobj(Text)]
+    assert "best (reference)" in shown and "not tested" in shown

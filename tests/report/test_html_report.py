@@ -203,3 +203,32 @@ def test_each_losss_interval_is_the_corrected_t_interval_of_its_mean():
     ratio = 0.25 / 0.75
     assert _mean_interval(values, ratio, 0.05) == pytest.approx((high - low) / 2 * np.sqrt((1 / 6 + ratio) * 6))
     assert np.isnan(_mean_interval(values[:1], ratio, 0.05))
+
+
+def test_bayesian_table_and_pair_notes_render_when_the_comparison_has_them(three_losses, tmp_path):
+    study = three_losses[0].study
+    real = study.comparison()
+    a, b = real.pairwise.loss_a.iloc[0], real.pairwise.loss_b.iloc[0]
+
+    class Compared:
+        def __init__(self):
+            self.bayes = pd.DataFrame([(a, b, 0.91, 0.08, 0.01, 0.01)], columns=["loss_a", "loss_b", "p_left", "p_rope", "p_right", "rope"])
+            self.pairwise = real.pairwise.assign(note=["the differences have no spread"] + [""] * (len(real.pairwise) - 1))
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    class WithBayes:
+        def __getattr__(self, name):
+            return getattr(study, name)
+
+        def comparison(self):
+            return Compared()
+
+    text = write_report(WithBayes(), tmp_path / "r.html").read_text(encoding="utf-8").replace("<wbr>", "")
+    assert "Bayesian correlated t-test (Corani &amp; Benavoli 2015" in text
+    row = re.search(r"P\(b better\)</th><th[^>]*>rope</th></tr></thead><tbody><tr>(.*?)</tr>", text).group(1)
+    assert re.findall(r">([^<]*)</td>", row)[2:] == ["0.91", "0.08", "0.01", "0.01"]
+    assert "<th scope='col'>note</th>" in text and "the differences have no spread" in text
+    # The plain study's pairs have no notes: no empty column.
+    assert "<th scope='col'>note</th>" not in three_losses[1].read_text(encoding="utf-8")

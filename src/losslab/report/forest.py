@@ -42,7 +42,7 @@ def _forest_frame(comparison) -> pd.DataFrame:
         return _best_first(forest)
     summary = comparison.summary
     means = summary["mean"].astype(float)
-    best = comparison.best or (means.idxmax() if comparison.higher_is_better else means.idxmin())
+    best = means.idxmax() if comparison.higher_is_better else means.idxmin()  # the best mean, as in stats
     rows = {best: (0.0, math.nan, math.nan, math.nan, "", False)}
     for pair in comparison.pairwise.itertuples(index=False):
         if best not in (pair.loss_a, pair.loss_b):
@@ -91,7 +91,8 @@ def plot_forest(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, con
         is_best = not np.isfinite(row["low"]) and row["difference"] == 0
         ax.plot([row["difference"]], [yi], marker="D" if is_best else "o", markersize=7, color=colour,
                 markerfacecolor=colour if (bool(row["decided"]) or is_best) else "white", markeredgewidth=1.6, zorder=3)
-        note = "best (reference)" if is_best else f"p={p_value(row['p_adjusted'])}"
+        tested = np.isfinite(row["p_adjusted"])
+        note = "best (reference)" if is_best else f"p={p_value(row['p_adjusted'])}" if tested else "not tested"
         ax.annotate(note, xy=(1.0, yi), xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
                     va="center", ha="left", fontsize=9, color=colour)
     ax.axvline(0.0, color="black", lw=0.9)

@@ -26,7 +26,7 @@ from .forest import forest_figures
 # Kept under their old names for the suite report and older callers.
 _CSS = CSS
 
-_PAIRWISE = ("loss_a", "loss_b", "test", "statistic", "p_adjusted", "mean_diff", "ci_low", "ci_high", "cohen_d", "significant")
+_PAIRWISE = ("loss_a", "loss_b", "test", "statistic", "p_adjusted", "mean_diff", "ci_low", "ci_high", "cohen_d", "significant", "note")
 
 
 def _table(df, digits: int = 4) -> str:
@@ -128,7 +128,8 @@ def _compact(study, labels, names, settings: dict[str, str], alpha: float) -> st
 
 def _pairwise(comparison, names) -> str:
     p = comparison.pairwise
-    cols = [c for c in _PAIRWISE if c in p.columns]
+    # A column of notes only when some pair has one (why it could not be tested).
+    cols = [c for c in _PAIRWISE if c in p.columns and (c != "note" or p[c].fillna("").astype(str).str.len().gt(0).any())]
     header = [{"loss_a": "loss a", "loss_b": "loss b", "p_adjusted": "p (adjusted)", "mean_diff": "mean a - b",
                "ci_low": "interval low", "ci_high": "interval high", "cohen_d": "Cohen's d"}.get(c, c) for c in cols]
     rows = []
@@ -144,6 +145,19 @@ def _pairwise(comparison, names) -> str:
                 cells.append(value if isinstance(value, str) else number(value, 3))
         rows.append(cells)
     return html_table(header, rows, names=2)
+
+
+def _bayes(comparison, names) -> str:
+    """The Bayesian correlated t-test per pair (Corani & Benavoli 2015), when the comparison has it."""
+    bayes = getattr(comparison, "bayes", None)
+    if bayes is None or getattr(bayes, "empty", True):
+        return ""
+    rows = [[names.get(str(r["loss_a"]), str(r["loss_a"])), names.get(str(r["loss_b"]), str(r["loss_b"])),
+             number(r["p_left"], 3), number(r["p_rope"], 3), number(r["p_right"], 3), number(r["rope"], 3)]
+            for _, r in bayes.iterrows()]
+    return ("<p>The Bayesian correlated t-test (Corani &amp; Benavoli 2015: the same correction for overlapping trials, "
+            "a posterior on the mean difference) with a region of practical equivalence (rope):</p>"
+            + html_table(["loss a", "loss b", "P(a better)", "P(equivalent)", "P(b better)", "rope"], rows, names=2))
 
 
 def _design(spec) -> str:
@@ -236,6 +250,7 @@ def write_report(study, path: str | Path) -> Path:
         parts.append(f"<p><b>Which test and why.</b> {html.escape(readable(comparison.reason, names))}</p>")
         parts.append(f"<p>Every pair (mean a - b in {html.escape(metric)}; interval at {1 - alpha:.0%}; p adjusted for "
                      "the number of pairs):</p>" + _pairwise(comparison, names))
+        parts.append(_bayes(comparison, names))
         t = study.trials()
         ok = t[t.status == "ok"]
         values = {names[label]: ok.loc[ok.loss == label, metric].to_numpy(dtype=float) for label in labels}
