@@ -87,6 +87,7 @@ def test_figures_are_caption_png_pairs_with_short_names(comparison):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert caption.startswith("Forest plot") and "b-short (the best, at 0)" in caption
     assert "separates 1 of the 2 other losses" in caption
+    assert "adjusted for the 3 pairs (Holm)" in caption  # more than two losses: the intervals are per pair
 
 
 def test_refuses_an_empty_frame():

@@ -29,23 +29,24 @@ def _band(ax, values: np.ndarray, color: str, label: str) -> None:
 
 
 def learning_curves(curves: Mapping[str, np.ndarray], *, title: str, loss_label: str, metric_label: str,
-                    path: str | Path | None = None, log_loss: bool = False):
-    """The tutorial's two-panel figure: loss on top, metric below; train blue, test orange.
+                    path: str | Path | None = None, log_loss: bool = False, held_label: str = "test"):
+    """The tutorial's two-panel figure: loss on top, metric below; train blue, held-out orange.
 
     ``curves`` holds ``loss_train``, ``loss_test``, ``metric_train``, ``metric_test``,
-    each of shape (repeats, epochs). Returns the figure (saved as PNG when ``path`` is given).
+    each of shape (repeats, epochs); ``held_label`` names the held-out curve in the legend
+    ("validation" for early-stopped runs). Returns the figure (saved as PNG when ``path`` is given).
     """
     plt = _pyplot()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 6.2), sharex=True, layout="constrained")
     n = curves["loss_train"].shape[0]
     _band(top, curves["loss_train"], TRAIN, "train")
-    _band(top, curves["loss_test"], TEST, "test")
+    _band(top, curves["loss_test"], TEST, held_label)
     top.set_ylabel(loss_label)
     top.set_title(title, fontsize=11)
     if log_loss:
         top.set_yscale("log")
     _band(bottom, curves["metric_train"], TRAIN, "train")
-    _band(bottom, curves["metric_test"], TEST, "test")
+    _band(bottom, curves["metric_test"], TEST, held_label)
     bottom.set_ylabel(metric_label)
     bottom.set_xlabel("epoch")
     band = f"mean over {n} repeats; band: 10th-90th percentile" if n > 1 else "one run"

@@ -35,7 +35,8 @@ td.name{overflow-wrap:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,C
 .muted{color:#666;font-size:.9em}
 pre{background:#f7f7f7;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}
 figure{margin:1em 0;min-width:0} figure img{max-width:100%;height:auto;display:block}
-.grid{display:flex;flex-wrap:wrap;gap:1em} .grid figure{flex:1 1 420px;min-width:0} .grid figure.wide{flex-basis:100%}
+.grid{display:flex;flex-wrap:wrap;gap:1em} .grid figure{flex:0 1 calc(50% - .5em);min-width:0} .grid figure.wide{flex-basis:100%}
+@media (max-width:760px){.grid figure{flex-basis:100%}}
 details{margin:1em 0;border-top:1px solid #ddd;padding-top:.4em} summary{cursor:pointer;font-weight:600;font-size:1.1em}
 .flag{color:#8a3a00}
 @media (max-width:640px){

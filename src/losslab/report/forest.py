@@ -122,6 +122,10 @@ def forest_figures(comparison, *, names: Mapping[str, str] | None = None) -> lis
             else f"the deciding test separates none of the {rest} other losses from it")
     spread = ", ".join(f"{(names or {}).get(str(loss), str(loss))} {number(row['difference'], 3)}"
                        for loss, row in frame.iloc[1:].iterrows())
+    # With more than two losses the decision is Holm-adjusted but each interval is for its pair alone:
+    # an interval clear of 0 beside an undecided pair is no contradiction, and the caption says why.
+    multiple = (" Each interval is for its pair alone; the decision and the p-values beside the rows are adjusted "
+                f"for the {len(comparison.pairwise)} pairs (Holm).") if len(frame) > 2 else ""
     caption = (f"Forest plot: each loss's mean {comparison.metric} minus that of {best} (the best, at 0), with the "
-               f"{confidence:.0%} interval of the test that decided the pair; {said}. Differences: {spread}.")
+               f"{confidence:.0%} interval of the test that decided the pair; {said}. Differences: {spread}.{multiple}")
     return [(caption, png(fig))]

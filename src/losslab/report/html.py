@@ -183,7 +183,7 @@ def _learning_curves(study, labels, names) -> list[str]:
             continue
         name = names[label]
         fig = learning_curves(curves, title=f"{wrap_name(name, 48)}: {curves['loss_train'].shape[0]} trials",
-                              loss_label="loss", metric_label=metric_label)
+                              loss_label="loss", metric_label=metric_label, held_label=held)
         figures.append(_img(fig, f"{name}: train (blue) and {held} (orange) per epoch, mean and 10th-90th percentile band"))
     return figures
 
