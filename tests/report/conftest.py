@@ -62,7 +62,8 @@ class Extras:
         return pd.DataFrame(rows, columns=["loss", "trial", "lr", "epoch", "val_score", "chosen"])
 
     def diagnoses(self) -> list[str]:
-        return ["CrossEntropyLoss overfits from epoch 3: its test loss rises while its train loss falls."]
+        return ["CrossEntropyLoss overfits from epoch 3: its test loss rises while its train loss falls.",
+                f"{WEIGHTED.label}: the best epoch was the last one (4) in 6 of 6 trials."]
 
     def data_notes(self) -> list[str]:
         return ["dropped `name`: unique per row, looks like an ID", "imputed 4 missing `age` values with each fold's median"]

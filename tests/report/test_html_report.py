@@ -163,6 +163,9 @@ def test_optional_sections_render_when_the_study_has_them(with_extras, three_los
     # Diagnoses under the learning curves; data notes in the data section.
     diagnosis = text.index("CrossEntropyLoss overfits from epoch 3")
     assert text.index("<h2>Learning curves") < diagnosis < text.index("<h2>Results")
+    # A sentence naming a loss by its spec label (weights printed in full) shows its short name.
+    assert "<li>sparse_categorical_crossentropy(class_weight=(0.842, 1.23, 1.49)): the best epoch was the last one" in text
+    assert "0.8421052631578947" not in text
     assert text.index("<summary>Data and problem") < text.index("dropped `name`: unique per row")
     assert "imputed 4 missing `age` values" in text
     # The plain study has none of them.
@@ -232,3 +235,42 @@ def test_bayesian_table_and_pair_notes_render_when_the_comparison_has_them(three
     assert "<th scope='col'>note</th>" in text and "the differences have no spread" in text
     # The plain study's pairs have no notes: no empty column.
     assert "<th scope='col'>note</th>" not in three_losses[1].read_text(encoding="utf-8")
+
+
+def test_fixed_protocol_tuning_shows_only_what_was_chosen(three_losses, extras_class, tmp_path):
+    study = three_losses[0].study
+    labels = list(dict.fromkeys(r.loss for r in study.results))
+
+    class Fixed(extras_class):
+        """One learning rate and no validation scores (nothing tuned); stopping epochs as given."""
+
+        epochs = (4, 4, 4)
+
+        def tuning(self):
+            rows = [(loss, t, 0.01, e, float("nan"), True) for loss in self._labels for t, e in enumerate(self.epochs)]
+            return pd.DataFrame(rows, columns=["loss", "trial", "lr", "epoch", "val_score", "chosen"])
+
+        def diagnoses(self):
+            return []
+
+    plain = write_report(Fixed(study, labels), tmp_path / "fixed.html").read_text(encoding="utf-8")
+    assert "Chosen settings" not in plain and "chosen settings" not in plain
+
+    class Stopped(Fixed):
+        epochs = (2, 3, 4)  # early stopping chose an epoch per trial
+
+    text = write_report(Stopped(study, labels), tmp_path / "stopped.html").read_text(encoding="utf-8")
+    assert "<h3>Chosen settings</h3>" in text and "3 (2-4)" in text and "lr 0.01, epoch 3" in text
+    assert "Validation accuracy against learning rate" not in text and "class='flag'" not in text
+
+
+def test_a_grid_edge_the_diagnoses_name_is_not_flagged_twice(with_extras, extras_class, tmp_path):
+    extras, labels, _ = with_extras
+
+    class Said(extras_class):
+        def diagnoses(self):
+            return [f"{labels[0]}: the chosen learning rate was the grid's largest (0.1) in 3 of 3 trials, so its best "
+                    "rate may lie beyond the grid: widen the learning-rate grid (lr=[0.001, 0.01, 0.1, 1])."]
+
+    text = write_report(Said(extras._study, labels), tmp_path / "said.html").read_text(encoding="utf-8")
+    assert text.count("widen the learning-rate grid") == 1 and "class='flag'" not in text

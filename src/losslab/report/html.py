@@ -210,7 +210,8 @@ def write_report(study, path: str | Path) -> Path:
         except ValueError as err:
             problem_note = f"<p class='muted'>{html.escape(str(err))}</p>"
     pair_names = [str(v) for v in comparison.pairwise[["loss_a", "loss_b"]].to_numpy().ravel()] if comparison is not None else []
-    names = display_names(labels + pair_names)
+    # Stored labels, the spec's own (they can differ in how they print weights) and the pairs': one short name each.
+    names = display_names(labels + [c.label for c in spec.candidates] + pair_names)
     alpha = comparison.alpha if comparison is not None else 0.05
 
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -231,10 +232,11 @@ def write_report(study, path: str | Path) -> Path:
     curves = _learning_curves(study, labels, names)
     if curves:
         parts.append("<h2>Learning curves</h2><div class='grid'>" + "".join(curves) + "</div>")
-    parts.append(sections.sentence_list(sections.sentences(study, "diagnoses")))
+    diagnoses = [readable(s, names) for s in sections.sentences(study, "diagnoses")]
+    parts.append(sections.sentence_list(diagnoses))
 
     higher = bool(comparison.higher_is_better) if comparison is not None else True
-    tuning_table, tuning_figures = sections.tuning_html(study, metric=metric, higher_is_better=higher, names=names)
+    tuning_table, tuning_figures = sections.tuning_html(study, metric=metric, higher_is_better=higher, names=names, said=diagnoses)
     settings = sections.settings_by_loss(sections.tuning_frame(study)) if tuning_table else {}
     parts.append("<h2>Results</h2>")
     parts.append(_compact(study, labels, names, settings, alpha))
@@ -262,7 +264,8 @@ def write_report(study, path: str | Path) -> Path:
     parts.append("<details><summary>Design</summary>" + _design(spec) + "</details>")
     parts.append("<details><summary>Data and problem</summary>")
     parts.append(f"<p>{html.escape(str(info.get('problem', '')))}</p>")
-    parts.append(sections.sentence_list(sections.sentences(study, "data_notes") + [str(n) for n in info.get("notes") or []]))
+    notes = sections.sentences(study, "data_notes") + [str(n) for n in info.get("notes") or []]
+    parts.append(sections.sentence_list([readable(n, names) for n in notes]))
     extra = [c for c in study.metric_columns if c != metric]
     if extra:
         t = study.trials()

@@ -15,7 +15,7 @@ without these steps, still reports.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -72,9 +72,9 @@ def edge_flags(frame: pd.DataFrame, higher_is_better: bool) -> dict[str, str]:
     """Losses whose best learning rate (by mean validation score over trials) is the grid's smallest or largest."""
     flags = {}
     for loss, sub in frame.groupby("loss", sort=False):
-        means = sub.groupby("lr")["val_score"].mean()
+        means = sub.groupby("lr")["val_score"].mean().dropna()
         if len(means) < 2:
-            continue  # one rate: no grid to widen
+            continue  # one rate (or no scores): no grid to widen
         best = means.idxmax() if higher_is_better else means.idxmin()
         if best == means.index.max():
             flags[loss] = f"its best rate {number(best, 3)} is the grid's largest: widen the learning-rate grid upwards"
@@ -85,7 +85,7 @@ def edge_flags(frame: pd.DataFrame, higher_is_better: bool) -> dict[str, str]:
 
 def settings_by_loss(frame: pd.DataFrame | None) -> dict[str, str]:
     """One short phrase per loss for the compact table: the rate chosen most often and the median epoch."""
-    if frame is None:
+    if frame is None or not _chose_something(frame):
         return {}
     out = {}
     for loss, row in chosen_settings(frame).iterrows():
@@ -116,18 +116,35 @@ def tuning_figure(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, n
     return caption, png(fig)
 
 
-def tuning_html(study, *, metric: str, higher_is_better: bool, names: Mapping[str, str]) -> tuple[str, list[tuple[str, bytes]]]:
-    """The chosen-settings table and the edge flags (HTML), and the tuning figure; empty when no tuning."""
+def _chose_something(frame: pd.DataFrame) -> bool:
+    """Whether the trials chose anything: among learning rates, or a stopping epoch (early stopping)."""
+    return frame["lr"].nunique() > 1 or frame["epoch"].nunique() > 1
+
+
+def _grid_scored(frame: pd.DataFrame) -> bool:
+    """Whether there is a grid of rates with validation scores to plot (the fixed protocol has neither)."""
+    return frame["lr"].nunique() > 1 and bool(np.isfinite(frame["val_score"].to_numpy(dtype=float)).any())
+
+
+def tuning_html(study, *, metric: str, higher_is_better: bool, names: Mapping[str, str],
+                said: Sequence[str] = ()) -> tuple[str, list[tuple[str, bytes]]]:
+    """The chosen-settings table and the edge flags (HTML), and the tuning figure; empty when nothing was chosen.
+
+    ``said``: sentences already shown (the study's diagnoses); a loss whose grid edge one of
+    them already names is not flagged twice.
+    """
     frame = tuning_frame(study)
-    if frame is None:
+    if frame is None or not _chose_something(frame):
         return "", []
     table = chosen_settings(frame)
     rows = [[names.get(str(loss), str(loss)), *row.tolist()] for loss, row in table.iterrows()]
     parts = ["<h3>Chosen settings</h3><p>Per loss, the learning rate and stopping epoch each trial chose on its "
              "validation share of the training rows:</p>",
              html_table(["loss", *table.columns], rows)]
-    flags = edge_flags(frame, higher_is_better)
+    flags = {loss: text for loss, text in edge_flags(frame, higher_is_better).items()
+             if not any(names.get(str(loss), str(loss)) in line and "learning-rate grid" in line for line in said)}
     if flags:
         parts.append("<ul>" + "".join(f"<li class='flag'>{html.escape(names.get(str(loss), str(loss)))}: {html.escape(text)}.</li>"
                                       for loss, text in flags.items()) + "</ul>")
-    return "".join(parts), [tuning_figure(frame, metric=metric, higher_is_better=higher_is_better, names=names)]
+    figures = [tuning_figure(frame, metric=metric, higher_is_better=higher_is_better, names=names)] if _grid_scored(frame) else []
+    return "".join(parts), figures
