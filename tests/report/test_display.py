@@ -52,3 +52,10 @@ def test_tables_escape_and_label_every_cell():
     df = pd.DataFrame({"rmse[lat]": [1.23456789]}, index=pd.Index([WEIGHTED], name="loss"))
     text = frame_table(df)
     assert "rmse (lat)" in text and "1.235" in text and "0.842" in text and "0.8421052631578947" not in text
+
+
+def test_floats_of_four_significant_digits_stay_as_written():
+    # The spec's own labels print 4 significant digits; those are not rounded further.
+    assert short_name("scce(class_weight=(0.8421, 1.235, 1.487))") == "scce(class_weight=(0.8421, 1.235, 1.487))"
+    assert short_name("bce(pos_weight=28.57)") == "bce(pos_weight=28.57)"
+    assert short_name("bce(pos_weight=28.571)") == "bce(pos_weight=28.6)"

@@ -14,8 +14,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from losslab.experiment.spec import Candidate
+
 from losslab.report.display import display_names
-from losslab.report.html import readable, write_report
+from losslab.report.display import readable
+from losslab.report.html import write_report
 
 class _Page(HTMLParser):
     """The parts of a page the tests look at: images, the verdict's text, external references."""
@@ -56,6 +59,9 @@ def png_of(img: dict[str, str]) -> Image.Image:
     prefix = "data:image/png;base64,"
     assert img["src"].startswith(prefix)
     return Image.open(io.BytesIO(base64.b64decode(img["src"][len(prefix):], validate=True)))
+
+
+WEIGHTED = Candidate("sparse_categorical_crossentropy", (("class_weight", (0.8421052631578947, 1.2345678901234567, 1.4871794871794872)),))
 
 
 def shown_verdict(study) -> str:
@@ -109,8 +115,13 @@ def test_report_reads_like_a_results_section(three_losses):
 def test_class_weighted_names_are_short_and_counted(three_losses):
     study, path = three_losses
     text = path.read_text(encoding="utf-8").replace("<wbr>", "")  # the table's break opportunities
-    assert "0.8421052631578947" not in text and "1.2345678901234567" not in text
-    short = "sparse_categorical_crossentropy(class_weight=(0.842, 1.23, 1.49))"
+    visible = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+    # No number anywhere with more than 4 significant decimals (the weights were 16-digit floats).
+    assert not re.findall(r"(?<![\w.])\d+\.\d{5,}", visible)
+    labels = list(dict.fromkeys(r.loss for r in study.results))
+    weighted = next(label for label in labels if "class_weight" in label)
+    short = display_names(labels)[weighted]
+    assert re.fullmatch(r"sparse_categorical_crossentropy\(class_weight=\(0\.842\d?, 1\.23\d?, 1\.4[89]\d?\)\)", short)
     assert short in text
     # The compact table counts the weighted loss's trials (not "0 trials, nan").
     row = re.search(rf"<tr><td class='name' data-label='loss'>{re.escape(html.escape(short))}</td>"
@@ -163,9 +174,10 @@ def test_optional_sections_render_when_the_study_has_them(with_extras, three_los
     # Diagnoses under the learning curves; data notes in the data section.
     diagnosis = text.index("CrossEntropyLoss overfits from epoch 3")
     assert text.index("<h2>Learning curves") < diagnosis < text.index("<h2>Results")
-    # A sentence naming a loss by its spec label (weights printed in full) shows its short name.
-    assert "<li>sparse_categorical_crossentropy(class_weight=(0.842, 1.23, 1.49)): the best epoch was the last one" in text
-    assert "0.8421052631578947" not in text
+    # A sentence naming a loss by its spec label shows the name the tables use.
+    shown = display_names(labels + [WEIGHTED.label])[WEIGHTED.label]
+    assert f"<li>{html.escape(shown)}: the best epoch was the last one" in text
+    assert len(shown) <= len("sparse_categorical_crossentropy(class_weight=(0.8421, 1.235, 1.487))")
     assert text.index("<summary>Data and problem") < text.index("dropped `name`: unique per row")
     assert "imputed 4 missing `age` values" in text
     # The plain study has none of them.
@@ -274,3 +286,16 @@ def test_a_grid_edge_the_diagnoses_name_is_not_flagged_twice(with_extras, extras
 
     text = write_report(Said(extras._study, labels), tmp_path / "said.html").read_text(encoding="utf-8")
     assert text.count("widen the learning-rate grid") == 1 and "class='flag'" not in text
+
+
+def test_built_report_hands_over_its_figures_as_caption_png_pairs(three_losses, suite_report):
+    from losslab.report.html import build_report
+    from losslab.report.suite_html import build_suite_report
+
+    for built in (build_report(three_losses[0].study), build_suite_report(suite_report[0])):
+        images = parse(built.html).images
+        assert [caption for caption, _ in built.figures] == [img["alt"] for img in images]
+        for (_, data), img in zip(built.figures, images):
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+            assert base64.b64decode(img["src"].split(",", 1)[1]) == data
+    assert built.figures and built.figures[0][0].startswith("Critical-difference diagram")

@@ -4,7 +4,9 @@ A candidate's label is its identity in the store (``bce(pos_weight=28.5714285714
 readers need a shorter name. `display_names` rounds long floats to a few significant digits
 (adding digits back only where two names would otherwise read alike); `wrap_name` breaks a
 name for a figure's axis; `html_table` writes a table whose cells wrap (and which turns into
-one card per row on a phone), so no table forces the page to scroll sideways.
+one card per row on a phone), so no table forces the page to scroll sideways. `Report` is a
+report before it is written: its HTML and its figures as ``(caption, png)`` pairs, which an
+experiment tracker logs as image files without reading the HTML.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import io
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-# A float written with more digits than a reader can use: 0.8421052631578947, 1.5e-07.
-_LONG_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d{4,}(?:[eE][+-]?\d+)?(?![\w.])")
+# A float in a name (0.8421052631578947, 1.5e-07); `_round` shortens those with more than 4 significant digits.
+_LONG_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d+(?:[eE][+-]?\d+)?(?![\w.])")
+_KEEP_DIGITS = 4  # as written up to this many significant digits: a reader's own 0.8421 or 28.57 stays
 
 # A cell that holds a number (or a mean with its interval): it does not break across lines.
 _NUMERIC = re.compile(r"^[<>]?[-+]?[\d.]+(?:[eE][-+]?\d+)?(?: ± [-+]?[\d.]+(?:[eE][-+]?\d+)?)?$")
@@ -53,7 +58,7 @@ details{margin:1em 0;border-top:1px solid #ddd;padding-top:.4em} summary{cursor:
 
 
 def short_name(label: str, digits: int = 3) -> str:
-    """``label`` with every long float rounded to ``digits`` significant digits.
+    """``label`` with every float of more than 4 significant digits rounded to ``digits``.
 
     >>> short_name("sparse_categorical_crossentropy(class_weight=(0.8421052631578947, 1.2345678901234567))")
     'sparse_categorical_crossentropy(class_weight=(0.842, 1.23))'
@@ -63,7 +68,10 @@ def short_name(label: str, digits: int = 3) -> str:
 
 def _round(text: str, digits: int) -> str:
     value = float(text)
-    return text if not math.isfinite(value) else f"{value:.{digits}g}"
+    mantissa = re.split(r"[eE]", text)[0].lstrip("-").replace(".", "").lstrip("0")
+    if not math.isfinite(value) or len(mantissa) <= max(digits, _KEEP_DIGITS):
+        return text
+    return f"{value:.{digits}g}"
 
 
 def display_names(labels: Iterable[str]) -> dict[str, str]:
@@ -186,7 +194,38 @@ def png(fig, dpi: int = 100) -> bytes:
 def figure_html(caption: str, data: bytes, *, alt: str | None = None, wide: bool = False) -> str:
     """An embedded PNG with its caption; ``alt`` (default: the caption) describes it to a screen reader."""
     cls = " class='wide'" if wide else ""
-    # Exactly `<img alt="..." src="data:...">`: the MLflow tracker reads the figures back out with that pattern.
     encoded = base64.b64encode(data).decode("ascii")
     return (f"<figure{cls}><img alt=\"{html.escape(alt or caption)}\" src=\"data:image/png;base64,{encoded}\">"
             f"<figcaption class='muted'>{html.escape(caption)}</figcaption></figure>")
+
+
+def readable(text: str, names: dict[str, str]) -> str:
+    """``text`` with every loss label replaced by its display name (longest labels first)."""
+    for label in sorted(names, key=len, reverse=True):
+        if names[label] != label:
+            text = text.replace(label, names[label])
+    return text
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report before it is written: its HTML, and its figures as ``(caption, png bytes)`` pairs
+    (in the order they appear; what an experiment tracker logs as image files)."""
+
+    html: str
+    figures: tuple[tuple[str, bytes], ...]
+
+    def write(self, path: str | Path) -> Path:
+        """Write the HTML to ``path`` (its folder is made); return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.html, encoding="utf-8")
+        return path
+
+
+class _Figures(list):
+    """The figures of a report as they are placed: each ``add`` returns the figure's HTML."""
+
+    def add(self, caption: str, data: bytes, *, wide: bool = False) -> str:
+        self.append((caption, data))
+        return figure_html(caption, data, wide=wide)

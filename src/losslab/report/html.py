@@ -20,11 +20,8 @@ from scipy import stats as sps
 
 from . import sections
 from .curves import learning_curves, metric_boxes
-from .display import CSS, display_names, figure_html, frame_table, heading, html_table, number, p_value, png, wrap_name
+from .display import CSS, Report, _Figures, display_names, frame_table, heading, html_table, number, p_value, png, readable, wrap_name
 from .forest import forest_figures
-
-# Kept under their old names for the suite report and older callers.
-_CSS = CSS
 
 _PAIRWISE = ("loss_a", "loss_b", "test", "statistic", "p_adjusted", "mean_diff", "ci_low", "ci_high", "cohen_d", "significant", "note")
 
@@ -33,10 +30,6 @@ def _table(df, digits: int = 4) -> str:
     """A DataFrame as a wrapping table (no sideways scrolling), loss names shortened."""
     names = display_names([str(i) for i in df.index] + [str(v) for c in df.columns for v in df[c] if isinstance(v, str)])
     return frame_table(df, names, digits)
-
-
-def _img(fig, alt: str, *, wide: bool = False) -> str:
-    return figure_html(alt, png(fig), wide=wide)
 
 
 def _labels(study) -> list[str]:
@@ -172,7 +165,7 @@ def _design(spec) -> str:
             f"batch {m.batch_size}, {m.epochs} epochs{stopping}; seed {spec.seed}. Every loss sees the same splits and seeds.</p>")
 
 
-def _learning_curves(study, labels, names) -> list[str]:
+def _learning_curves(study, labels, names) -> list[tuple[str, bytes]]:
     figures = []
     history = study.results[0].history if study.results else {}
     metric_label = "accuracy" if any(k.startswith("accuracy") for k in history) else "log10 loss"
@@ -184,21 +177,18 @@ def _learning_curves(study, labels, names) -> list[str]:
         name = names[label]
         fig = learning_curves(curves, title=f"{wrap_name(name, 48)}: {curves['loss_train'].shape[0]} trials",
                               loss_label="loss", metric_label=metric_label, held_label=held)
-        figures.append(_img(fig, f"{name}: train (blue) and {held} (orange) per epoch, mean and 10th-90th percentile band"))
+        figures.append((f"{name}: train (blue) and {held} (orange) per epoch, mean and 10th-90th percentile band", png(fig)))
     return figures
-
-
-def readable(text: str, names: dict[str, str]) -> str:
-    """``text`` with every loss label replaced by its display name (longest labels first)."""
-    for label in sorted(names, key=len, reverse=True):
-        if names[label] != label:
-            text = text.replace(label, names[label])
-    return text
 
 
 def write_report(study, path: str | Path) -> Path:
     """Write the report of ``study`` (a :class:`losslab.experiment.results.Study`) to ``path``."""
-    path = Path(path)
+    return build_report(study).write(path)
+
+
+def build_report(study) -> Report:
+    """The report of ``study``: its HTML and its figures (see `Report`)."""
+    figures = _Figures()
     spec, info = study.spec, study.info
     metric = spec.metric
     labels = _labels(study)
@@ -226,12 +216,12 @@ def write_report(study, path: str | Path) -> Path:
 
     if comparison is not None:
         parts.append("<h2>Difference from the best loss</h2><div class='grid'>")
-        parts += [figure_html(caption, data, wide=True) for caption, data in forest_figures(comparison, names=names)]
+        parts += [figures.add(caption, data, wide=True) for caption, data in forest_figures(comparison, names=names)]
         parts.append("</div>")
 
     curves = _learning_curves(study, labels, names)
     if curves:
-        parts.append("<h2>Learning curves</h2><div class='grid'>" + "".join(curves) + "</div>")
+        parts.append("<h2>Learning curves</h2><div class='grid'>" + "".join(figures.add(c, d) for c, d in curves) + "</div>")
     diagnoses = [readable(s, names) for s in sections.sentences(study, "diagnoses")]
     parts.append(sections.sentence_list(diagnoses))
 
@@ -244,7 +234,7 @@ def write_report(study, path: str | Path) -> Path:
                  "for training sets that overlap between trials (Nadeau &amp; Bengio); the forest plot above carries the "
                  "comparison between losses.</p>")
     if tuning_table:
-        parts.append(tuning_table + "<div class='grid'>" + "".join(figure_html(c, d) for c, d in tuning_figures) + "</div>")
+        parts.append(tuning_table + "<div class='grid'>" + "".join(figures.add(c, d) for c, d in tuning_figures) + "</div>")
 
     # The details, folded: there for whoever checks, out of the way of whoever reads.
     if comparison is not None:
@@ -258,8 +248,8 @@ def write_report(study, path: str | Path) -> Path:
         values = {names[label]: ok.loc[ok.loss == label, metric].to_numpy(dtype=float) for label in labels}
         boxes = metric_boxes([("held-out " + metric, metric, {wrap_name(k, 22): v for k, v in values.items()})],
                              title=f"{metric} of every trial, per loss")
-        parts.append("<div class='grid'>" + _img(boxes, f"{metric} per trial and loss (box: quartiles; dots: trials); "
-                                                        "trials share training rows, so they are not independent") + "</div>")
+        parts.append("<div class='grid'>" + figures.add(f"{metric} per trial and loss (box: quartiles; dots: trials); "
+                                                        "trials share training rows, so they are not independent", png(boxes)) + "</div>")
         parts.append("</details>")
     parts.append("<details><summary>Design</summary>" + _design(spec) + "</details>")
     parts.append("<details><summary>Data and problem</summary>")
@@ -279,6 +269,4 @@ def write_report(study, path: str | Path) -> Path:
     parts.append("</details>")
     parts.append(f"<p class='muted'>Made by losslab. {len(study.results)} trials stored in "
                  f"{html.escape(str(study.folder or ''))}/study.sqlite; export them with --format json|csv.</p></body></html>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+    return Report("".join(parts), tuple(figures))

@@ -13,8 +13,7 @@ import html
 from pathlib import Path
 
 from .cd_diagram import plot_critical_difference
-from .display import CSS, display_names, figure_html, frame_table, html_table, number, p_value, png
-from .html import readable
+from .display import CSS, Report, _Figures, display_names, frame_table, html_table, number, p_value, png, readable
 
 _PAIRS = (("loss_a", "loss a"), ("loss_b", "loss b"), ("test", "test"), ("statistic", "statistic"),
           ("p_adjusted", "p (adjusted)"), ("significant", "significant"), ("wins", "wins"), ("ties", "ties"),
@@ -40,7 +39,12 @@ def _pairs(across, names) -> str:
 
 def write_suite_report(suite, path: str | Path) -> Path:
     """Write the suite's report to ``path`` (each data set's report lies in its folder)."""
-    path = Path(path)
+    return build_suite_report(suite).write(path)
+
+
+def build_suite_report(suite) -> Report:
+    """The suite's report: its HTML and its figures (see `losslab.report.html.Report`)."""
+    figures = _Figures()
     across = suite.across()
     metric = suite.metric
     names = display_names([str(loss) for loss in across.summary.index] + [str(c) for c in across.values.columns])
@@ -58,7 +62,7 @@ def write_suite_report(suite, path: str | Path) -> Path:
         caption = (f"Critical-difference diagram (Demšar 2006): each loss at its average rank over the {across.n_datasets} "
                    f"data sets (1 = best); losses joined by a bar are not significantly different by Nemenyi's test "
                    f"(CD = {across.critical_difference:.2f}).")
-        parts.append("<h2>Average ranks across data sets</h2><div class='grid'>" + figure_html(caption, png(fig), wide=True) + "</div>")
+        parts.append("<h2>Average ranks across data sets</h2><div class='grid'>" + figures.add(caption, png(fig), wide=True) + "</div>")
 
     parts.append("<h2>Results</h2>")
     summary = across.summary.rename(columns={"avg_rank": "average rank", "mean": f"mean {metric}",
@@ -83,6 +87,4 @@ def write_suite_report(suite, path: str | Path) -> Path:
     values.columns = [names.get(str(c), str(c)) for c in values.columns]
     parts.append(frame_table(values) + "</details>")
     parts.append("<p class='muted'>Made by losslab.</p></body></html>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+    return Report("".join(parts), tuple(figures))
