@@ -121,7 +121,7 @@ def test_class_weighted_names_are_short_and_counted(three_losses):
     labels = list(dict.fromkeys(r.loss for r in study.results))
     weighted = next(label for label in labels if "class_weight" in label)
     short = display_names(labels)[weighted]
-    assert re.fullmatch(r"sparse_categorical_crossentropy\(class_weight=\(0\.842\d?, 1\.23\d?, 1\.4[89]\d?\)\)", short)
+    assert re.fullmatch(r"sparse_categorical_crossentropy\(class_weight=[([]0\.842\d?, 1\.23\d?, 1\.4[89]\d?[)\]]\)", short)
     assert short in text
     # The compact table counts the weighted loss's trials (not "0 trials, nan").
     row = re.search(rf"<tr><td class='name' data-label='loss'>{re.escape(html.escape(short))}</td>"
