@@ -68,7 +68,7 @@ def shown_verdict(study) -> str:
     """The verdict as the report prints it: loss labels by their display names."""
     labels = [r.loss for r in study.results]
     pairs = study.comparison().pairwise[["loss_a", "loss_b"]].to_numpy().ravel().tolist()
-    return readable(study.verdict(), display_names(labels + [str(p) for p in pairs]))
+    return readable(study.verdict(), display_names(labels + [str(p) for p in pairs])).partition("; Bayesian correlated t-test: ")[0]
 
 
 # ---------------------------------------------------------------------- the file
@@ -146,7 +146,7 @@ def test_two_losses_say_validation(two_losses):
     assert len(alts) == 4 and alts[0].startswith("Forest plot: each loss's mean rmse")
     assert all("(orange)" in a and "validation" in a for a in alts[1:3])
     assert "early stopping (patience 2" in text
-    assert page.verdict == study.verdict() and "rmse" in page.verdict
+    assert page.verdict == study.verdict().partition("; Bayesian")[0] and "rmse" in page.verdict
 
 
 def test_multi_output_columns_are_headed_per_target(multi_output):
@@ -299,3 +299,24 @@ def test_built_report_hands_over_its_figures_as_caption_png_pairs(three_losses, 
             assert data[:8] == b"\x89PNG\r\n\x1a\n"
             assert base64.b64decode(img["src"].split(",", 1)[1]) == data
     assert built.figures and built.figures[0][0].startswith("Critical-difference diagram")
+
+
+def test_the_verdict_box_holds_the_decision_and_the_posteriors_sit_beneath(three_losses, tmp_path):
+    study = three_losses[0].study
+    said = ("no significant difference in accuracy among the 3 losses at alpha=0.05 over 6 trials; Bayesian correlated "
+            "t-test: P(a better than b) = 0.91, P(equivalent within 0.01 accuracy) = 0.08; P(a better than c) = 0.99, "
+            "P(equivalent within 0.01 accuracy) = 0.00")
+
+    class Said:
+        def __getattr__(self, name):
+            return getattr(study, name)
+
+        def verdict(self):
+            return said
+
+    text = write_report(Said(), tmp_path / "r.html").read_text(encoding="utf-8")
+    page = parse(text)
+    assert page.verdict == "no significant difference in accuracy among the 3 losses at alpha=0.05 over 6 trials"
+    items = re.findall(r"<li>([^<]*)</li>", text[text.index("class='verdict'"):text.index("Forest plot")])
+    assert items == ["P(a better than b) = 0.91, P(equivalent within 0.01 accuracy) = 0.08",
+                     "P(a better than c) = 0.99, P(equivalent within 0.01 accuracy) = 0.00"]

@@ -14,7 +14,11 @@ def test_suite_report_reads_verdict_diagram_table_then_details(suite_report):
     text = path.read_text(encoding="utf-8")
     plain = text.replace("<wbr>", "")
     verdict = re.search(r"<p class='verdict'>([^<]*)</p>", text).group(1)
-    assert "over 8 data sets" in html.unescape(verdict)
+    assert "over 8 data sets" in html.unescape(verdict) and "Bayesian" not in verdict
+    # The posteriors sit beneath the box.
+    said = suite.across().verdict()
+    if "; Bayesian" in said:
+        assert f"<p class='muted'>Bayesian{html.escape(said.partition('; Bayesian')[2])[:25]}" in text.replace("<wbr>", "")
     order = [text.index(s) for s in ("class='verdict'", "Critical-difference diagram", "<h2>Results", "<h2>Each data set",
                                      "<details><summary>Which test decided", "<summary>Mean accuracy per data set")]
     assert order == sorted(order)

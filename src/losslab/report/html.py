@@ -181,6 +181,21 @@ def _learning_curves(study, labels, names) -> list[tuple[str, bytes]]:
     return figures
 
 
+_BAYES = "; Bayesian correlated t-test: "
+
+
+def _split_verdict(text: str) -> tuple[str, list[str]]:
+    """The verdict's decision, and its Bayesian posteriors one pair per item.
+
+    The statistics say both in one sentence; the report puts the decision in the box and
+    lists the posteriors beneath it, so the box stays one or two sentences.
+    """
+    head, found, tail = text.partition(_BAYES)
+    if not found:
+        return text, []
+    return head, [item if i == 0 else "P(" + item for i, item in enumerate(tail.split("; P("))]
+
+
 def write_report(study, path: str | Path) -> Path:
     """Write the report of ``study`` (a :class:`losslab.experiment.results.Study`) to ``path``."""
     return build_report(study).write(path)
@@ -212,7 +227,11 @@ def build_report(study) -> Report:
                  f"{html.escape(', '.join(spec.target))} &middot; held-out {html.escape(metric)}</p>")
 
     # The verdict first: it is what the reader came for.
-    parts.append(f"<p class='verdict'>{html.escape(readable(study.verdict(), names))}</p>{problem_note}")
+    headline, posteriors = _split_verdict(readable(study.verdict(), names))
+    parts.append(f"<p class='verdict'>{html.escape(headline)}</p>{problem_note}")
+    if posteriors:
+        parts.append("<p class='muted'>Bayesian correlated t-test (Corani &amp; Benavoli 2015):</p>"
+                     + sections.sentence_list(posteriors))
 
     if comparison is not None:
         parts.append("<h2>Difference from the best loss</h2><div class='grid'>")

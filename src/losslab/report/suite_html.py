@@ -53,7 +53,11 @@ def build_suite_report(suite) -> Report:
              f"<title>losslab suite: {html.escape(metric)}</title><style>{CSS}</style></head><body>"]
     parts.append(f"<h1>Which loss, in general? A losslab suite</h1><p class='muted'>{len(suite.studies)} data sets &middot; "
                  f"{len(suite.losses)} losses &middot; held-out {html.escape(metric)}</p>")
-    parts.append(f"<p class='verdict'>{html.escape(readable(across.verdict(), names))}</p>")
+    # The decision in the box; the Bayesian posteriors the statistics add to the sentence beneath it.
+    head, found, tail = readable(across.verdict(), names).partition("; Bayesian")
+    parts.append(f"<p class='verdict'>{html.escape(head)}</p>")
+    if found:
+        parts.append(f"<p class='muted'>{html.escape('Bayesian' + tail)}</p>")
 
     if "Nemenyi" in str(getattr(across, "decided_by", "")):
         short_ranks = {names.get(str(k), str(k)): v for k, v in across.avg_ranks.items()}
