@@ -27,3 +27,12 @@ def test_held_out_curve_is_named_as_asked_and_nothing_warns():
     assert [t.get_text() for t in top.get_legend().get_texts()] == ["train", "validation"]
     default = learning_curves(curves(), title="t", loss_label="loss", metric_label="accuracy")
     assert [t.get_text() for t in default.axes[0].get_legend().get_texts()] == ["train", "test"]
+
+
+def test_box_names_are_shown_as_given_when_asked():
+    values = {"sparse_categorical_\ncrossentropy": np.arange(3.0), "mse": np.ones(3)}
+    fig = metric_boxes([("p", "rmse", values)], title="t", break_underscores=False, panel_width=5.0)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["sparse_categorical_\ncrossentropy", "mse"]
+    assert tuple(fig.get_size_inches()) == (5.0, 4.4)
+    tutorial = metric_boxes([("p", "rmse", {"mean_squared_error": np.arange(3.0)})], title="t")
+    assert [t.get_text() for t in tutorial.axes[0].get_xticklabels()] == ["mean\nsquared\nerror"]

@@ -61,13 +61,15 @@ def learning_curves(curves: Mapping[str, np.ndarray], *, title: str, loss_label:
 
 
 def metric_boxes(groups: Sequence[tuple[str, str, Mapping[str, np.ndarray]]], *, title: str,
-                 path: str | Path | None = None):
+                 path: str | Path | None = None, panel_width: float = 4.2, break_underscores: bool = True):
     """Box plots (with the repeats as points) of a test metric per loss, one panel per group.
 
-    ``groups``: ``(panel title, metric label, {loss name: values per repeat})``.
+    ``groups``: ``(panel title, metric label, {loss name: values per repeat})``. Names are
+    broken at every underscore (``break_underscores``), or shown as given (already wrapped).
+    ``panel_width``: inches per panel.
     """
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 4.4), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(1, len(groups), figsize=(panel_width * len(groups), 4.4), squeeze=False, layout="constrained")
     rng = np.random.default_rng(0)
     for ax, (panel, metric, values) in zip(axes[0], groups):
         names = list(values)
@@ -75,7 +77,7 @@ def metric_boxes(groups: Sequence[tuple[str, str, Mapping[str, np.ndarray]]], *,
         ax.boxplot(data, showfliers=False, widths=0.55)
         for i, d in enumerate(data, start=1):
             ax.scatter(i + rng.uniform(-0.12, 0.12, d.size), d, s=9, alpha=0.55, color=TEST, zorder=3)
-        ax.set_xticks(range(1, len(names) + 1), [n.replace("_", "\n") for n in names], fontsize=8)
+        ax.set_xticks(range(1, len(names) + 1), [n.replace("_", "\n") if break_underscores else n for n in names], fontsize=8)
         ax.set_title(panel, fontsize=10)
         ax.set_ylabel(metric)
         ax.grid(axis="y", alpha=0.3)

@@ -265,8 +265,10 @@ def build_report(study) -> Report:
         t = study.trials()
         ok = t[t.status == "ok"]
         values = {names[label]: ok.loc[ok.loss == label, metric].to_numpy(dtype=float) for label in labels}
-        boxes = metric_boxes([("held-out " + metric, metric, {wrap_name(k, 22): v for k, v in values.items()})],
-                             title=f"{metric} of every trial, per loss")
+        # Each name on lines of its own width, and room for every box: no tick label runs into the next.
+        boxes = metric_boxes([("held-out " + metric, metric, {wrap_name(k, 16): v for k, v in values.items()})],
+                             title=f"{metric} of every trial, per loss", panel_width=max(4.2, 1.5 * len(values)),
+                             break_underscores=False)
         parts.append("<div class='grid'>" + figures.add(f"{metric} per trial and loss (box: quartiles; dots: trials); "
                                                         "trials share training rows, so they are not independent", png(boxes)) + "</div>")
         parts.append("</details>")
