@@ -337,7 +337,10 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device, executor=executor_, tracker=tracker)
     result = StudyResult(Study.load(folder))
     if tracker is not None:
-        tracker.finish(result.study, report=result.report())
+        from .report.html import build_report
+
+        built = build_report(result.study)  # the HTML once, and its figures for MLflow as they are
+        tracker.finish(result.study, report=built.write(folder / "report.html"), figures=built.figures)
     return result
 
 

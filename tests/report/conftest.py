@@ -21,7 +21,7 @@ LONG_NAME = "sparse_categorical_crossentropy(class_weight=(0.8421052631578947, 1
 def three_losses(tmp_path_factory):
     """An iris study of three losses, one class-weighted, and its report."""
     folder = tmp_path_factory.mktemp("iris")
-    study = losslab.compare(dataset="iris", losses=CLASSIFICATION, repeats=6, epochs=4, hidden=(6,), batch_size=16, out=folder)
+    study = losslab.compare(dataset="iris", losses=CLASSIFICATION, repeats=6, epochs=4, protocol="fixed", hidden=(6,), batch_size=16, out=folder)
     return study, study.report()
 
 
@@ -29,7 +29,7 @@ def three_losses(tmp_path_factory):
 def two_losses(tmp_path_factory):
     """A diabetes regression study of two losses with early stopping, and its report."""
     folder = tmp_path_factory.mktemp("diabetes")
-    study = losslab.compare(dataset="diabetes", losses=["mse", "huber(delta=2.0)"], repeats=6, epochs=4, hidden=(6,),
+    study = losslab.compare(dataset="diabetes", losses=["mse", "huber(delta=2.0)"], repeats=6, epochs=4, protocol="fixed", hidden=(6,),
                             patience=2, out=folder)
     return study, study.report(folder / "elsewhere" / "diabetes.html")
 
@@ -38,7 +38,7 @@ def two_losses(tmp_path_factory):
 def multi_output(tmp_path_factory):
     """A three-target regression study (Linnerud: Weight, Waist, Pulse) with a second metric."""
     folder = tmp_path_factory.mktemp("linnerud")
-    study = losslab.compare(dataset="linnerud", losses=["mse", "mae"], extra_metrics=["mae"], repeats=6, epochs=4,
+    study = losslab.compare(dataset="linnerud", losses=["mse", "mae"], extra_metrics=["mae"], repeats=6, epochs=4, protocol="fixed",
                             hidden=(6,), out=folder)
     return study, study.report()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 
@@ -12,7 +11,7 @@ import pytest
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from losslab.report.forest import FOREST_COLUMNS, _forest_frame, forest_figures, plot_forest
+from losslab.report.forest import FOREST_COLUMNS, forest_frame, forest_figures, plot_forest
 from losslab.stats.within import Design, compare_losses
 
 
@@ -30,8 +29,8 @@ def comparison():
                           design=Design("holdout", test_fraction=0.25), metric="accuracy")
 
 
-def test_fallback_frame_is_each_loss_minus_the_best(comparison):
-    frame = _forest_frame(comparison)
+def test_frame_is_each_loss_minus_the_best_with_the_pairs_own_interval(comparison):
+    frame = forest_frame(comparison)
     assert list(frame.columns) == list(FOREST_COLUMNS)
     means = comparison.summary["mean"]
     assert frame.index[0] == "b" and frame.loc["b", "difference"] == 0.0
@@ -53,27 +52,15 @@ def test_fallback_frame_is_each_loss_minus_the_best(comparison):
 def test_error_metric_differences_are_positive():
     result = compare_losses(scores({"mse": 0.05, "mae": 0.0}), higher_is_better=False,
                             design=Design("holdout", test_fraction=0.25), metric="rmse")
-    frame = _forest_frame(result)
+    frame = forest_frame(result)
     assert frame.index[0] == "mae" and frame.loc["mse", "difference"] > 0
     assert frame.loc["mse", "low"] > 0
-
-
-def test_prefers_the_comparisons_own_forest(comparison):
-    own = pd.DataFrame({"difference": [0.0, -0.5], "low": [np.nan, -0.7], "high": [np.nan, -0.3], "p_adjusted": [np.nan, 0.01],
-                        "test": ["", "corrected resampled t-test"], "decided": [False, True]},
-                       index=pd.Index(["x", "y"], name="loss"))
-
-    @dataclasses.dataclass(frozen=True)
-    class WithForest:
-        forest: pd.DataFrame
-
-    assert _forest_frame(WithForest(own)).equals(own)
 
 
 def test_figure_draws_one_interval_per_other_loss_and_no_warning(comparison):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a layout warning fails the test
-        fig = plot_forest(_forest_frame(comparison), metric="accuracy", higher_is_better=True)
+        fig = plot_forest(forest_frame(comparison), metric="accuracy", higher_is_better=True)
         fig.canvas.draw()
     intervals = [line for line in fig.findobj(Line2D) if line.get_linewidth() == 2.2]
     assert len(intervals) == 2

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+import losslab
 from losslab.experiment.spec import Candidate
-
-from losslab.report.display import display_names
-from losslab.report.display import readable
+from losslab.report.display import display_names, readable
 from losslab.report.html import write_report
+
 
 class _Page(HTMLParser):
     """The parts of a page the tests look at: images, the verdict's text, external references."""
@@ -320,3 +320,14 @@ def test_the_verdict_box_holds_the_decision_and_the_posteriors_sit_beneath(three
     items = re.findall(r"<li>([^<]*)</li>", text[text.index("class='verdict'"):text.index("Forest plot")])
     assert items == ["P(a better than b) = 0.91, P(equivalent within 0.01 accuracy) = 0.08",
                      "P(a better than c) = 0.99, P(equivalent within 0.01 accuracy) = 0.00"]
+
+
+def test_a_tuned_study_shows_what_each_loss_chose(tmp_path):
+    # The default protocol chooses a learning rate per loss and trial: the report says which.
+    study = losslab.compare(dataset="iris", losses=["cce", "kld"], repeats=5, epochs=6, hidden=(6,), batch_size=16,
+                            lr=[1e-3, 3e-2], patience=2, out=tmp_path / "tuned")
+    page = study.report().read_text(encoding="utf-8")
+    assert "Chosen settings" in page
+    assert "Validation accuracy against learning rate per loss" in page
+    tuning = study.tuning()
+    assert set(tuning.loc[tuning.chosen, "lr"]) <= {1e-3, 3e-2}

@@ -13,7 +13,6 @@ No critical-difference diagram is drawn within one data set: it assumes independ
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -27,34 +26,14 @@ FOREST_COLUMNS = ("difference", "low", "high", "p_adjusted", "test", "decided")
 DECIDED, UNDECIDED = "#b2432f", "#5a5a5a"
 
 
-def _forest_frame(comparison) -> pd.DataFrame:
-    """``comparison.forest`` when the statistics provide it; else the same frame from the pairwise table.
+def forest_frame(comparison) -> pd.DataFrame:
+    """``comparison.forest`` (see :class:`losslab.stats.within.Comparison`), best loss first.
 
-    Indexed by loss, best first: ``difference`` (the loss's mean minus the best loss's mean,
-    in metric units), ``low``/``high`` (the pair's interval, NaN for the best), ``p_adjusted``,
+    Indexed by loss: ``difference`` (the loss's mean minus the best loss's mean, in metric
+    units), ``low``/``high`` (the deciding test's interval, NaN for the best), ``p_adjusted``,
     ``test`` (the deciding test), ``decided`` (whether it separates the loss from the best).
-    The fallback reads each pair with the best loss from ``comparison.pairwise`` (``mean_diff``
-    is ``loss_a - loss_b``, its interval ``ci_low``/``ci_high``) and turns it around when the
-    best loss is ``loss_b``.
     """
-    forest = getattr(comparison, "forest", None)
-    if isinstance(forest, pd.DataFrame):
-        return _best_first(forest)
-    summary = comparison.summary
-    means = summary["mean"].astype(float)
-    best = means.idxmax() if comparison.higher_is_better else means.idxmin()  # the best mean, as in stats
-    rows = {best: (0.0, math.nan, math.nan, math.nan, "", False)}
-    for pair in comparison.pairwise.itertuples(index=False):
-        if best not in (pair.loss_a, pair.loss_b):
-            continue
-        if pair.loss_b == best:  # mean_diff is already (loss - best)
-            other, diff, low, high = pair.loss_a, pair.mean_diff, pair.ci_low, pair.ci_high
-        else:  # mean_diff is (best - loss): turn it around
-            other, diff, low, high = pair.loss_b, -pair.mean_diff, -pair.ci_high, -pair.ci_low
-        rows[other] = (float(diff), float(low), float(high), float(pair.p_adjusted), str(pair.test), bool(pair.significant))
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(FOREST_COLUMNS))
-    frame.index.name = "loss"
-    return _best_first(frame)
+    return _best_first(comparison.forest[list(FOREST_COLUMNS)])
 
 
 def _best_first(frame: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +45,7 @@ def _best_first(frame: pd.DataFrame) -> pd.DataFrame:
 
 def plot_forest(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, confidence: float = 0.95,
                 names: Mapping[str, str] | None = None):
-    """Draw the forest plot of ``frame`` (as `_forest_frame` returns it) and return its figure.
+    """Draw the forest plot of ``frame`` (as `forest_frame` returns it) and return its figure.
 
     Rows run top to bottom in the frame's order (the best loss first, at 0). The right
     margin prints each pair's adjusted p-value and test, so the figure reads alone.
@@ -109,7 +88,7 @@ def plot_forest(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, con
 
 def forest_figures(comparison, *, names: Mapping[str, str] | None = None) -> list[tuple[str, bytes]]:
     """The study's forest plot as one ``(caption, png)`` pair (none for fewer than two losses)."""
-    frame = _forest_frame(comparison)
+    frame = forest_frame(comparison)
     if len(frame) < 2:
         return []
     confidence = 1.0 - float(comparison.alpha)
