@@ -100,15 +100,39 @@ def test_compare_losses_with_several_parameters(tmp_path, capsys):
     assert len(study.results) == 4
 
 
-def test_compare_survives_a_study_where_every_trial_diverges(tmp_path, capsys):
+def test_a_study_where_every_trial_diverges_exits_non_zero_with_the_fix(tmp_path, capsys):
     out = tmp_path / "study"
     code = main(["compare", "--dataset", "diabetes", "--losses", "mse,mae", "--lr", "1000", "--repeats", "2",
                  "--epochs", "3", "--hidden", "8", "--out", str(out)])
     captured = capsys.readouterr()
-    assert code == 0, captured.err
+    assert code == 1, captured.err
+    # The table and the report are still there: the study is stored, it just has nothing to compare.
     assert "(2 diverged)" in captured.out and "4 of 4 trials diverged" in captured.out
     assert (out / "report.html").exists()
     assert set(losslab.load_study(out).trials().status) == {"diverged"}
+    line = captured.err.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert line.startswith("losslab: no result: every one of the 4 trials diverged")
+    assert "--lr 1000.0 is 100000 times the default for sgd; try --lr 0.01" in line
+    # No internal message leaks, in the verdict or the report.
+    for text in (captured.out, captured.err, (out / "report.html").read_text(encoding="utf-8")):
+        assert "Design:" not in text and "repeats=0" not in text
+
+
+def test_every_trial_diverging_at_the_default_rate_suggests_a_smaller_rate_or_adam():
+    study = losslab.compare(dataset="diabetes", losses="mse", repeats=2, epochs=2, hidden=(4,), lr=0.01,
+                            optimizer="sgd", _validate_only=False)
+    assert study.no_result_reason() is None  # it trains fine: no reason to give
+    from losslab.api import _no_result_reason
+    from losslab.experiment.store import TrialResult
+
+    diverged = [TrialResult(r.loss, r.repeat, r.fold, r.seed, r.n_train, r.n_test, {"rmse": float("nan")},
+                            {"loss_train": [1.0, float("nan")]}, "diverged") for r in study.results]
+    fake = type("S", (), {"results": diverged, "complete": True, "spec": study.spec})()
+    text = _no_result_reason(fake, cli=False)
+    assert "every one of the 2 trials diverged (" in text
+    assert "lr=0.001" in text and "optimizer='adam'" in text
+    assert "--lr" not in text  # the library names Python arguments
 
 
 # ---------------------------------------------------------------------- one-line errors

@@ -47,7 +47,13 @@ class StudyBusy(ValueError):
 
 
 class OutputRefused(ValueError):
-    """losslab will not write to this path (a store file, or an existing file it did not write)."""
+    """losslab will not write to ``path``: ``kind`` is ``"folder"`` (a folder), ``"store"`` (a
+    study's store file) or ``"exists"`` (an existing file losslab did not write; ``force`` allows it)."""
+
+    def __init__(self, message: str, path: Path, kind: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.kind = kind
 
 
 # ---------------------------------------------------------------------- atomic writes
@@ -115,21 +121,23 @@ def wrote_it(path: Path) -> bool:
 def check_output(path: str | Path, *, force: bool = False, argument: str = "path") -> Path:
     """Refuse to write to ``path`` when it would destroy something; return it resolved.
 
-    Refused always (``force`` does not apply): a folder; a store file of any study
-    (:data:`STORE_FILES`), the store itself through a symbolic link included. Refused
+    Refused always (``force`` does not apply): a folder; a file named like a study's store
+    files (:data:`STORE_FILES`), the store itself through a symbolic link included. Refused
     unless ``force``: an existing file that losslab did not write (or that changed since).
     ``argument`` names the option in the message (``path`` in Python; the CLI's ``--out``).
     """
     given = Path(path)
     resolved = given.resolve()
     if resolved.is_dir():
-        raise OutputRefused(f"expected {argument} to be a file to write. Received: {argument}={given}, which is a folder.")
-    if resolved.name in STORE_FILES and (is_study_folder(resolved.parent) or resolved.exists()):
-        raise OutputRefused(f"refusing to write {given}: it is part of a losslab study's store, and writing over it would "
-                            f"lose its trials. Received: {argument}={given}. Choose another file name.")
+        raise OutputRefused(f"expected {argument} to be a file to write. Received: {argument}={given}, which is a folder.",
+                            given, "folder")
+    if resolved.name in STORE_FILES:
+        raise OutputRefused(f"refusing to write {given}: that name belongs to a losslab study's store, and writing over it "
+                            f"would lose its trials. Received: {argument}={given}. Choose another file name.", given, "store")
     if resolved.exists() and not force and not wrote_it(resolved):
         raise OutputRefused(f"refusing to write over {given}: the file exists and losslab did not write it (or it changed "
-                            f"since). Received: {argument}={given}. Choose a new file name, or pass force=True to replace it.")
+                            f"since). Received: {argument}={given}. Choose a new file name, or pass force=True to replace it.",
+                            given, "exists")
     return resolved
 
 
@@ -192,7 +200,7 @@ class StudyLock:
                             "Wait for it to finish (or stop it), or use another --out folder.") from None
         # Ours: say who holds it (the file is rewritten in place; readers see it whole or empty).
         record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                             "since": time.strftime("%Y-%m-%d %H:%M:%S"), "command": " ".join(sys.argv[:3])})
+                             "since": time.strftime("%Y-%m-%d %H:%M:%S"), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else ""})
         os.ftruncate(fd, 0)
         os.pwrite(fd, record.encode(), 0)
         self._fd = fd
