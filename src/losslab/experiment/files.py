@@ -198,11 +198,16 @@ class StudyLock:
                 raise
             raise StudyBusy(f"{self.folder} is in use by {self.holder()}: two runs cannot write one study at once. "
                             "Wait for it to finish (or stop it), or use another --out folder.") from None
-        # Ours: say who holds it (the file is rewritten in place; readers see it whole or empty).
-        record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                             "since": time.strftime("%Y-%m-%d %H:%M:%S"), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else ""})
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, record.encode(), 0)
+        try:
+            # Ours: say who holds it (rewritten in place: a reader sees it whole, or empty for an instant).
+            record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                 "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                 "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:2]]) if sys.argv else ""})
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, record.encode(), 0)
+        except BaseException:
+            os.close(fd)  # and the lock with it
+            raise
         self._fd = fd
         return self
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from .files import STORE_NAME, StudyLock, atomic_write, folder_writable
 
-# Rowids are given in insertion order; past the last readable one, this many absent rowids
-# in a row end the search when the table's largest rowid cannot be read.
+# Rowids are given in insertion order; when the table's largest rowid cannot be read, this
+# many lookups in a row that find nothing (or fail) past the last row read end the search.
 _PROBE_PAST = 2000
 
 
@@ -122,20 +122,24 @@ def _readable_rows(db: sqlite3.Connection, table: str) -> tuple[list[tuple], int
         last = db.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0]
     except sqlite3.DatabaseError:
         last = None
-    rows, bad, rowid, absent = [], 0, 0, 0
-    while (rowid < last) if last is not None else (absent < _PROBE_PAST):
+    rows, bad, rowid, misses, trailing = [], 0, 0, 0, 0
+    while (rowid < last) if last is not None else (misses < _PROBE_PAST):
         rowid += 1
         try:
             row = db.execute(f"SELECT * FROM {quoted} WHERE rowid = ?", (rowid,)).fetchone()
         except sqlite3.DatabaseError:
             bad += 1
-            absent = 0
+            trailing += 1
+            misses += 1
             continue
         if row is None:
-            absent += 1
+            misses += 1
         else:
             rows.append(tuple(row))
-            absent = 0
+            misses = trailing = 0
+    if last is None:
+        # Past the last row read, a failed lookup may be a lost row or no row at all: not counted.
+        bad -= trailing
     return rows, bad
 
 

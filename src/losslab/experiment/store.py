@@ -381,9 +381,11 @@ def trial_bytes(epochs: int, curves: int, metrics: int) -> int:
 
 
 def space_needed(trials: int, per_trial: int) -> int:
-    """Disk space for ``trials`` more trials: pages are about 80% full on average, and the
-    write-ahead log holds up to ~4 MB (SQLite's checkpoint every 1,000 pages) plus one batch."""
-    return int(trials * per_trial * 1.25) + 8 * 2**20
+    """Disk space for ``trials`` more trials: their records with pages ~80% full, plus the
+    write-ahead log, which holds what was written since SQLite's last checkpoint (every
+    1,000 pages, ~4 MB): at most as much again, and at most ~4 MB."""
+    data = trials * per_trial * 1.25
+    return int(data + min(data, 4 * 2**20))
 
 
 def _size(n: float) -> str:
