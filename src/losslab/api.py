@@ -289,7 +289,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     from .experiment.executors import make_executor
     from .experiment.results import Study
     from .experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
-    from .experiment.store import Store
+    from .experiment.store import Store, check_space
     from .experiment.tracking import MLflowTracker
 
     _check_options(repeats=repeats, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
@@ -361,9 +361,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         ],
     })
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
+    per_trial = _trial_bytes(plan)
+    if not (folder / "study.sqlite").exists():  # a new study: refused before its folder is made
+        check_space(folder, len(plan.trials), per_trial)
     with Store.create_or_resume(folder, spec, fingerprint(X, y), info) as store:
         todo = len(plan.trials) - len(store.finished())
-        store.expect(len(plan.trials), _trial_bytes(plan))
+        store.expect(len(plan.trials), per_trial)
         store.check_space(todo)
         if on_start is not None:
             on_start(plan, todo)

@@ -370,7 +370,19 @@ def test_compare_stops_before_training_when_the_disk_is_too_small(tmp_path, monk
     monkeypatch.setattr(runner, "_train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
     X, y = binary_arrays()
     with pytest.raises(DiskFull, match="not enough disk space"):
-        losslab.compare(X, y, out=tmp_path, **STUDY)
+        losslab.compare(X, y, out=tmp_path / "new", **STUDY)
+    assert not (tmp_path / "new").exists()
+    # A study already begun: checked for the trials it has left, once it is open.
+    monkeypatch.undo()
+    losslab.compare(X, y, out=tmp_path / "begun", **STUDY)
+    db = sqlite3.connect(tmp_path / "begun" / FILENAME)
+    db.execute("DELETE FROM trials WHERE repeat = 1")
+    db.commit()
+    db.close()
+    monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=1_000))
+    monkeypatch.setattr(runner, "_train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
+    with pytest.raises(DiskFull, match="its 2 trials to train"):
+        losslab.compare(X, y, out=tmp_path / "begun", **STUDY)
 
 
 def test_ctrl_c_says_how_many_trials_are_stored(tmp_path, monkeypatch):

@@ -325,14 +325,8 @@ class Store:
 
     def check_space(self, todo: int) -> None:
         """Refuse to start when the disk clearly cannot hold ``todo`` more trials (raises :class:`DiskFull`)."""
-        if self._per_trial is None or todo <= 0:
-            return
-        need = space_needed(todo, self._per_trial)
-        free = shutil.disk_usage(self.path.parent).free
-        if free < need:
-            raise DiskFull(f"not enough disk space for this study in {self.path.parent}: its {todo} trials to train need about "
-                           f"{_size(need)} ({_size(self._per_trial)} per trial, mostly learning curves), and the disk has "
-                           f"{_size(free)} free. Free some space, or use --out on another disk.")
+        if self._per_trial is not None:
+            check_space(self.path.parent, todo, self._per_trial)
 
     def _disk_full(self, lost: int) -> DiskFull:
         stored = self.count()
@@ -378,6 +372,22 @@ def trial_bytes(epochs: int, curves: int, metrics: int) -> int:
     """Estimated bytes one stored trial takes: ``curves`` learning curves of ``epochs`` values
     and ``metrics`` held-out metrics."""
     return _TRIAL_OVERHEAD_BYTES + curves * epochs * _CURVE_VALUE_BYTES + metrics * 40
+
+
+def check_space(folder: str | Path, todo: int, per_trial: int) -> None:
+    """Raise :class:`DiskFull` when the disk that holds (or will hold) ``folder`` clearly
+    cannot take ``todo`` trials of ``per_trial`` bytes (see :func:`space_needed`)."""
+    if todo <= 0:
+        return
+    where = Path(folder).absolute()
+    while not where.exists():  # a study folder not made yet: the disk of its nearest parent
+        where = where.parent
+    need = space_needed(todo, per_trial)
+    free = shutil.disk_usage(where).free
+    if free < need:
+        raise DiskFull(f"not enough disk space for this study in {folder}: its {todo} trials to train need about "
+                       f"{_size(need)} ({_size(per_trial)} per trial, mostly learning curves), and the disk has "
+                       f"{_size(free)} free. Free some space, or use --out on another disk.")
 
 
 def space_needed(trials: int, per_trial: int) -> int:
