@@ -150,7 +150,11 @@ def _no_result_reason(study, *, cli: bool) -> str | None:
         return (f"every one of the {len(results)} trials failed ({results[0].history.get('error', ['unknown error'])[0]}). "
                 "Run the same command again to retry them.")
     model = study.spec.model
-    flag = (lambda name, value: f"--{name.replace('_', '-')} {value}") if cli else (lambda name, value: f"{name}={value!r}")
+    def flag(name, value):
+        if cli:
+            return f"--{name.replace('_', '-')} {format(value, 'g') if isinstance(value, float) else value}"
+        return f"{name}={value!r}"
+
     first = sum(1 for r in results if r.status == "diverged" and r.history.get("loss_train")
                 and not np.isfinite(r.history["loss_train"][0]))
     when = " in the first epoch" if first == diverged else ""
@@ -161,7 +165,7 @@ def _no_result_reason(study, *, cli: bool) -> str | None:
                f"the default for {model.optimizer}; try {flag('lr', default)}.")
     else:
         smaller = model.learning_rate / 10
-        fix = (f"Lower the learning rate ({flag('lr', f'{smaller:g}')})"
+        fix = (f"Lower the learning rate ({flag('lr', float(f'{smaller:.3g}'))})"
                + (f" or use {flag('optimizer', 'adam')}, which adapts its step size" if model.optimizer == "sgd" else "")
                + "; if the target's values are very large, a loss on a log scale (msle) may suit it better.")
     return f"{reason} {fix}"
