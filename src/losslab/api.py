@@ -113,7 +113,7 @@ class StudyResult:
         when the study folder is read-only); written as :meth:`report` writes.
         """
         # A format other than json or csv is refused by the study's own export, before the rename.
-        target = self._output(path, f"trials.{fmt}", f"trials-{fmt}")
+        target = self._output(path, f"trials.{fmt}", "trials")
         return write_output(target, lambda tmp: self.study.export(tmp, fmt), force=force)
 
     def no_result_reason(self, *, cli: bool = False) -> str | None:
