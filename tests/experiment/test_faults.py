@@ -310,9 +310,10 @@ def test_a_study_on_a_read_only_medium_is_reported(tmp_path, read_only_copy, ref
     with pytest.raises(OSError):
         (view / "probe").write_text("x")  # the mount is read-only indeed
 
-    done = cli(["report", str(view / "done")], cwd=here)
+    done = cli(["report", str(view / "done"), "--format", "csv"], cwd=here)
     assert done.returncode == 0, done.stderr
     assert (here / "done-report.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert len(pd.read_csv(here / "done-trials.csv")) == TRIALS
     assert "read-only: the report went to the current directory" in " ".join(done.stdout.split())
     pd.testing.assert_frame_equal(losslab.load_study(view / "done").trials(), reference)
     assert len(losslab.load_study(view / "killed").results) == stored
