@@ -125,7 +125,7 @@ class StudyResult:
         if path is not None:
             return Path(path)
         if self.study.folder is None:
-            raise ValueError(f"expected path for a study without a folder. Received: path=None.")
+            raise ValueError("expected path for a study without a folder. Received: path=None.")
         folder = Path(self.study.folder)
         if folder_writable(folder):
             return folder / name

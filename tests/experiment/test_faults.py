@@ -128,7 +128,7 @@ def test_sigkill_at_random_moments_then_resume_loses_nothing(tmp_path, reference
         target = before if starting else min(TRIALS - 1, before + 2 * int(rng.integers(1, 3)))
         extra = float(rng.uniform(0.0, 3.0 if starting else 0.8))
         try:
-            wait_for(lambda: committed(out) >= target, child)
+            wait_for(lambda target=target: committed(out) >= target, child)
             time.sleep(extra)
         except AssertionError:
             pass  # it finished first

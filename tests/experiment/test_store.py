@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -19,7 +20,10 @@ import pytest
 
 import losslab
 from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec
-from losslab.experiment.store import FILENAME, Store, TrialResult
+from losslab.experiment import files as files_mod
+from losslab.experiment import repair as repair_mod
+from losslab.experiment.store import (FILENAME, DamagedStore, DiskFull, Interrupted, ReadOnlyStudy, Store, StudyBusy,
+                                      TrialResult)
 
 
 def small_spec(**changes) -> StudySpec:
@@ -261,9 +265,6 @@ def test_sigkill_loses_nothing_committed_and_the_rerun_completes(tmp_path):
 
 
 # ---------------------------------------------------------------------- faults, one at a time
-from losslab.experiment import files as files_mod  # noqa: E402
-from losslab.experiment import repair as repair_mod  # noqa: E402
-from losslab.experiment.store import DamagedStore, DiskFull, Interrupted, ReadOnlyStudy, StudyBusy  # noqa: E402
 
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_study(tmp_path):
@@ -426,9 +427,6 @@ def many_trials_store(folder: Path, n: int = 30) -> None:
         long = {"loss_train": [round(0.5 + i * 1e-4, 7) for i in range(60)], "loss_test": [0.6] * 60}
         store.add([dataclasses.replace(trial(loss, r), history=long) for loss in ("binary_crossentropy", "hinge")
                    for r in range(n)])
-
-
-import dataclasses  # noqa: E402
 
 
 def test_a_damaged_store_says_how_many_trials_are_readable_and_repair_copies_them(tmp_path):
