@@ -19,11 +19,19 @@ import pandas as pd
 import pytest
 
 import losslab
-from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec
 from losslab.experiment import files as files_mod
 from losslab.experiment import repair as repair_mod
-from losslab.experiment.store import (FILENAME, DamagedStore, DiskFull, Interrupted, ReadOnlyStudy, Store, StudyBusy,
-                                      TrialResult)
+from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec
+from losslab.experiment.store import (
+    FILENAME,
+    DamagedStore,
+    DiskFull,
+    Interrupted,
+    ReadOnlyStudy,
+    Store,
+    StudyBusy,
+    TrialResult,
+)
 
 
 def small_spec(**changes) -> StudySpec:
@@ -364,7 +372,8 @@ def test_the_free_space_estimate_refuses_a_study_that_clearly_does_not_fit(tmp_p
 def test_compare_stops_before_training_when_the_disk_is_too_small(tmp_path, monkeypatch):
     import shutil
 
-    from losslab.experiment import runner, store as store_mod
+    from losslab.experiment import runner
+    from losslab.experiment import store as store_mod
 
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=4_000))
