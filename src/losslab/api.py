@@ -6,7 +6,15 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
+from .experiment.files import OutputRefused, StudyBusy, folder_writable, write_output
+from .experiment.repair import DamagedStore, Repair
+from .experiment.store import DiskFull, Interrupted, ReadOnlyStudy
 from .tutorial.reproduction import Reproduction
+
+__all__ = ["DamagedStore", "DiskFull", "Interrupted", "OptionError", "OutputRefused", "ReadOnlyStudy", "Repair",
+           "StudyBusy", "compare", "compare_suite", "landscape", "load_study", "load_suite", "repair", "reproduce"]
 
 
 class ReproduceResult(Reproduction):
@@ -76,7 +84,7 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
 
 # ---------------------------------------------------------------------- compare
 class StudyResult:
-    """A study (see :class:`losslab.experiment.results.Study`) plus its HTML report."""
+    """A study (see :class:`losslab.experiment.results.Study`) plus its HTML report and exports."""
 
     def __init__(self, study) -> None:
         self.study = study
@@ -84,15 +92,140 @@ class StudyResult:
     def __getattr__(self, name):
         return getattr(self.study, name)
 
-    def report(self, path: str | Path | None = None) -> Path:
-        """Write the self-contained HTML report (default: ``report.html`` in the study folder)."""
+    def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
+        """Write the self-contained HTML report; return where it went.
+
+        ``path`` defaults to ``report.html`` in the study folder, or, when that folder is
+        read-only, ``<folder name>-report.html`` in the current directory. The file is
+        written whole or not at all (a temporary file, then a rename), never over a study's
+        store, and never over an existing file that losslab did not write unless ``force``.
+        """
         from .report.html import write_report
 
-        if path is None:
-            if self.study.folder is None:
-                raise ValueError("report: expected a path for a study without a folder.")
-            path = Path(self.study.folder) / "report.html"
-        return write_report(self.study, path)
+        target = self._output(path, "report.html", "report")
+        return write_output(target, lambda tmp: write_report(self.study, tmp), force=force)
+
+    def export(self, path: str | Path | None = None, fmt: str = "json", *, force: bool = False) -> Path:
+        """Every trial as JSON (with the spec and histories) or CSV (metrics only); return where it went.
+
+        ``path`` defaults to ``trials.<fmt>`` beside the store (or in the current directory
+        when the study folder is read-only); written as :meth:`report` writes.
+        """
+        # A format other than json or csv is refused by the study's own export, before the rename.
+        target = self._output(path, f"trials.{fmt}", "trials")
+        return write_output(target, lambda tmp: self.study.export(tmp, fmt), force=force)
+
+    def no_result_reason(self, *, cli: bool = False) -> str | None:
+        """Why a finished study gave no result at all (every trial diverged or failed), with the fix
+        that fits the cause; ``None`` when some trial has a score. ``cli`` names command-line flags."""
+        return _no_result_reason(self.study, cli=cli)
+
+    def _output(self, path, name: str, stem: str) -> Path:
+        if path is not None:
+            return Path(path)
+        if self.study.folder is None:
+            raise ValueError("expected path for a study without a folder. Received: path=None.")
+        folder = Path(self.study.folder)
+        if folder_writable(folder):
+            return folder / name
+        # A study on a read-only medium: read it there, write beside the user.
+        here = Path.cwd()
+        if not folder_writable(here):
+            raise ValueError(f"{folder} is read-only, and so is the current directory {here}: expected path, "
+                             "a file in a writable folder. Received: path=None.")
+        candidate, n = here / f"{folder.resolve().name}-{stem}{Path(name).suffix}", 2
+        while candidate.exists():
+            candidate = here / f"{folder.resolve().name}-{stem}-{n}{Path(name).suffix}"
+            n += 1
+        return candidate
+
+
+def _no_result_reason(study, *, cli: bool) -> str | None:
+    results = study.results
+    if not results or not study.complete or any(r.status == "ok" for r in results):
+        return None
+    diverged = sum(r.status == "diverged" for r in results)
+    if not diverged:
+        return (f"every one of the {len(results)} trials failed ({results[0].history.get('error', ['unknown error'])[0]}). "
+                "Run the same command again to retry them.")
+    model = study.spec.model
+    def flag(name, value):
+        if cli:
+            return f"--{name.replace('_', '-')} {format(value, 'g') if isinstance(value, float) else value}"
+        return f"{name}={value!r}"
+
+    first = sum(1 for r in results if r.status == "diverged" and r.history.get("loss_train")
+                and not np.isfinite(r.history["loss_train"][0]))
+    when = " in the first epoch" if first == diverged else ""
+    default = 0.01 if model.optimizer == "sgd" else 0.001
+    reason = f"every one of the {len(results)} trials diverged{when} (the training loss became NaN or infinite), so there is nothing to compare."
+    if model.learning_rate > default:
+        fix = (f"Lower the learning rate: {flag('lr', model.learning_rate)} is {model.learning_rate / default:g} times "
+               f"the default for {model.optimizer}; try {flag('lr', default)}.")
+    else:
+        smaller = model.learning_rate / 10
+        fix = (f"Lower the learning rate ({flag('lr', float(f'{smaller:.3g}'))})"
+               + (f" or use {flag('optimizer', 'adam')}, which adapts its step size" if model.optimizer == "sgd" else "")
+               + "; if the target's values are very large, a loss on a log scale (msle) may suit it better.")
+    return f"{reason} {fix}"
+
+
+class OptionError(ValueError):
+    """A bad value for one of the API's arguments: the message names the Python argument;
+    the command line names its flag instead (:meth:`for_flag`)."""
+
+    def __init__(self, argument: str, expected: str, value, hint: str = "") -> None:
+        self.argument, self.expected, self.value, self.hint = argument, expected, value, hint
+        super().__init__(f"expected {argument} to be {expected}. Received: {argument}={value!r}.{' ' + hint if hint else ''}")
+
+    def for_flag(self, flag: str) -> str:
+        return f"expected {flag} to be {self.expected}. Received: {flag} {self.value}.{' ' + self.hint if self.hint else ''}"
+
+
+# Hard caps: beyond them a study is a typo, not a plan (100,000 epochs of one small MLP is
+# hours per trial; 10,000 repeats gives a confidence interval 18x narrower than 30 do).
+MAX_EPOCHS = 100_000
+MAX_REPEATS = 10_000
+
+
+def _check_options(**options) -> None:
+    """Refuse non-finite, non-positive or absurd numeric options by name, before anything loads."""
+    import math
+
+    def integer(name, low, high=None, *, none=False):
+        value = options[name]
+        if value is None and none:
+            return
+        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
+        if not ok:
+            bound = f"an integer >= {low}" + (f" and <= {high:,}" if high is not None else "")
+            raise OptionError(name, bound, value)
+
+    def real(name, low, high=None, *, low_open=True, high_open=True, none=False):
+        value = options[name]
+        if value is None and none:
+            return
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = ok and (value > low if low_open else value >= low) and (high is None or (value < high if high_open else value <= high))
+        if not ok:
+            bound = f"a finite number {'>' if low_open else '>='} {low:g}" + (f" and {'<' if high_open else '<='} {high:g}" if high is not None else "")
+            raise OptionError(name, bound, value)
+
+    integer("repeats", 1, MAX_REPEATS)
+    integer("epochs", 1, MAX_EPOCHS)
+    integer("batch_size", 1, none=True)
+    integer("patience", 0)
+    integer("seed", 0)
+    integer("max_retries", 0)
+    real("lr", 0, none=True)
+    real("momentum", 0, 1, low_open=False)
+    real("test_size", 0, 1)
+    real("validation_split", 0, 0.5)
+    real("cpus_per_task", 0)
+    real("gpus_per_task", 0, low_open=False)
+    hidden = options["hidden"]
+    if isinstance(hidden, (int, np.integer)) or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in hidden) or not len(hidden):
+        raise OptionError("hidden", "positive layer widths, e.g. (64, 32)", hidden)
 
 
 def _source(data) -> dict:
@@ -262,9 +395,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     from .experiment.executors import make_executor
     from .experiment.results import Study
     from .experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
-    from .experiment.store import Store
+    from .experiment.store import Store, check_space
     from .experiment.tracking import MLflowTracker
 
+    _check_options(repeats=repeats, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
+                   max_retries=max_retries, lr=lr, momentum=momentum, test_size=test_size, validation_split=validation_split,
+                   cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task, hidden=hidden)
     if dataset is not None and "," in dataset:
         raise ValueError("several data sets are a suite: use losslab.compare_suite(datasets=[...]) "
                          "(the command line does this for --dataset a,b,c).")
@@ -330,11 +466,20 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         ],
     })
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
+    per_trial = _trial_bytes(plan)
+    if not (folder / "study.sqlite").exists():  # a new study: refused before its folder is made
+        check_space(folder, len(plan.trials), per_trial)
     with Store.create_or_resume(folder, spec, fingerprint(X, y), info) as store:
         todo = len(plan.trials) - len(store.finished())
+        store.expect(len(plan.trials), per_trial)
+        store.check_space(todo)
         if on_start is not None:
             on_start(plan, todo)
-        runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device, executor=executor_, tracker=tracker)
+        try:
+            runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device, executor=executor_, tracker=tracker)
+        except KeyboardInterrupt:
+            # Ctrl-C: what is committed stays; say how much, and how to go on.
+            raise Interrupted(store.count(), folder) from None
     result = StudyResult(Study.load(folder))
     if tracker is not None:
         from .report.html import build_report
@@ -357,6 +502,16 @@ def _model(Model, *, protocol, hidden, epochs, batch_size, optimizer, lr, moment
                  patience=(10 if tuned else 0) if patience is None else patience,
                  validation_split=(0.2 if tuned else 0.1) if validation_split is None else validation_split,
                  protocol=protocol)
+
+def _trial_bytes(plan) -> int:
+    """One stored trial's size: its learning curves (loss, and accuracy for classes; train and
+    held-out) and its metrics (per target column too)."""
+    from .experiment.store import trial_bytes
+
+    classes = getattr(plan.problem, "classes", None) is not None
+    columns = plan.y.shape[1] if getattr(plan.y, "ndim", 1) == 2 else 1
+    metrics = len(plan.metrics) * (1 + (columns if columns > 1 else 0))
+    return trial_bytes(plan.spec.model.epochs, 4 if classes else 2, metrics)
 
 
 def _expand_sweep(names: list, sweep: str) -> list:
@@ -405,10 +560,25 @@ def _check_device(device: str | None) -> None:
 
 
 def load_study(folder: str | Path) -> StudyResult:
-    """A study from its folder (``losslab report FOLDER``)."""
+    """A study from its folder (``losslab report FOLDER``), opened read-only: a study on a
+    read-only medium reads as any other. A damaged store raises :class:`DamagedStore`
+    (with how many trials are readable); :func:`repair` copies them into a fresh store."""
     from .experiment.results import Study
 
     return StudyResult(Study.load(folder))
+
+
+def repair(folder: str | Path, out: str | Path | None = None) -> Repair:
+    """Copy the readable trials of a damaged study into a fresh store beside it (``losslab repair FOLDER``).
+
+    ``out`` defaults to ``<folder>-repaired`` (``-repaired-2``, ... when taken); the damaged
+    store is only read. Resume the study by running its command with ``out`` as its folder:
+    only the lost trials train again. Returns a :class:`~losslab.experiment.repair.Repair`
+    (``folder``, ``trials`` copied, ``unreadable``).
+    """
+    from .experiment import repair as repairing
+
+    return repairing.repair(folder, out)
 
 
 # ---------------------------------------------------------------------- landscape
@@ -521,14 +691,15 @@ class SuiteResult:
     def __getattr__(self, name):
         return getattr(self.suite, name)
 
-    def report(self, path: str | Path | None = None) -> Path:
+    def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """The suite's report: across-data-set statistics and each data set's verdict, with
-        every data set's own report beside it."""
+        every data set's own report beside it (written as :meth:`StudyResult.report` writes)."""
         from .report.suite_html import write_suite_report
 
         for name, study in self.suite.studies.items():
             StudyResult(study).report()
-        return write_suite_report(self.suite, path or self.suite.folder / "report.html")
+        target = Path(path) if path is not None else self.suite.folder / "report.html"
+        return write_output(target, lambda tmp: write_suite_report(self.suite, tmp), force=force)
 
 
 def suite_sources(datasets: str | Sequence[str] | None = None, datasets_dir: str | Path | None = None) -> dict[str, str]:
@@ -597,6 +768,13 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
     return SuiteResult(Suite.load(folder))
 
 
+def is_suite(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a suite (several data sets) rather than one study."""
+    from .experiment.suite import Suite
+
+    return Suite.is_suite(folder)
+
+
 def load_suite(folder: str | Path) -> SuiteResult:
     """A suite from its folder (``losslab report FOLDER``)."""
     from .experiment.suite import Suite
@@ -628,10 +806,3 @@ def reproduce_plan(only: str | Sequence[str] | None = None, *, repeats: int = 30
 
     chosen = tutorial.select(only)
     return len(chosen), tutorial.total_work(chosen, repeats)
-
-
-def is_suite(folder: str | Path) -> bool:
-    """Whether ``folder`` holds a suite (several data sets) rather than one study."""
-    from .experiment.suite import Suite
-
-    return Suite.is_suite(folder)

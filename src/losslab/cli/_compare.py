@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app, console
+from . import NoResult, app, console
 from ._advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt, flags
 
 
@@ -128,21 +128,25 @@ def compare(
         _print_suite(con, suite)
         paths = [suite.report()]
         if format:
-            paths += [s.export(s.folder / f"trials.{format}", format) for s in suite.studies.values()]
+            paths += [api.StudyResult(s).export(None, format) for s in suite.studies.values()]
         con.print("Wrote: " + ", ".join(str(p) for p in paths) + " (and each data set's report.html)", highlight=False)
         return
     _print_study(con, study)
-    paths = [study.report(Path(out) / "report.html")]
+    paths = [study.report()]
     if format:
-        paths.append(study.export(Path(out) / f"trials.{format}", format))
+        paths.append(study.export(None, format))
     con.print("Wrote: " + ", ".join(str(p) for p in paths), highlight=False)
+    reason = study.no_result_reason(cli=True)
+    if reason:
+        raise NoResult(reason)
 
 
 @app.command()
 def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `losslab compare --out`.")],
-           out: Annotated[Optional[Path], typer.Option(help="Where to write the HTML (default FOLDER/report.html).")] = None,
-           format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial: json or csv.")] = None) -> None:  # noqa: A002
-    """Re-draw a study's report (and exports) from its store."""
+           out: Annotated[Optional[Path], typer.Option(help="Where to write the HTML (default FOLDER/report.html; never the store, nor an existing file without --force).")] = None,
+           format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial beside the store: json or csv.")] = None,  # noqa: A002
+           force: Annotated[bool, typer.Option("--force", help="Replace an existing file that losslab did not write.")] = False) -> None:
+    """Re-draw a study's report (and exports) from its store; the store is only read."""
     from .. import api
 
     if format not in (None, "json", "csv"):
@@ -151,14 +155,16 @@ def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `
     if api.is_suite(folder):
         suite = api.load_suite(folder)
         _print_suite(con, suite)
-        con.print(f"Wrote: {suite.report(out)} (and each data set's report.html)", highlight=False)
+        con.print(f"Wrote: {suite.report(out, force=force)} (and each data set's report.html)", highlight=False)
         return
     study = api.load_study(folder)
     _print_study(con, study)
-    paths = [study.report(out or Path(folder) / "report.html")]
+    paths = [study.report(out, force=force)]
     if format:
-        paths.append(study.export(Path(folder) / f"trials.{format}", format))
+        paths.append(study.export(None, format, force=force))
     con.print("Wrote: " + ", ".join(str(p) for p in paths), highlight=False)
+    if out is None and Path(paths[0]).resolve().parent != Path(folder).resolve():
+        con.print(f"({folder} is read-only: the report went to the current directory.)", highlight=False)
 
 
 def _print_study(con, study) -> None:

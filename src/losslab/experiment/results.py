@@ -118,6 +118,8 @@ class Study:
         if len(self.spec.candidates) < 2:
             raise ValueError("a comparison needs at least two candidate losses.")
         scores = self._paired(metric)
+        if scores.empty:  # said here, in words, before the statistics' own argument checks see zero trials
+            raise ValueError("no trial was finished by every loss without diverging or failing, so there are no pairs to compare")
         m = get_metric(metric)
         r, model = self.spec.resampling, self.spec.model
         # With early stopping the model is fitted on 1 - validation_split of the training rows: the correction uses that.
