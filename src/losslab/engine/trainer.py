@@ -33,7 +33,8 @@ from ..losses import LossSpec
 from . import activations as act
 from .gradients import closed_form
 from .history import History
-from .network import OUTPUT_ACTIVATIONS, Network, shuffle_stream
+from ..vocab import OUTPUT_ACTIVATIONS
+from .network import Network, shuffle_stream
 from .optimizers import SGD, Adam
 
 ENGINE_METRICS = ("accuracy", "mse", "rmse", "mae")
