@@ -127,7 +127,7 @@ class Recommendation:
 
         >>> from losslab.advisor import recommend
         >>> recommend([0] * 90 + [1] * 10).compare_command("credit.csv", target="default")
-        "losslab compare credit.csv --target default --losses 'binary_crossentropy,hinge,squared_hinge,binary_focal_crossentropy,binary_crossentropy(pos_weight=9.0)'"
+        "losslab compare credit.csv --target default --losses 'binary_crossentropy,hinge,squared_hinge,binary_focal_crossentropy,binary_crossentropy(pos_weight=9)'"
         """
         parts = ["losslab", "compare", shlex.quote(str(data))]
         if target:
