@@ -30,8 +30,9 @@ SERVES = {
 }
 
 # The kind a problem is scored as: counts are scored as regression, probability rows against
-# their most probable class, as multiclass ones, ordered levels as classes (the level predicted).
-SCORED_AS = {"counts": "regression", "probability_rows": "multiclass", "ordinal": "multiclass"}
+# their most probable class, as multiclass ones. Ordered levels are scored as themselves: the
+# label metrics on the level predicted, mae / rmse on the level index (losslab.metrics).
+SCORED_AS = {"counts": "regression", "probability_rows": "multiclass"}
 
 # The encodings a loss may expect of y_true (LossSpec.target_encoding), in words.
 TARGET_ENCODINGS = {

@@ -86,6 +86,7 @@ def baseline(table: RealTable, metric: str | None = None, *, splits: int = 3, te
     """The scikit-learn baselines of ``table`` on ``splits`` hold-out splits (seeds 0, 1, ...)."""
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
+    from threadpoolctl import threadpool_limits
 
     metric = metric or table.metric
     frame = table.frame().dropna(subset=list(table.target)).reset_index(drop=True)
@@ -96,10 +97,12 @@ def baseline(table: RealTable, metric: str | None = None, *, splits: int = 3, te
     if classification:
         y = y.astype(str)
     scores: dict[str, list[float]] = {}
-    for seed in range(splits):
-        X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed,
-                                                  stratify=y if classification else None)
-        for name, model in _models(metric, 1 if y.ndim == 1 else y.shape[1]).items():
-            pipe = make_pipeline(_preprocess(X_tr), model).fit(X_tr, y_tr)
-            scores.setdefault(name, []).append(_score(metric, y_te, pipe.predict(X_te)))
+    # One thread: gradient boosting's OpenMP pool would fight the test workers for the cores.
+    with threadpool_limits(1):
+        for seed in range(splits):
+            X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, random_state=seed,
+                                                      stratify=y if classification else None)
+            for name, model in _models(metric, 1 if y.ndim == 1 else y.shape[1]).items():
+                pipe = make_pipeline(_preprocess(X_tr), model).fit(X_tr, y_tr)
+                scores.setdefault(name, []).append(_score(metric, y_te, pipe.predict(X_te)))
     return Baseline(metric, classification, {k: float(np.mean(v)) for k, v in scores.items()})
