@@ -200,7 +200,7 @@ def test_metrics_for_a_kind():
     binary = metrics_for("binary")
     assert {"accuracy", "roc_auc", "log_loss", "f1"} <= set(binary) and "rmse" not in binary
     assert {"rmse", "mse", "r2"} <= set(metrics_for("regression")) and "accuracy" not in metrics_for("regression")
-    assert all(k in CLASSIFICATION_KINDS for k in METRICS["accuracy"].problem_kinds)
+    assert all(k in CLASSIFICATION_KINDS + ("ordinal",) for k in METRICS["accuracy"].problem_kinds)
     assert {"accuracy", "log_loss", "rmse"} <= set(metrics_for("probability_rows"))
 
 

@@ -32,7 +32,14 @@ needs. Conventions, each one scikit-learn's:
 - ``mape`` is a fraction (0.1 = 10 %), as in scikit-learn; Keras reports a percentage;
 - ``probability_rows`` targets are scored like multiclass ones against their most
   probable class (pass ``y_true=rows.argmax(axis=1)``); ``mse``, ``rmse`` and ``mae``
-  also compare the rows themselves.
+  also compare the rows themselves;
+- ``ordinal`` targets (ordered levels) are scored by the level predicted with the label
+  metrics (accuracy, balanced accuracy, F1), and with ``mae``, ``rmse`` and ``mse`` on the
+  level index (pass ``y_true`` and ``predictions`` as indices 0 .. k-1);
+- the Poisson and Gamma deviances need predictions > 0: a model with a linear output is
+  refused with a message that says to score it with ``rmse`` or ``mae``;
+- two-class ``average_precision`` and ``roc_auc`` take string labels too (``"No"`` /
+  ``"Yes"``): the positive class is the greater label, or ``classes[-1]``.
 
 scikit-learn scorer names (:func:`sklearn.metrics.get_scorer_names`) work too and give
 the number that scikit-learn's scorer gives: ``"neg_mean_squared_error"`` is ``-mse``
@@ -75,11 +82,14 @@ CLUSTERING_SCORERS = (
     "homogeneity_score", "mutual_info_score", "normalized_mutual_info_score", "rand_score", "v_measure_score",
 )
 
-# Probability-row targets are scored against their most probable class, as multiclass ones.
-_CLS = ("binary", "multiclass", "probability_rows")
+# Probability-row targets are scored against their most probable class, as multiclass ones;
+# ordered levels by the level predicted (label metrics) or by its distance from the true level
+# (mae, rmse and mse on the level index, where the caller passes level indices).
+_CLS = ("binary", "multiclass", "probability_rows", "ordinal")
 _MULTI = ("multiclass", "probability_rows")
-_ALL_CLS = CLASSIFICATION_KINDS
+_ALL_CLS = CLASSIFICATION_KINDS + ("ordinal",)
 _REG = REGRESSION_KINDS
+_LEVELS = ("ordinal",)
 
 
 def _sk(name: str) -> Callable[..., Any]:
@@ -205,7 +215,9 @@ def _ranking_metric(func: str, **kwargs: Any) -> Callable[..., float]:
         if column is not None:
             if func == "roc_auc_score" and np.unique(y).size < 2:
                 raise ValueError(_ONE_CLASS.format(np.unique(y).tolist()))
-            return _sk(func)(y, column)
+            # Two classes as 0/1 against the positive label: scikit-learn's default pos_label=1
+            # refuses string labels ("No" / "Yes").
+            return _sk(func)((y == _pos_label(y, y, classes)).astype(int), column)
         if given == "scores" and func == "roc_auc_score":
             raise ValueError(f"expected probabilities= for {value.shape[1]} classes (one-vs-rest AUC reads probability rows). Received: scores. Apply a softmax.")
         if given == "probabilities":
@@ -243,8 +255,19 @@ def _probability_metric(func: str) -> Callable[..., float]:
     return compute
 
 
+# Deviances defined only for strictly positive predictions (scikit-learn's Tweedie power 1 and 2).
+_POSITIVE_PREDICTIONS = {"mean_poisson_deviance": "Poisson", "mean_gamma_deviance": "Gamma"}
+
+
 def _regression_metric(func: str, *, root: bool = False) -> Callable[..., float]:
     def compute(y: np.ndarray, pred: np.ndarray, given: str, classes: Any) -> float:
+        if func in _POSITIVE_PREDICTIONS and (pred <= 0).any():
+            raise ValueError(
+                f"the {_POSITIVE_PREDICTIONS[func]} deviance needs predictions > 0. Received: {int((pred <= 0).sum())} of "
+                f"{pred.size} predictions <= 0 (the smallest {float(pred.min()):.4g}), as a linear or relu output gives. "
+                "Score models of every output layer with rmse or mae, and the deviance only where outputs are positive "
+                "(exponential or softplus)."
+            )
         if root:
             # Mean over columns of per-column roots, as scikit-learn's root_mean_squared_error.
             return float(np.mean(np.sqrt(_sk(func)(y, pred, multioutput="raw_values"))))
@@ -379,10 +402,10 @@ for _name, _title in (("f1", "F1 score"), ("precision", "Precision"), ("recall",
 _add("roc_auc", "ROC AUC", True, _ALL_CLS, _RANK, 'roc_auc_score(multi_class="ovr" for more than two classes)',
      _ranking_metric("roc_auc_score", multi_class="ovr", average="macro"))
 _add("log_loss", "Log loss", False, _CLS, _PROBA, "log_loss", _probability_metric("log_loss"))
-_add("mse", "Mean squared error", False, _REG + ("probability_rows",), _PRED, "mean_squared_error", _regression_metric("mean_squared_error"))
-_add("rmse", "Root mean squared error", False, _REG + ("probability_rows",), _PRED, "root_mean_squared_error (mean of per-column sqrt(MSE))",
+_add("mse", "Mean squared error", False, _REG + ("probability_rows",) + _LEVELS, _PRED, "mean_squared_error", _regression_metric("mean_squared_error"))
+_add("rmse", "Root mean squared error", False, _REG + ("probability_rows",) + _LEVELS, _PRED, "root_mean_squared_error (mean of per-column sqrt(MSE))",
      _regression_metric("mean_squared_error", root=True))
-_add("mae", "Mean absolute error", False, _REG + ("probability_rows",), _PRED, "mean_absolute_error", _regression_metric("mean_absolute_error"))
+_add("mae", "Mean absolute error", False, _REG + ("probability_rows",) + _LEVELS, _PRED, "mean_absolute_error", _regression_metric("mean_absolute_error"))
 _add("r2", "R²", True, _REG, _PRED, "r2_score", _regression_metric("r2_score"))
 _add("mape", "Mean absolute percentage error (fraction)", False, _REG, _PRED,
      "mean_absolute_percentage_error", _regression_metric("mean_absolute_percentage_error"))
@@ -480,12 +503,13 @@ def get_metric(name: str | Metric) -> Metric:
 
 def default_metric(problem_kind: str) -> str:
     """The metric a study reports unless told otherwise: ``"accuracy"`` for classification kinds
-    (probability rows included), ``"rmse"`` for ``regression`` and ``counts``.
+    (probability rows and ordered levels included), ``"rmse"`` for ``regression`` and ``counts``
+    (every candidate's predictions can be scored with it, whatever its output layer).
 
     >>> default_metric("counts")
     'rmse'
     """
-    return "accuracy" if _check_kind(problem_kind) in CLASSIFICATION_KINDS else "rmse"
+    return "accuracy" if _check_kind(problem_kind) in _ALL_CLS else "rmse"
 
 
 __all__ = [

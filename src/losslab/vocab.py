@@ -11,7 +11,8 @@ from __future__ import annotations
 # What the advisor reads in a target (losslab.advisor.infer_problem), and what --kind names.
 CLASSIFICATION_KINDS = ("binary", "multiclass", "multilabel", "probability_rows")
 REGRESSION_KINDS = ("regression", "counts")
-PROBLEM_KINDS = ("regression", "counts", "binary", "multiclass", "multilabel", "probability_rows")
+# "ordinal" (ordered levels, e.g. a 7-level survey answer) is never inferred: a user states it.
+PROBLEM_KINDS = ("regression", "counts", "binary", "multiclass", "multilabel", "probability_rows", "ordinal")
 
 # How targets are written down (what encode_targets and check start from).
 TARGET_FORMS = ("labels", "one_hot", "indicator", "probability_rows", "values")
@@ -24,10 +25,13 @@ SERVES = {
     "regression": ("regression",), "counts": ("regression",), "binary": ("binary",),
     "multiclass": ("multiclass",), "multilabel": ("multilabel",),
     "probability_rows": ("multiclass", "probabilistic"),
+    # Ordered levels: a classifier over the levels, or a regression on the level index.
+    "ordinal": ("multiclass", "regression"),
 }
 
 # The kind a problem is scored as: counts are scored as regression, probability rows against
-# their most probable class, as multiclass ones.
+# their most probable class, as multiclass ones. Ordered levels are scored as themselves: the
+# label metrics on the level predicted, mae / rmse on the level index (losslab.metrics).
 SCORED_AS = {"counts": "regression", "probability_rows": "multiclass"}
 
 # The encodings a loss may expect of y_true (LossSpec.target_encoding), in words.

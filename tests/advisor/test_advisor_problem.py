@@ -226,7 +226,7 @@ def test_kind_settles_the_ambiguity():
     ([0, 1, 2, 0], "binary", "exactly 2"),
     ([0.1, 0.2, 0.3], "multilabel", "does not fit"),
     (["a", "b"], "regression", "does not fit"),
-    ([0, 1], "ordinal", "expected kind in"),
+    ([0, 1], "ordinal", "at least 3 ordered levels"),
 ])
 def test_kind_must_fit_the_targets(y, kind, match):
     with pytest.raises(ValueError, match=match):

@@ -15,21 +15,24 @@ from .problem import (
     COUNTS_MAX_MINIMUM,
     HEAVY_TAIL_KURTOSIS,
     IMBALANCE_RATIO,
+    KIND_ALIASES,
     KINDS,
     MAGNITUDE_ORDERS,
     MAX_CLASSES,
     MIN_CLASS_COUNT,
     OUTLIER_MADS,
     OUTLIER_SHARE,
+    SKEWNESS,
     Problem,
     infer_problem,
 )
-from .recommend import Choice, Recommendation, recommend
+from .choices import Choice, Recommendation
+from .recommend import recommend
 from .targets import ROW_SUM_ATOL
 
 __all__ = [
-    "COUNTS_MAX_MINIMUM", "HEAVY_TAIL_KURTOSIS", "IMBALANCE_RATIO", "KINDS", "MAGNITUDE_ORDERS", "MAX_CLASSES",
-    "MIN_CLASS_COUNT", "OUTLIER_MADS", "OUTLIER_SHARE", "ROW_SUM_ATOL",
+    "COUNTS_MAX_MINIMUM", "HEAVY_TAIL_KURTOSIS", "IMBALANCE_RATIO", "KIND_ALIASES", "KINDS", "MAGNITUDE_ORDERS", "MAX_CLASSES",
+    "MIN_CLASS_COUNT", "OUTLIER_MADS", "OUTLIER_SHARE", "ROW_SUM_ATOL", "SKEWNESS",
     "Choice", "EncodedTargets", "Problem", "Recommendation", "SetupError",
     "check", "encode_targets", "how_to_encode", "infer_problem", "recommend",
 ]

@@ -240,6 +240,11 @@ def _check_values(spec: LossSpec, t: Targets, p: Problem) -> None:
     name, enc = spec.name, spec.target_encoding
     if p.is_classification and p.kind != "probability_rows":
         raise SetupError(f"{name} is a regression loss, but y reads as {p.evidence}", _classifier_for(p))
+    if p.kind == "ordinal" and t.labels:
+        # A regression on ordered levels reads their index, which string levels do not give.
+        raise SetupError(f"{name} on ordered levels regresses on the level index. Received: levels {show(p.classes)}",
+                         f"map them to 0 .. {p.n_classes - 1} in their order: y = np.searchsorted(levels, y) with levels in order "
+                         "(or losslab.advisor.encode_targets(y, 'sparse_categorical_crossentropy').values)")
     x = t.array.astype(np.float64)
     if enc in ("non_negative", "counts") and x.min() < 0:
         fix = ("use mean_squared_error for signed targets" if enc == "counts"
@@ -300,8 +305,9 @@ def check(loss: str | LossSpec, output_activation: str | None = None, y: Any = N
         The loss's logits switch (``from_logits``, or Poisson's ``log_input``); default:
         the spec's.
     kind : str, optional
-        The problem kind, where the targets are ambiguous (see ``infer_problem``):
-        ``kind="regression"`` for integer quantities that would read as classes.
+        The problem kind, overriding inference (see ``infer_problem``): ``kind="regression"``
+        for integer quantities that would read as classes, ``kind="ordinal"`` for ordered
+        levels, ``kind="probabilities"`` for probability rows.
 
     Returns
     -------

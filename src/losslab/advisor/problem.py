@@ -29,6 +29,9 @@ Kinds
     more than :data:`MAX_CLASSES` distinct values, or a rarest value seen too seldom for
     a class; and the smallest is 0 or 1 (at most :data:`COUNTS_MAX_MINIMUM`), as event
     counts are: ``[0, 3, 1, 0, 12, 2, 7]``, ``1.0, 2.0, ..., 300.0``.
+``"ordinal"``
+    Ordered levels, only when asked (``kind="ordinal"``): ``[0, 3, 6, 2, ...]`` on a 7-level
+    scale, ``["low", "mid", "high"]`` as an ordered pandas Categorical.
 ``"regression"``
     Everything else numeric: ``[0.5, -1.2, 3.3]``; integers that are neither labels nor
     counts by the rules above (``[25, 310, 151, ...]``, a score); several real columns
@@ -73,11 +76,14 @@ __all__ = ["KINDS", "FORMS", "Problem", "infer_problem", "ROW_SUM_ATOL"]
 
 KINDS = PROBLEM_KINDS
 FORMS = TARGET_FORMS
+#: Other names ``kind=`` accepts (what ``--kind`` offers), and the kind each stands for.
+KIND_ALIASES = {"probabilities": "probability_rows"}
 
 #: Integer targets with more distinct values than this are never read as class labels.
 MAX_CLASSES = 20
-#: Each integer class must appear at least min(MIN_CLASS_COUNT, n // n_distinct) times;
-#: the rare tail values of counts (a 9 seen once) fail this, class labels rarely do.
+#: Each integer class must appear at least min(MIN_CLASS_COUNT, n // n_distinct) times:
+#: the rare tail values of counts (a 9 seen once) fail this, class labels rarely do. Values
+#: that are all distinct are classes only when they run without gaps (0, 1, 2).
 MIN_CLASS_COUNT = 5
 #: Non-negative integers are counts when their smallest value is at most this (0 or 1).
 COUNTS_MAX_MINIMUM = 1
@@ -90,8 +96,12 @@ HEAVY_TAIL_KURTOSIS = 3.0
 #: standard deviations (1.4826 * MAD) from the median (Gaussian: 0.27%, Laplace: 4.6%).
 OUTLIER_SHARE = 0.01
 OUTLIER_MADS = 3.0
-#: Positive targets "span orders of magnitude" when log10(max / smallest positive) >= this.
-MAGNITUDE_ORDERS = 2.0
+#: Positive targets "span orders of magnitude" when log10(max / smallest positive) >= this
+#: (wages from 1 to 44.5 span 1.65).
+MAGNITUDE_ORDERS = 1.5
+#: Non-negative targets are right-skewed when their skewness reaches this (|skewness| > 1:
+#: "highly skewed", Bulmer, Principles of Statistics, 1979; a log-normal with sigma 0.33 has 1.0).
+SKEWNESS = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +135,8 @@ class Problem:
     min, max, median : float or None
         Smallest, largest and median target value (numeric targets; with several
         columns the median is the smallest column median).
+    std : float or None
+        Standard deviation of the targets (with several columns, the largest column's).
     integer_valued : bool or None
         Whether every numeric target is a whole number (1.0 counts).
     skewness, excess_kurtosis, outlier_share, orders_of_magnitude, zero_share : float or None
@@ -149,6 +161,7 @@ class Problem:
     min: float | None = None
     max: float | None = None
     median: float | None = None
+    std: float | None = None
     integer_valued: bool | None = None
     skewness: float | None = None
     excess_kurtosis: float | None = None
@@ -186,6 +199,21 @@ class Problem:
             self.min is not None and self.min >= 0
             and self.orders_of_magnitude is not None and self.orders_of_magnitude >= MAGNITUDE_ORDERS
         )
+
+    @property
+    def right_skewed(self) -> bool:
+        """Whether non-negative targets are skewed (skewness >= SKEWNESS) or span MAGNITUDE_ORDERS."""
+        if self.min is None or self.min < 0 or not self.max or self.max <= 0:
+            return False
+        return bool((self.skewness is not None and self.skewness >= SKEWNESS) or self.spans_magnitudes)
+
+    @property
+    def looks_like_counts(self) -> bool:
+        """Non-negative integers whose smallest value lies within one standard deviation of 0,
+        as event counts do; integer measurements far from 0 (weights of 115 .. 164 lb, salaries)
+        do not."""
+        return bool(self.integer_valued and self.min is not None and self.min >= 0
+                    and self.std is not None and self.min < self.std)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain Python values (JSON-ready)."""
@@ -231,7 +259,7 @@ def _classes_1d(t: Targets, n: int, kind: str, numeric_stats: dict | None = None
     evidence = f"{kind}: {len(classes)} distinct {what} {show(classes)}, {_counts_text(counts)}{extra}"
     if why:
         evidence += f"; {why}"
-    stats = {k: numeric_stats[k] for k in ("min", "max", "median", "integer_valued")} if numeric_stats else {}
+    stats = {k: numeric_stats[k] for k in ("min", "max", "median", "std", "integer_valued")} if numeric_stats else {}
     return Problem(kind=kind, form="labels", evidence=evidence, n_samples=n, n_columns=1, n_distinct=len(classes),
                    notes=notes, **fields, **stats)
 
@@ -265,7 +293,10 @@ def _infer_1d(t: Targets) -> Problem:
         return _classes_1d(t, n, "binary", stats)
     integer, non_negative = stats["integer_valued"], stats["min"] >= 0
     need = min(MIN_CLASS_COUNT, n // k)
-    if integer and k <= MAX_CLASSES and counts.min() >= need:
+    # Values that are all distinct are classes only as a run of labels (0, 1, 2): twenty
+    # distinct values 1.0 .. 355.0 are measurements, not twenty classes of one sample each.
+    scattered = k == n and stats["max"] - stats["min"] != k - 1
+    if integer and k <= MAX_CLASSES and counts.min() >= need and not scattered:
         notes = ()
         if non_negative:
             notes = (f"{k} small non-negative integers, read as class labels; if they are counts, pass kind='counts'",)
@@ -353,6 +384,8 @@ def _forced(t: Targets, kind: str) -> Problem:
     if kind == base.kind:
         return base
     note = (f"kind={kind!r} given; inferred {base.kind!r} ({base.evidence})",)
+    if kind == "ordinal":
+        return _ordinal(t, base, note)
     if kind in ("binary", "multiclass") and a.ndim == 1:
         classes, _ = unique_labels(a, t.categories)
         if kind == "binary" and len(classes) != 2:
@@ -376,6 +409,26 @@ def _forced(t: Targets, kind: str) -> Problem:
     raise ValueError(f"kind={kind!r} does not fit these targets: they read as {base.evidence}.")
 
 
+def _ordinal(t: Targets, base: Problem, note: tuple[str, ...]) -> Problem:
+    """Ordered levels: one column, at least three levels, in sorted (or categorical) order."""
+    a = t.array
+    if a.ndim != 1:
+        raise ValueError(f"kind='ordinal' needs one column of ordered levels. Received: {a.shape[1]} columns ({base.evidence}).")
+    classes, counts = unique_labels(a, t.categories)
+    if len(classes) < 3:
+        raise ValueError(f"kind='ordinal' needs at least 3 ordered levels. Received: {len(classes)} ({show(classes)}). "
+                         "Two levels are a binary problem: pass kind='binary'.")
+    n = a.shape[0]
+    if t.labels and t.categories is None:
+        note += (f"string levels are ordered alphabetically {show(classes)}; if that is not their order, "
+                 "pass an ordered pandas Categorical (or integer levels)",)
+    stats = {k: v for k, v in _stats(a.astype(np.float64)).items() if k in ("min", "max", "median", "std", "integer_valued")} \
+        if not t.labels else {}
+    evidence = f"ordinal: {len(classes)} ordered levels {show(classes)}, {_counts_text(counts)}; read as ordered levels as asked"
+    return Problem(kind="ordinal", form="labels", evidence=evidence, n_samples=n, n_columns=1, n_distinct=len(classes),
+                   notes=note, **_class_fields(classes, counts, n), **stats)
+
+
 def _infer(t: Targets) -> Problem:
     return _infer_1d(t) if t.array.ndim == 1 else _infer_2d(t)
 
@@ -389,9 +442,10 @@ def infer_problem(y: Any, *, kind: str | None = None) -> Problem:
         Targets: a list, NumPy array, pandas Series or DataFrame (categoricals welcome),
         torch tensor; numbers, strings or booleans.
     kind : str, optional
-        Settle an ambiguity yourself (one of :data:`KINDS`): ``kind="counts"`` for
-        integers that the rules read as classes, ``kind="multiclass"`` for the reverse.
-        The targets must still fit it.
+        Settle an ambiguity yourself (one of :data:`KINDS`, or ``"probabilities"`` for
+        ``"probability_rows"``): ``kind="counts"`` for integers that the rules read as
+        classes, ``kind="multiclass"`` for the reverse, ``kind="ordinal"`` for ordered
+        levels (a 7-level survey answer; never inferred). The targets must still fit it.
 
     Returns
     -------
@@ -422,6 +476,7 @@ def infer_problem(y: Any, *, kind: str | None = None) -> Problem:
     t = read_targets(y)
     if kind is None:
         return _infer(t)
+    kind = KIND_ALIASES.get(kind, kind) if isinstance(kind, str) else kind
     if kind not in KINDS:
-        raise ValueError(f"expected kind in {KINDS}. Received: kind={kind!r}.")
+        raise ValueError(f"expected kind in {KINDS} (or {tuple(KIND_ALIASES)}). Received: kind={kind!r}.")
     return _forced(t, kind)

@@ -176,6 +176,7 @@ def value_stats(x: np.ndarray, outlier_mads: float) -> dict[str, Any]:
     return {
         "min": float(x.min()), "max": float(x.max()),
         "median": float(min(np.median(c) for c in cols)),
+        "std": float(max(np.std(c) for c in cols)),
         "integer_valued": bool(np.all(x == np.round(x))),
         "skewness": extreme("skewness", absolute=True),
         "excess_kurtosis": extreme("excess_kurtosis"),
