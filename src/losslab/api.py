@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .experiment.estimate import EstimateTooLong  # noqa: F401  (raised by compare; the CLI catches it here)
 from .tutorial.reproduction import Reproduction
 
 
@@ -126,7 +127,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             dropna: bool = False, out: str | Path | None = None, device: str | None = None,
             on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False, executor: str = "local",
             ray_address: str | None = None, cpus_per_task: float = 1, gpus_per_task: float = 0, max_retries: int = 2,
-            mlflow: str | bool | None = None) -> StudyResult:
+            mlflow: str | bool | None = None, confirm: bool = False) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
 
     Give the data as arrays (``X``, ``y``), a file (``data=``, ``target=``) or a bundled
@@ -149,6 +150,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     MLflow: a parent run, a nested run per trial, the verdict and the report (see
     :mod:`losslab.experiment.tracking`; the HTML report is then also written to the study folder).
 
+    Before anything trains, the study is cut into chunks of about a minute of training each
+    (committed as each finishes) and its time is estimated from a few steps timed on this
+    machine; ``on_start(plan, todo)`` can read both from ``plan.schedule`` (``.describe()``,
+    ``.total_seconds``). A study estimated beyond an hour raises :class:`EstimateTooLong`
+    (a ``ValueError`` that says the estimate) unless ``confirm=True``.
+
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
     ``.trials()``, ``.report(path)``.
     """
@@ -162,7 +169,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     from .experiment.executors import make_executor
     from .experiment.results import Study
     from .experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
-    from .experiment.store import Store
+    from .experiment.estimate import CONFIRM_SECONDS
+    from .experiment.store import Store, finished_in
     from .experiment.tracking import MLflowTracker
 
     if dataset is not None and "," in dataset:
@@ -230,6 +238,10 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             "Each trial is scored on its held-out rows with the metric, never with the training loss.",
         ],
     })
+    # The plan and its estimate, before anything is written (a resumed study counts what is left).
+    plan.schedule = runner.schedule(plan, finished_in(out) if out is not None else (), device=device)
+    if plan.schedule.total_seconds > CONFIRM_SECONDS and not confirm:
+        raise EstimateTooLong(plan.schedule.total_seconds, plan.schedule.describe())
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
     with Store.create_or_resume(folder, spec, fingerprint(X, y), info) as store:
         todo = len(plan.trials) - len(store.finished())

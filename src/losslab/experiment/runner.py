@@ -2,10 +2,13 @@
 
 A trial is (candidate loss, repeat, fold). Every candidate sees the same splits and the
 same seeds (paired trials). Trials are grouped into engine calls by the output layer's
-width; each call trains a batch of repeats, every split being one *view* of X with its
-own preprocessing fitted on its training rows only. Batches run on an executor (this
-process, or Ray tasks); finished trials are committed to the store by the driver batch by
-batch as they come back, so a killed run loses at most the batches in flight.
+width; each call trains a chunk of splits, every split being one *view* of X with its
+own preprocessing fitted on its training rows only. A chunk holds as many splits as train
+in about a minute on this machine (:mod:`losslab.experiment.estimate` times a few steps
+first), so that committing each chunk as it finishes bounds what a kill loses. Chunks run
+on an executor (this process, or Ray tasks); finished trials are committed to the store by
+the driver chunk by chunk as they come back, so a killed run loses at most the chunks in
+flight.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from ..data import Preprocessor, make_splits
 from ..engine import SGD, Adam, Member, Network, Replicate, train
 from ..engine.evaluate import predict
 from ..metrics import Metric, get_metric
+from . import estimate
+from .estimate import CHUNK_SECONDS, StepCost
 from .executors import Executor, Failure, LocalExecutor
 from .spec import Candidate, StudySpec
 from .store import Store, TrialResult
@@ -45,6 +50,8 @@ class Plan:
     encodings: dict[str, Any]  # candidate label -> advisor.EncodedTargets
     activations: dict[str, str]
     splits: list[Any]  # data.Split
+    # The study cut into chunks, with its time estimate (set by :func:`schedule`).
+    schedule: Any = None
 
     @property
     def trials(self) -> list[tuple[str, int, int]]:
@@ -151,12 +158,16 @@ def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = 
     """
     executor = executor if executor is not None else LocalExecutor()
     done = store.finished()
-    batches = _batches(plan_, done)
+    sched = plan_.schedule
+    if sched is None or sched.done != frozenset(done):
+        sched = schedule(plan_, done, device=device)
+    batches = sched.batches
     if tracker is not None:
         tracker.start(plan_, store)
     if executor.in_process:
         shared = plan_
-        payloads = [_Batch(cands, units, splits, frozenset(keys), device, on_epochs) for cands, units, splits, keys in batches]
+        payloads = [_Batch(cands, units, splits, frozenset(keys), device, on_epochs, sched.threads)
+                    for cands, units, splits, keys in batches]
     else:
         # Shipped to workers: every loss resolved here (a worker need not find the user's files),
         # progress reported by the driver when a batch is back.
@@ -193,27 +204,86 @@ class _Batch:
     done: frozenset
     device: str | None
     on_epochs: Callable[[int], None] | None
+    threads: int | None = None  # torch threads in this process (a Ray task sets its own)
 
 
-def _batches(plan_: Plan, done) -> list[tuple[tuple[Candidate, ...], int, tuple[Any, ...], set]]:
-    """Trials grouped by the output layer's width, then into batches of at most MAX_REPLICATES
-    replicates; with each batch the trials of it that are already done."""
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """A study's remaining trials cut into chunks (one engine call and one commit each),
+    and how long they are estimated to train on this machine."""
+
+    batches: list  # (candidates, output units, splits, trials of them already done)
+    seconds: list[float]  # estimated training seconds of each batch
+    trials: int  # trials left to train
+    total_trials: int
+    losses: int
+    done: frozenset
+    threads: int | None = None  # torch threads to train with here (the faster measured)
+
+    @property
+    def total_seconds(self) -> float:
+        return float(sum(self.seconds))
+
+    def describe(self) -> str:
+        """``"270 trials (5 losses x 54 splits) in 6 chunks, about 3 min on this machine"``."""
+        if not self.trials:
+            return f"all {self.total_trials} trials already stored"
+        splits = self.total_trials // max(1, self.losses)
+        text = f"{self.trials} trials ({self.losses} loss{'es' if self.losses != 1 else ''} x {splits} split{'s' if splits != 1 else ''}"
+        if self.trials != self.total_trials:
+            text += f", {self.total_trials - self.trials} already stored"
+        chunks = len(self.batches)
+        return text + f") in {chunks} chunk{'s' if chunks != 1 else ''}, {estimate.duration(self.total_seconds)} on this machine"
+
+
+def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget: float = CHUNK_SECONDS,
+             cost: StepCost | None = None) -> Schedule:
+    """Trials grouped by the output layer's width, then into chunks estimated to train in
+    about ``budget`` seconds each (at most MAX_REPLICATES replicates); with each chunk the
+    trials of it that are already done. ``cost`` replaces the step cost measured here."""
+    done = frozenset(done)
+    spec, model = plan_.spec, plan_.spec.model
     by_units: dict[int, list[Candidate]] = {}
-    for c in plan_.spec.candidates:
+    for c in spec.candidates:
         by_units.setdefault(plan_.encodings[c.label].output_units, []).append(c)
-    out = []
+    fit = [_fit_rows(spec, s) for s in plan_.splits[:1]]
+    n_fit = min(len(s.train) for s in plan_.splits)
+    if model.patience:
+        n_fit -= len(fit[0][1])
+    steps = math.ceil(max(1, n_fit) / model.batch_size)
+    eval_rows = len(fit[0][1]) if model.patience else len(plan_.splits[0].test)
+    n_inputs = None
+    batches, seconds, threads = [], [], None
     for units, cands in by_units.items():
         todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
-        step = max(1, MAX_REPLICATES // len(cands))
-        for start in range(0, len(todo), step):
-            splits = tuple(todo[start: start + step])
-            keys = {(c.label, s.repeat, s.fold) for c in cands for s in splits} & done
-            out.append((tuple(cands), units, splits, keys))
-    return out
+        if not todo:
+            continue
+        if cost is None:
+            n_inputs = n_inputs or _n_inputs(plan_)
+            unit_cost = estimate.measure(n_inputs, model.hidden, units, model.batch_size,
+                                         hidden_activation=model.hidden_activation, device=device)
+        else:
+            unit_cost = cost
+        threads = threads or unit_cost.threads
+        for chunk in estimate.chunk_splits(todo, len(cands), cost=unit_cost, epochs=model.epochs, steps=steps,
+                                           batch_size=model.batch_size, eval_rows=eval_rows, budget=budget,
+                                           max_replicates=MAX_REPLICATES):
+            keys = {(c.label, s.repeat, s.fold) for c in cands for s in chunk.splits} & done
+            batches.append((tuple(cands), units, chunk.splits, keys))
+            seconds.append(chunk.seconds)
+    total = len(plan_.trials)
+    left = sum(1 for t in plan_.trials if t not in done)
+    return Schedule(batches, seconds, left, total, len(spec.candidates), done, threads)
+
+
+def _n_inputs(plan_: Plan) -> int:
+    """The network's input width: the features after the first split's preprocessing."""
+    return len(Preprocessor().fit(plan_.X.iloc[plan_.splits[0].train]).get_feature_names_out())
 
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
-    return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device)
+    return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device,
+                        threads=batch.threads)
 
 
 def portable(plan_: Plan) -> Plan:
@@ -253,7 +323,8 @@ def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
     return np.sort(order[:-n_val]), np.sort(order[-n_val:])
 
 
-def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device) -> list[TrialResult]:
+def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device,
+                 threads: int | None = None) -> list[TrialResult]:
     spec, model = plan_.spec, plan_.spec.model
     y_raw = plan_.y.to_numpy() if hasattr(plan_.y, "to_numpy") else np.asarray(plan_.y)
     views, scales = [], []
@@ -301,7 +372,7 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
     optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd" else Adam(model.learning_rate))
     history = train(X, members, replicates, network=network, epochs=model.epochs, batch_size=model.batch_size,
                     optimizer=optimizer, metrics=metrics, record_trajectory=bool(model.patience), progress=on_epochs,
-                    device=device)
+                    device=device, threads=threads)
     results = []
     for r, (c, s, v, scale, seed) in enumerate(keys):
         enc = plan_.encodings[c.label]

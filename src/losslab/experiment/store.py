@@ -191,3 +191,17 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def finished_in(folder: str | Path) -> set[tuple[str, int, int]]:
+    """The finished trials of the study in ``folder``, read without writing anything; empty when
+    there is no study there (or not a readable one: opening it to run says why)."""
+    path = study_path(folder)
+    if not path.exists():
+        return set()
+    try:
+        with contextlib.closing(Store._read_only_check(folder, path)) as db:
+            return Store(path, db).finished()
+    except (ValueError, sqlite3.Error):
+        return set()
+
