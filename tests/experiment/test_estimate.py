@@ -125,3 +125,46 @@ def test_a_study_estimated_beyond_an_hour_needs_confirm_and_nothing_is_written(t
 def test_chunk_is_a_plain_record():
     c = Chunk((1, 2), 6, 1.5)
     assert (c.splits, c.replicates, c.seconds) == ((1, 2), 6, 1.5)
+
+
+# ---------------------------------------------------------------------- the command line
+def test_cli_on_a_pipe_refuses_a_study_beyond_an_hour_without_yes(tmp_path, capsys):
+    from losslab.cli import main
+
+    folder = tmp_path / "long"
+    argv = ["compare", "--dataset", "iris", "--losses", "sparse_categorical_crossentropy,kld", "--repeats", "30", "--epochs", "10000000",
+            "--hidden", "4", "--out", str(folder)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "h on this machine" in err and "--yes" in err and "confirm" not in err
+    assert not folder.exists()
+
+
+def test_cli_on_a_pipe_prints_the_plan_and_plain_progress_lines(tmp_path, capsys):
+    from losslab.cli import main
+
+    assert main(["compare", "--dataset", "iris", "--losses", "sparse_categorical_crossentropy,kld", "--repeats", "2", "--epochs", "3",
+                 "--hidden", "4", "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "Plan: 4 trials (2 losses x 2 splits) in 1 chunk, about " in out
+    # A pipe gets no bar: the last state as one plain line, with the elapsed time first.
+    assert "\x1b[" not in out and "4 trials done, best so far " in out and "100% of training" in out
+
+
+def test_plain_progress_lines_say_elapsed_share_and_time_left():
+    import io
+
+    from rich.console import Console
+
+    from losslab.cli._compare import _Lines
+
+    buffer = io.StringIO()
+    lines = _Lines(Console(file=buffer, width=200), every=0.0)
+    with lines:
+        task = lines.add_task("12 trials to train", total=100)
+        lines.advance(task, 25)
+        lines.update(task, description="6 trials done", completed=50)
+    printed = buffer.getvalue().splitlines()
+    assert printed[0].startswith("[0:00] 12 trials to train: 25% of training, about 0:00 left")
+    assert printed[1].startswith("[0:00] 6 trials done: 50% of training")
+    assert len(printed) == 2  # nothing new at the end: not printed twice

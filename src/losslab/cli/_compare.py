@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -41,10 +44,9 @@ def compare(
     gpus_per_task: Annotated[float, typer.Option(help="GPUs each Ray task asks for (then it trains on cuda).")] = 0,
     max_retries: Annotated[int, typer.Option(help="Retries of a Ray task whose worker died; then its trials are stored as failed.")] = 2,
     mlflow: Annotated[Optional[str], typer.Option(help="Log to MLflow: local (./mlruns) or a tracking URI (pip install 'losslab[mlflow]').")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Start a study estimated beyond an hour without asking.")] = False,
 ) -> None:
     """Compare candidate losses on your data: seeds x folds, a statistical test, a verdict and an HTML report."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .. import api
 
     if format not in (None, "json", "csv"):
@@ -56,12 +58,13 @@ def compare(
     con = console()
     running: dict[str, list[float]] = {}
     state = {"task": None, "metric": metric}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  console=con, transient=True) as bar:
+    with _progress(con) as bar:
 
         def on_start(plan, todo):
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
+            if plan.schedule is not None:
+                bar.console.print(f"Plan: {plan.schedule.describe()}.", highlight=False)
             state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * plan.spec.model.epochs)
             if todo == 0:
                 bar.update(state["task"], completed=1)
@@ -87,7 +90,7 @@ def compare(
                       optimizer=optimizer, lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, out=out,
                       device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials, executor=executor,
                       ray_address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
-                      max_retries=max_retries, mlflow=mlflow)
+                      max_retries=max_retries, mlflow=mlflow, confirm=yes)
         if datasets_dir is not None or (dataset is not None and "," in dataset):
             if data is not None:
                 raise ValueError("expected a data file, --dataset or --datasets-dir (one of them).")
@@ -96,10 +99,11 @@ def compare(
                 running.clear()
                 bar.console.print(f"data set {name}", highlight=False)
 
-            suite = api.compare_suite(dataset, datasets_dir=datasets_dir, target=target, on_dataset=on_dataset, **common)
+            suite = _confirmed(con, bar, lambda **kw: api.compare_suite(dataset, datasets_dir=datasets_dir, target=target,
+                                                                        on_dataset=on_dataset, **kw), common)
         else:
             suite = None
-            study = api.compare(data=data, dataset=dataset, target=target, **common)
+            study = _confirmed(con, bar, lambda **kw: api.compare(data=data, dataset=dataset, target=target, **kw), common)
     if suite is not None:
         _print_suite(con, suite)
         paths = [suite.report()]
@@ -112,6 +116,89 @@ def compare(
     if format:
         paths.append(study.export(Path(out) / f"trials.{format}", format))
     con.print("Wrote: " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+def _confirmed(con, bar, call, kwargs):
+    """``call(**kwargs)``; a study estimated beyond an hour asks first on a terminal, and
+    elsewhere stops with the estimate and the flag that starts it anyway."""
+    from .. import api
+
+    try:
+        return call(**kwargs)
+    except api.EstimateTooLong as err:
+        if not (con.is_terminal and sys.stdin.isatty()):
+            raise ValueError(f"{err.plan_text}: more than an hour. Run again with --yes to start it, "
+                             "or make it smaller (--repeats, --epochs, --losses).") from None
+        bar.stop()
+        if not typer.confirm(f"{err.plan_text}. Start it?", default=False):
+            raise typer.Abort() from None
+        bar.start()
+        return call(**{**kwargs, "confirm": True})
+
+
+class _Lines:
+    """Progress for a pipe or CI: a plain line every ``every`` seconds (and at the end)
+    with trials done, share of training, elapsed time and what is left, instead of a bar."""
+
+    def __init__(self, con, every: float = 15.0) -> None:
+        self.console, self.every = con, every
+        self.tasks: dict[int, dict] = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for task in self.tasks.values():
+            if task["completed"] and task["printed"] != task["completed"]:
+                self._print(task)
+
+    def start(self) -> None:
+        """Nothing to redraw (the bar's interface)."""
+
+    def stop(self) -> None:
+        """Nothing to hide (the bar's interface)."""
+
+    def add_task(self, description: str, total: float) -> int:
+        now = time.monotonic()
+        self.tasks[len(self.tasks)] = {"description": description, "total": total, "completed": 0.0, "started": now,
+                                       "last": now, "printed": None}
+        return len(self.tasks) - 1
+
+    def advance(self, task_id: int, k: float) -> None:
+        self.update(task_id, completed=self.tasks[task_id]["completed"] + k)
+
+    def update(self, task_id: int, *, completed: float | None = None, description: str | None = None) -> None:
+        task = self.tasks[task_id]
+        if completed is not None:
+            task["completed"] = completed
+        if description is not None:
+            task["description"] = description
+        if time.monotonic() - task["last"] >= self.every:
+            self._print(task)
+
+    def _print(self, task: dict) -> None:
+        now = time.monotonic()
+        task["last"], task["printed"] = now, task["completed"]
+        elapsed = now - task["started"]
+        share = min(1.0, task["completed"] / task["total"]) if task["total"] else 1.0
+        left = f", about {_clock(elapsed * (1 - share) / share)} left" if 0 < share < 1 else ""
+        self.console.print(f"[{_clock(elapsed)}] {task['description']}: {share:.0%} of training{left}", highlight=False,
+                           markup=False)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _progress(con):
+    """A bar with elapsed time and time left on a terminal; plain lines every 15 s on a pipe or in CI."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    if not con.is_terminal or os.environ.get("CI"):
+        return _Lines(con)
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=con, transient=True)
 
 
 @app.command()
