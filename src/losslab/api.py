@@ -242,6 +242,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     plan.schedule = runner.schedule(plan, finished_in(out) if out is not None else (), device=device)
     if plan.schedule.total_seconds > CONFIRM_SECONDS and not confirm:
         raise EstimateTooLong(plan.schedule.total_seconds, plan.schedule.describe())
+    notes, info["design"] = runner.design_notes(plan, batch_given=batch_size is not None)
+    info["notes"] += notes
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
     with Store.create_or_resume(folder, spec, fingerprint(X, y), info) as store:
         todo = len(plan.trials) - len(store.finished())

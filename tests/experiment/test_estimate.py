@@ -168,3 +168,75 @@ def test_plain_progress_lines_say_elapsed_share_and_time_left():
     assert printed[0].startswith("[0:00] 12 trials to train: 25% of training, about 0:00 left")
     assert printed[1].startswith("[0:00] 6 trials done: 50% of training")
     assert len(printed) == 2  # nothing new at the end: not printed twice
+
+
+# ---------------------------------------------------------------------- work and memory per epoch
+@pytest.mark.parametrize("n_train, batch", [(10, 10), (32, 32), (6_400, 32), (7_500, 32), (12_800, 64),
+                                            (37_500, 128), (750_000, 1024)])
+def test_the_default_minibatch_grows_with_the_table(n_train, batch):
+    assert runner.default_batch_size(n_train) == batch
+
+
+def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 9_000  # 6,750 training rows: about 200 steps of 32 would be 211
+    X = pd.DataFrame(rng.normal(size=(n, 2)), columns=["a", "b"])
+    y = pd.Series(X.a + 0.1 * rng.normal(size=n), name="y")
+    spec = _spec(repeats=1, epochs=1)
+    assert runner.plan(spec, X, y, cap_batch=True).spec.model.batch_size == 32
+    given = dict(losses=["mse"], repeats=1, epochs=1, hidden=(2,))
+    study = losslab.compare(pd.concat([X] * 2, ignore_index=True), pd.concat([y] * 2, ignore_index=True), **given,
+                            out=tmp_path / "big")  # 13,500 training rows
+    assert study.spec.model.batch_size == 64
+    assert study.info["design"]["batch_size"] == 64 and study.info["design"]["batch_rule"] == "default"
+    assert any(n.startswith("Minibatch: 64 rows (Keras' 32 up to 6,400 training rows") for n in study.info["notes"])
+    kept = losslab.compare(X, y, **given, batch_size=32, out=tmp_path / "given")
+    assert kept.spec.model.batch_size == 32 and kept.info["design"]["batch_rule"] == "given"
+
+
+def test_curves_on_a_sample_and_the_score_on_every_held_out_row(tmp_path, monkeypatch):
+    X, y = _regression(n=200)
+    plain = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), out=tmp_path / "all")
+    monkeypatch.setattr(runner, "CURVE_ROWS", 20)  # 50 held-out rows per trial: curves on 20 of them
+    calls = []
+    real = runner.train
+    monkeypatch.setattr(runner, "train", lambda X, m, reps, **kw: calls.append(reps) or real(X, m, reps, **kw))
+    sampled = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), out=tmp_path / "sampled")
+    assert all(len(r.test) == 20 for r in calls[0])
+    assert any("fixed sample of 20 of each trial's 50 held-out rows" in n for n in sampled.info["notes"])
+    a, b = plain.trials(), sampled.trials()
+    # The same models: the score (every held-out row) equal to float32 rounding; the curve differs.
+    np.testing.assert_allclose(a.rmse, b.rmse, rtol=1e-5)
+    assert all(r.n_test == 50 for r in sampled.results)
+    np.testing.assert_allclose(plain.results[0].history["loss_train"], sampled.results[0].history["loss_train"], rtol=1e-6)
+    assert plain.results[0].history["loss_test"] != sampled.results[0].history["loss_test"]
+
+
+def test_evaluation_in_blocks_of_rows_equals_one_pass(monkeypatch):
+    from losslab import losses
+    from losslab.engine import Member, Network, Replicate, trainer, train
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    labels = (X[:, 0] > 0).astype(int)
+    members = [Member(losses.get("bce"), "sigmoid", labels.astype(float), labels=labels)]
+    reps = [Replicate(0, s, np.arange(200), np.arange(200, 300 - s)) for s in range(3)]  # unequal test rows: masks
+    kwargs = dict(network=Network(4, (5,), 1), epochs=2, batch_size=16, metrics=("accuracy",))
+    whole = train(X, members, reps, **kwargs)
+    monkeypatch.setattr(trainer, "_EVAL_ELEMENTS", 3 * 7 * 5)  # blocks of 7 rows
+    blocks = train(X, members, reps, **kwargs)
+    for split in ("train", "test"):
+        np.testing.assert_allclose(blocks.loss[split], whole.loss[split], rtol=1e-5)
+        np.testing.assert_allclose(blocks.metrics["accuracy"][split], whole.metrics["accuracy"][split], rtol=1e-6)
+        for a, b in zip(blocks.outputs[split], whole.outputs[split]):
+            np.testing.assert_allclose(a, b, rtol=1e-5)
+    np.testing.assert_allclose(blocks.final("test"), whole.final("test"), rtol=1e-5)
+
+
+def test_float32_features_are_trained_without_a_copy():
+    from losslab.engine import trainer
+
+    X = np.ones((5, 2), dtype=np.float32)
+    assert trainer._as_training_array(X, "float32") is X
+    assert trainer._as_training_array(X, "float64").dtype == np.float64
+    assert trainer._as_training_array(np.asfortranarray(np.ones((5, 2), np.float32)), "float32").flags.c_contiguous

@@ -31,6 +31,9 @@ from .network import OUTPUT_ACTIVATIONS, Network, shuffle_stream
 from .optimizers import SGD, Adam
 
 ENGINE_METRICS = ("accuracy", "mse", "rmse", "mae")
+# An evaluation wider than this many activations (replicates x rows x widest layer, 64 MB in
+# float32) runs a block of rows at a time.
+_EVAL_ELEMENTS = 16_000_000
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -164,8 +167,9 @@ def _output_at(name: str, pre: np.ndarray) -> np.ndarray:
 
 def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype):
     # A private, writable, row-major copy: torch refuses read-only arrays, and gathering rows
-    # of a column-major array (what pandas and scikit-learn often give) is 20x slower.
-    X = np.array(X, dtype=np.float64, order="C")
+    # of a column-major array (what pandas and scikit-learn often give) is 20x slower. float32
+    # data trained in float32 is used as it is (torch shares it: the data is held once).
+    X = _as_training_array(X, dtype)
     if X.ndim == 2:
         X = X[None]
     if X.ndim != 3:
@@ -239,6 +243,13 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
             )
         reps.append(dataclasses.replace(r, train=tr, test=te))
     return X, checked, reps
+
+
+def _as_training_array(X, dtype: str) -> np.ndarray:
+    if (dtype == "float32" and isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous
+            and X.flags.writeable):
+        return X
+    return np.array(X, dtype=np.float64, order="C")
 
 
 def predicted_class(out: torch.Tensor, member: Member) -> torch.Tensor:
@@ -416,19 +427,45 @@ class _Group:
                 mask = torch.as_tensor(np.arange(n_max)[None, :] < n[:, None], dtype=self.dtype, device=self.device)
             counts = torch.as_tensor(n, dtype=self.dtype, device=self.device)
             # The evaluation rows never change: gather their inputs once (up to ~64 MB).
-            x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1) if R * n_max * self.X.shape[1] <= 16e6 else None
+            small = R * n_max * self.X.shape[1] <= 16e6 and R * n_max * max(self.net.sizes) <= _EVAL_ELEMENTS
+            x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1) if small else None
             cached = self._eval_cache[split] = (rows, mask, counts, x, n)
         return cached
 
     def evaluate(self, split: str):
         """Mean loss, metrics and outputs of every replicate on its own rows of ``split``."""
         rows, mask, counts, x, _ = self._eval_inputs(split)
+        if rows.shape[0] * rows.shape[1] * max(self.net.sizes) > _EVAL_ELEMENTS:
+            return self._evaluate_in_chunks(rows, mask, counts)
         if x is None:
             x = self.X.index_select(0, rows.reshape(-1)).view(*rows.shape, -1)
         _, _, z = self.forward(x, keep=False)
         loss, parts, _ = self._member_losses(z, rows, mask, counts)
         values = {name: self._finish(name, self._metric_sums(name, parts), counts) for name in self.metrics}
         return loss, values, torch.cat([p[1] for p in parts])
+
+    def _evaluate_in_chunks(self, rows: torch.Tensor, mask: torch.Tensor | None, counts: torch.Tensor):
+        """:meth:`evaluate` a block of rows at a time, so that memory is bounded by the batch
+        (replicates x a block of rows), not by the table: the loss and metric sums add up
+        over blocks (equal to one pass to float rounding), the outputs are concatenated."""
+        R, n_max = rows.shape
+        width = max(1, _EVAL_ELEMENTS // (R * max(self.net.sizes)))
+        loss = torch.zeros(R, dtype=self.dtype, device=self.device)
+        sums = {name: torch.zeros(R, dtype=self.dtype, device=self.device) for name in self.metrics}
+        outputs = []
+        for lo in range(0, n_max, width):
+            hi = min(lo + width, n_max)
+            block = rows[:, lo:hi]
+            # Always masked, so that a block's losses are sums over counts (a mean over the block would not add up).
+            valid = (torch.ones(R, hi - lo, dtype=self.dtype, device=self.device) if mask is None else mask[:, lo:hi])
+            _, _, z = self.forward(self.X.index_select(0, block.reshape(-1)).view(R, hi - lo, -1), keep=False)
+            part, parts, _ = self._member_losses(z, block, valid, counts)
+            loss += part
+            for name in self.metrics:
+                sums[name] += self._metric_sums(name, parts)
+            outputs.append(torch.cat([p[1] for p in parts]))
+        values = {name: self._finish(name, sums[name], counts) for name in self.metrics}
+        return loss, values, torch.cat(outputs, dim=1)
 
     @staticmethod
     def _finish(name: str, sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:

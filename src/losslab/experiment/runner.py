@@ -102,12 +102,56 @@ def plan(spec: StudySpec, X, y, *, cap_batch: bool = False) -> Plan:
     n_train = min(len(s.train) for s in splits)
     if spec.model.patience:
         n_train = int(n_train * (1 - spec.model.validation_split))
-    if cap_batch and spec.model.batch_size > n_train:
-        # The default batch on a tiny data set: one batch of every training row, as Keras does.
-        spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, batch_size=n_train))
+    if cap_batch and spec.model.batch_size != default_batch_size(n_train):
+        # No batch size given: Keras' 32, every training row of a tiny data set (as Keras does),
+        # a larger batch for a large table.
+        spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, batch_size=default_batch_size(n_train)))
     if spec.model.batch_size > n_train:
         raise ValueError(f"expected --batch-size <= the smallest training fold ({n_train} rows). Received: --batch-size {spec.model.batch_size}.")
     return Plan(spec, X, y, problem, metrics, encodings, activations, splits)
+
+
+# The default minibatch: Keras' 32 while that keeps at least this many steps an epoch.
+STEPS_PER_EPOCH = 200
+MAX_DEFAULT_BATCH = 1024
+
+
+def default_batch_size(n_train: int) -> int:
+    """Keras' 32 up to 6,400 training rows (every row of a smaller fold below 32); beyond, the
+    power of two that keeps about 200 steps an epoch, at most 1024.
+
+    On a large table a minibatch of 32 makes an epoch thousands of tiny steps, each paying
+    the same fixed overhead (0.1-0.3 ms on a CPU); 200 steps an epoch still give the
+    optimiser many updates per epoch.
+    """
+    n_train = int(n_train)
+    if n_train <= 32 * STEPS_PER_EPOCH:
+        return max(1, min(32, n_train))
+    return min(MAX_DEFAULT_BATCH, 2 ** int(math.log2(n_train / STEPS_PER_EPOCH)))
+
+
+def design_notes(plan_: Plan, *, batch_given: bool) -> tuple[list[str], dict[str, Any]]:
+    """How this study trains, in words for the report's design section and as values for the store."""
+    model = plan_.spec.model
+    n_fit = len(_fit_rows(plan_.spec, plan_.splits[0])[0])
+    curve = len(_fit_rows(plan_.spec, plan_.splits[0])[1]) if model.patience else len(plan_.splits[0].test)
+    why = ("as given" if batch_given else
+           f"Keras' 32 up to {32 * STEPS_PER_EPOCH:,} training rows, then about {STEPS_PER_EPOCH} steps an epoch "
+           f"(at most {MAX_DEFAULT_BATCH}); --batch-size 32 for Keras' default")
+    notes = [f"Minibatch: {model.batch_size} rows ({why}); {math.ceil(n_fit / model.batch_size)} steps an epoch."]
+    sampled = curve > CURVE_ROWS
+    if sampled:
+        what = "Learning curves and early stopping are" if model.patience else "Learning curves are"
+        notes.append(f"{what} evaluated every epoch on a fixed sample of {CURVE_ROWS:,} of each trial's {curve:,} "
+                     f"{'validation' if model.patience else 'held-out'} rows; each trial's score uses all of its held-out rows.")
+    sched = plan_.schedule
+    if sched is not None and sched.threads:
+        notes.append(f"Trained in chunks of about {estimate.CHUNK_SECONDS:.0f} s each, every chunk stored as it finishes; "
+                     f"torch with {sched.threads} thread{'s' if sched.threads > 1 else ''}.")
+    design = {"batch_size": model.batch_size, "batch_rule": "given" if batch_given else "default",
+              "curve_rows": CURVE_ROWS if sampled else curve, "threads": None if sched is None else sched.threads,
+              "estimated_seconds": None if sched is None else round(sched.total_seconds, 1)}
+    return notes, design
 
 
 def _default_metric(kind: str) -> str:
@@ -251,7 +295,7 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
     if model.patience:
         n_fit -= len(fit[0][1])
     steps = math.ceil(max(1, n_fit) / model.batch_size)
-    eval_rows = len(fit[0][1]) if model.patience else len(plan_.splits[0].test)
+    eval_rows = min(CURVE_ROWS, len(fit[0][1]) if model.patience else len(plan_.splits[0].test))
     n_inputs = None
     batches, seconds, threads = [], [], None
     for units, cands in by_units.items():
@@ -327,15 +371,8 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
                  threads: int | None = None) -> list[TrialResult]:
     spec, model = plan_.spec, plan_.spec.model
     y_raw = plan_.y.to_numpy() if hasattr(plan_.y, "to_numpy") else np.asarray(plan_.y)
-    views, scales = [], []
-    fit_rows = []
-    for s in splits:
-        train_rows, val_rows = _fit_rows(spec, s)
-        pre = Preprocessor().fit(plan_.X.iloc[train_rows])
-        views.append(pre.transform(plan_.X))
-        fit_rows.append((train_rows, val_rows))
-        scales.append(None)
-    X = np.stack(views)
+    fit_rows = [_fit_rows(spec, s) for s in splits]
+    X = _views(plan_.X, [train_rows for train_rows, _ in fit_rows])
     members, replicates, keys = [], [], []
     for j, c in enumerate(cands):
         enc = plan_.encodings[c.label]
@@ -365,7 +402,8 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
                 continue
             seed = _seed(spec, s)
             train_rows, val_rows = fit_rows[v]
-            replicates.append(Replicate(j, seed, train_rows, val_rows if val_rows is not None else s.test, view=v))
+            curve_rows = _curve_rows(val_rows if val_rows is not None else s.test, seed)
+            replicates.append(Replicate(j, seed, train_rows, curve_rows, view=v))
             keys.append((c, s, v, scale[v], seed))
     metrics = ("accuracy",) if all(m.labels is not None for m in members) else ()
     network = Network(X.shape[2], model.hidden, units, model.hidden_activation, "he_uniform", "glorot_uniform")
@@ -377,6 +415,9 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
     for r, (c, s, v, scale, seed) in enumerate(keys):
         enc = plan_.encodings[c.label]
         outputs = history.outputs["test"][r]
+        if not model.patience and len(outputs) != len(s.test):  # the curve saw a sample: score every held-out row
+            outputs = predict(X[v], _weights_of(history, r), network=network, output_activation=plan_.activations[c.label],
+                              rows=s.test, dtype="float32")[0]
         curve = {"loss_train": history.loss["train"][r], "loss_test": history.loss["test"][r]}
         for name in metrics:
             curve[f"{name}_train"] = history.metrics[name]["train"][r]
@@ -406,6 +447,37 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
             history_json["stopped_epoch"] = [stopped + 1]
         results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values, history_json, status))
     return results
+
+
+# Learning curves (and early stopping) of a large table are evaluated every epoch on a fixed
+# sample of this many held-out rows per trial; the trial's score always uses all of them.
+CURVE_ROWS = 5_000
+
+
+def _curve_rows(rows: np.ndarray, seed: int) -> np.ndarray:
+    """``rows``, or a fixed sample of CURVE_ROWS of them (sorted, drawn from the trial's seed)."""
+    if len(rows) <= CURVE_ROWS:
+        return rows
+    return np.sort(np.random.default_rng([seed, 7]).choice(rows, CURVE_ROWS, replace=False))
+
+
+def _views(X, train_sets: Sequence[np.ndarray]) -> np.ndarray:
+    """One float32 copy of the features per split, preprocessed with that split's training rows:
+    ``(V, N, d)`` written in place, one split at a time (no float64 stack of every view)."""
+    out = None
+    for v, train_rows in enumerate(train_sets):
+        view = Preprocessor().fit(X.iloc[train_rows]).transform(X)
+        if out is None:
+            out = np.empty((len(train_sets), *view.shape), dtype=np.float32)
+        out[v] = view  # float64 -> float32 here rather than in the engine: the same numbers
+    return out
+
+
+def _weights_of(history, r: int) -> np.ndarray:
+    """Replicate ``r``'s final weights as one flat vector ``(1, P)`` (the layout of predict)."""
+    from ..engine import flatten
+
+    return flatten([(W[r: r + 1], b[r: r + 1]) for W, b in history.weights])
 
 
 def _per_output(plan_: Plan, enc, y_test: np.ndarray, outputs: np.ndarray, scale) -> dict[str, float]:
