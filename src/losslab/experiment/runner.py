@@ -321,8 +321,15 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
 
 
 def _n_inputs(plan_: Plan) -> int:
-    """The network's input width: the features after the first split's preprocessing."""
-    return len(Preprocessor().fit(plan_.X.iloc[plan_.splits[0].train]).get_feature_names_out())
+    """The network's input width: the features after the first split's preprocessing. Only
+    the categorical columns need every training row (their categories); a few rows tell
+    which columns are numeric, so a large numeric table is not copied for this."""
+    train = plan_.splits[0].train
+    kinds = Preprocessor().fit(plan_.X.iloc[train[:100]])
+    width = len(kinds.numeric_columns_)
+    if kinds.categorical_columns_:
+        width += len(Preprocessor().fit(plan_.X.iloc[train][kinds.categorical_columns_]).get_feature_names_out())
+    return width
 
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
@@ -454,6 +461,9 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
 CURVE_ROWS = 5_000
 
 
+_VIEW_ROWS = 65_536
+
+
 def _curve_rows(rows: np.ndarray, seed: int) -> np.ndarray:
     """``rows``, or a fixed sample of CURVE_ROWS of them (sorted, drawn from the trial's seed)."""
     if len(rows) <= CURVE_ROWS:
@@ -466,10 +476,13 @@ def _views(X, train_sets: Sequence[np.ndarray]) -> np.ndarray:
     ``(V, N, d)`` written in place, one split at a time (no float64 stack of every view)."""
     out = None
     for v, train_rows in enumerate(train_sets):
-        view = Preprocessor().fit(X.iloc[train_rows]).transform(X)
-        if out is None:
-            out = np.empty((len(train_sets), *view.shape), dtype=np.float32)
-        out[v] = view  # float64 -> float32 here rather than in the engine: the same numbers
+        pre = Preprocessor().fit(X.iloc[train_rows])
+        # A block of rows at a time: scikit-learn's float64 temporaries stay small on a large table.
+        for lo in range(0, len(X), _VIEW_ROWS):
+            block = pre.transform(X.iloc[lo: lo + _VIEW_ROWS])
+            if out is None:
+                out = np.empty((len(train_sets), len(X), block.shape[1]), dtype=np.float32)
+            out[v, lo: lo + len(block)] = block  # float64 -> float32 here rather than in the engine: the same numbers
     return out
 
 
