@@ -19,6 +19,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -31,10 +32,20 @@ from .network import OUTPUT_ACTIVATIONS, Network, shuffle_stream
 from .optimizers import SGD, Adam
 
 ENGINE_METRICS = ("accuracy", "mse", "rmse", "mae")
+# Minibatch keys are drawn for as many epochs at a time as fit in this many numbers.
+_KEY_BLOCK = 2e6
 # An evaluation wider than this many activations (replicates x rows x widest layer, 64 MB in
 # float32) runs a block of rows at a time.
 _EVAL_ELEMENTS = 16_000_000
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class Checkpoints(Protocol):
+    """Where :func:`train` saves and finds mid-training states (see ``checkpoint``)."""
+
+    def restore(self, key: str) -> dict | None: ...
+
+    def epoch_done(self, key: str, epoch: int, state: Callable[[], dict]) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -98,6 +109,7 @@ def train(
     record_trajectory: bool = False,
     progress: Callable[[int], None] | None = None,
     closed_forms: bool = True,
+    checkpoint: Checkpoints | None = None,
 ) -> History:
     """Train every replicate; return a :class:`History` with one row per replicate.
 
@@ -126,6 +138,12 @@ def train(
     closed_forms : bool
         Use the closed-form output gradients of common pairs (MSE + linear, BCE + sigmoid,
         hinge + tanh, ...) instead of autograd; the same numbers to rounding, faster.
+    checkpoint : Checkpoints, optional
+        Mid-training checkpoints: each lockstep group first asks ``checkpoint.restore(key)``
+        for a saved state and continues from it, then calls ``checkpoint.epoch_done(key,
+        epoch, state)`` after every epoch, ``state()`` giving a snapshot (weights, optimizer
+        state, random-stream positions, curves so far) to save when the caller wants one.
+        A resumed group gives the same numbers as an uninterrupted one.
     """
     optimizer = optimizer or SGD()
     X, members, replicates = _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype)
@@ -140,8 +158,10 @@ def train(
     with _threads(threads), torch.no_grad():
         for rows in groups.values():
             rows.sort(key=lambda i: replicates[i].member)
-            _Group(X, members, [replicates[i] for i in rows], network, optimizer, batch_size, metrics,
-                   torch_dtype, device, closed_forms).run(epochs, history, rows, record_trajectory, progress)
+            group = _Group(X, members, [replicates[i] for i in rows], network, optimizer, batch_size, metrics,
+                           torch_dtype, device, closed_forms)
+            group.checkpoint = checkpoint
+            group.run(epochs, history, rows, record_trajectory, progress)
     history.seconds = time.perf_counter() - started
     return history
 
@@ -502,16 +522,25 @@ class _Group:
         pad = arange[None, :] >= self.n_train[:, None]
         # Draw minibatch keys a block of epochs at a time (bounded memory); a replicate's
         # stream gives the same numbers whatever the block size.
-        block = max(1, min(epochs, int(2e6 // max(1, R * n_max))))
+        block = max(1, min(epochs, int(_KEY_BLOCK // max(1, R * n_max))))
         keys = None
         loss_rec = {"train": [], "test": []}
         metric_rec = {m: {"train": [], "test": []} for m in self.metrics}
         traj = [self.flat_weights()] if record_trajectory else None
         counts_full = torch.full((R,), float(B), dtype=self.dtype, device=self.device)
         n_train = torch.as_tensor(self.n_train, dtype=self.dtype, device=self.device)
-        for epoch in range(epochs):
-            if epoch % block == 0:
-                nb = min(block, epochs - epoch)
+        first = self._resume(loss_rec, metric_rec, traj) if self.checkpoint is not None else 0
+        for epoch in range(first, epochs):
+            if epoch % block == 0 or epoch == first:
+                block_start = epoch - epoch % block
+                if epoch == first and first:
+                    # Resumed: at a block's start the streams go on from where they were; inside
+                    # a block, its keys are drawn again from the block's starting positions.
+                    started, now = self._saved_streams
+                    for rng, state in zip(self.rngs, now if epoch == block_start else started):
+                        rng.bit_generator.state = state
+                self._block_streams = [rng.bit_generator.state for rng in self.rngs]
+                nb = min(block, epochs - block_start)
                 keys = np.full((R, nb, n_max), np.inf)
                 for i, rng in enumerate(self.rngs):
                     keys[i, :, : self.n_train[i]] = rng.random((nb, self.n_train[i]))
@@ -541,7 +570,44 @@ class _Group:
                 traj.append(self.flat_weights())
             if progress is not None:
                 progress(R)
+            if self.checkpoint is not None:
+                self.checkpoint.epoch_done(self.key, epoch + 1, lambda: self.snapshot(epoch + 1, loss_rec, metric_rec, traj))
         history.fill(rows_out, loss_rec, metric_rec, traj, self.final(), self.has_test)
+
+    # ------------------------------------------------------------------ checkpoints
+    checkpoint = None
+
+    @property
+    def key(self) -> str:
+        """Names this group among a training run's: its replicates' seeds, members and row counts."""
+        return ",".join(f"{r.seed}:{r.member}:{r.view}:{len(r.train)}" for r in self.reps)
+
+    def snapshot(self, epoch: int, loss_rec, metric_rec, traj) -> dict:
+        """Everything the loop needs to continue after ``epoch`` epochs, on the CPU."""
+        cpu = lambda v: v.cpu().clone() if torch.is_tensor(v) else v  # noqa: E731
+        return {"epoch": epoch, "params": cpu(self.params), "optimizer": {k: cpu(v) for k, v in self.state.items()},
+                "streams": list(self._block_streams), "streams_now": [rng.bit_generator.state for rng in self.rngs],
+                "loss": {k: [cpu(t) for t in v] for k, v in loss_rec.items()},
+                "metrics": {m: {k: [cpu(t) for t in v] for k, v in d.items()} for m, d in metric_rec.items()},
+                "trajectory": None if traj is None else [cpu(t) for t in traj]}
+
+    def _resume(self, loss_rec, metric_rec, traj) -> int:
+        """Load the saved state of this group, if any; the epoch to continue from."""
+        saved = self.checkpoint.restore(self.key)
+        if not saved:
+            return 0
+        dev = lambda v: v.to(self.device) if torch.is_tensor(v) else v  # noqa: E731
+        self.params.copy_(saved["params"])  # in place: the layer views W, b point into it
+        self.state = {k: dev(v) for k, v in saved["optimizer"].items()}
+        self._saved_streams = (saved["streams"], saved["streams_now"])
+        for k, v in saved["loss"].items():
+            loss_rec[k][:] = [dev(t) for t in v]
+        for m, d in saved["metrics"].items():
+            for k, v in d.items():
+                metric_rec[m][k][:] = [dev(t) for t in v]
+        if traj is not None:
+            traj[:] = [dev(t) for t in saved["trajectory"]]
+        return int(saved["epoch"])
 
     def _record(self, loss_rec, metric_rec, split):
         loss, values, _ = self.evaluate(split)

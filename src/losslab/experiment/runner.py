@@ -28,9 +28,10 @@ from ..engine.evaluate import predict
 from ..metrics import Metric, get_metric
 from . import estimate
 from .estimate import CHUNK_SECONDS, StepCost
+from .checkpoint import StoreCheckpoints, chunk_key
 from .executors import Executor, Failure, LocalExecutor
 from .spec import Candidate, StudySpec
-from .store import Store, TrialResult
+from .store import Store, TrialResult, checkpointed_chunks, drop_checkpoint
 
 # Engine calls hold at most this many replicates (memory and commit granularity).
 MAX_REPLICATES = 240
@@ -203,14 +204,17 @@ def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = 
     executor = executor if executor is not None else LocalExecutor()
     done = store.finished()
     sched = plan_.schedule
-    if sched is None or sched.done != frozenset(done):
-        sched = schedule(plan_, done, device=device)
+    pinned = checkpointed_chunks(store)
+    if sched is None or sched.done != frozenset(done) or pinned:
+        # A chunk with a saved mid-training state is trained again as it was, to continue from it.
+        sched = schedule(plan_, done, device=device, pinned=pinned)
     batches = sched.batches
     if tracker is not None:
         tracker.start(plan_, store)
     if executor.in_process:
         shared = plan_
-        payloads = [_Batch(cands, units, splits, frozenset(keys), device, on_epochs, sched.threads)
+        payloads = [_Batch(cands, units, splits, frozenset(keys), device, on_epochs, sched.threads,
+                           StoreCheckpoints(store, *_chunk(cands, units, splits)))
                     for cands, units, splits, keys in batches]
     else:
         # Shipped to workers: every loss resolved here (a worker need not find the user's files),
@@ -224,6 +228,8 @@ def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = 
             batch = payloads[i]
             results = _failed_results(plan_, batch, out.error) if isinstance(out, Failure) else out
             store.add(results)
+            if payloads[i].checkpoint is not None:
+                drop_checkpoint(store, payloads[i].checkpoint.chunk)
             trained += sum(r.status != "failed" for r in results)
             if on_epochs is not None and not executor.in_process:
                 on_epochs(len(results) * plan_.spec.model.epochs)
@@ -249,6 +255,11 @@ class _Batch:
     device: str | None
     on_epochs: Callable[[int], None] | None
     threads: int | None = None  # torch threads in this process (a Ray task sets its own)
+    checkpoint: Any = None  # StoreCheckpoints, in this process only (workers never write the store)
+
+
+def _chunk(cands, units: int, splits) -> tuple[str, list]:
+    return chunk_key(units, [c.label for c in cands], splits), [[s.repeat, s.fold] for s in splits]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -281,10 +292,12 @@ class Schedule:
 
 
 def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget: float = CHUNK_SECONDS,
-             cost: StepCost | None = None) -> Schedule:
+             cost: StepCost | None = None, pinned: dict[str, list] | None = None) -> Schedule:
     """Trials grouped by the output layer's width, then into chunks estimated to train in
     about ``budget`` seconds each (at most MAX_REPLICATES replicates); with each chunk the
-    trials of it that are already done. ``cost`` replaces the step cost measured here."""
+    trials of it that are already done. ``cost`` replaces the step cost measured here;
+    ``pinned`` (chunk key -> its [repeat, fold] splits) are chunks to keep as they were
+    (they have a mid-training checkpoint), first."""
     done = frozenset(done)
     spec, model = plan_.spec, plan_.spec.model
     by_units: dict[int, list[Candidate]] = {}
@@ -302,6 +315,13 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
         todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
         if not todo:
             continue
+        kept = []
+        labels = [c.label for c in cands]
+        for key, pairs in (pinned or {}).items():
+            chosen = [s for s in todo if [s.repeat, s.fold] in pairs]
+            if len(chosen) == len(pairs) and key == chunk_key(units, labels, chosen):
+                kept.append(tuple(chosen))
+                todo = [s for s in todo if s not in chosen]
         if cost is None:
             n_inputs = n_inputs or _n_inputs(plan_)
             unit_cost = estimate.measure(n_inputs, model.hidden, units, model.batch_size,
@@ -309,9 +329,12 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
         else:
             unit_cost = cost
         threads = threads or unit_cost.threads
-        for chunk in estimate.chunk_splits(todo, len(cands), cost=unit_cost, epochs=model.epochs, steps=steps,
-                                           batch_size=model.batch_size, eval_rows=eval_rows, budget=budget,
-                                           max_replicates=MAX_REPLICATES):
+        chunks = [estimate.Chunk(k, len(k) * len(cands), unit_cost.seconds(len(k) * len(cands), steps, model.batch_size,
+                                                                         eval_rows, model.epochs)) for k in kept]
+        chunks += estimate.chunk_splits(todo, len(cands), cost=unit_cost, epochs=model.epochs, steps=steps,
+                                        batch_size=model.batch_size, eval_rows=eval_rows, budget=budget,
+                                        max_replicates=MAX_REPLICATES)
+        for chunk in chunks:
             keys = {(c.label, s.repeat, s.fold) for c in cands for s in chunk.splits} & done
             batches.append((tuple(cands), units, chunk.splits, keys))
             seconds.append(chunk.seconds)
@@ -334,7 +357,7 @@ def _n_inputs(plan_: Plan) -> int:
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
     return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device,
-                        threads=batch.threads)
+                        threads=batch.threads, checkpoint=batch.checkpoint)
 
 
 def portable(plan_: Plan) -> Plan:
@@ -375,7 +398,7 @@ def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device,
-                 threads: int | None = None) -> list[TrialResult]:
+                 threads: int | None = None, checkpoint=None) -> list[TrialResult]:
     spec, model = plan_.spec, plan_.spec.model
     y_raw = plan_.y.to_numpy() if hasattr(plan_.y, "to_numpy") else np.asarray(plan_.y)
     fit_rows = [_fit_rows(spec, s) for s in splits]
@@ -417,7 +440,7 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
     optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd" else Adam(model.learning_rate))
     history = train(X, members, replicates, network=network, epochs=model.epochs, batch_size=model.batch_size,
                     optimizer=optimizer, metrics=metrics, record_trajectory=bool(model.patience), progress=on_epochs,
-                    device=device, threads=threads)
+                    device=device, threads=threads, checkpoint=checkpoint)
     results = []
     for r, (c, s, v, scale, seed) in enumerate(keys):
         enc = plan_.encodings[c.label]
