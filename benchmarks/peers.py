@@ -284,6 +284,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     device = args.device
+    if device == "cpu":
+        os.environ["JAX_PLATFORMS"] = "cpu"  # JAX would take a GPU if it saw one: compare on the same processor
     jax_run = jax_runner()
     if device != "cpu" and not isinstance(jax_run, str):
         import jax
