@@ -197,3 +197,81 @@ def test_check_and_recommend_need_exactly_one_data_source(capsys, tmp_path):
     path = write_csv(tmp_path / "data.csv")
     assert main(["recommend", path, "--target", "y", "--dataset", "wine"]) == 2
     assert "one of the two" in one_line_error(capsys)
+
+
+# ---------------------------------------------------------------------- issue 12: one data path, the same flags
+def yes_no_csv(path, rows: int = 40) -> str:
+    """Failure 9's table: string Yes/No labels, a missing feature value, a target with a space in its name."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"a": rng.normal(size=rows), "b": rng.normal(size=rows),
+                          "will buy": np.where(np.arange(rows) % 3 == 0, "Yes", "No")})
+    frame.loc[4, "a"] = np.nan
+    frame.loc[7, "will buy"] = np.nan
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_check_encodes_string_labels_as_compare_does_and_ignores_missing_features(tmp_path, capsys):
+    # Failure 9: `check --loss bce --output sigmoid` refused Yes/No labels that compare encodes itself,
+    # and a missing feature blocked it with "Pass --dropna".
+    path = yes_no_csv(tmp_path / "buyers.csv")
+    assert main(["check", "--loss", "bce", "--output", "sigmoid", "--data", path, "--target", "will buy"]) == 0
+    assert "OK: loss bce, sigmoid output, the targets fit together." in capsys.readouterr().out
+    assert main(["check", "--loss", "hinge", "--output", "sigmoid", "--data", path, "--target", "will buy"]) == 2
+    assert "tanh" in one_line_error(capsys)
+    assert main(["check", "--loss", "sparse_categorical_crossentropy", "--output", "softmax", "--units", "2",
+                 "--data", path, "--target", "will buy", "--dropna", "--exclude", "b"]) == 0
+
+
+def test_recommend_reads_targets_only_and_quotes_the_command(tmp_path, capsys):
+    path = yes_no_csv(tmp_path / "buyers.csv")
+    for extra in ([], ["--dropna"]):
+        assert main(["recommend", path, "--target", "will buy", *extra]) == 0
+        out = capsys.readouterr().out
+        assert "dropped 1 row(s) whose target is missing" in out
+        assert "25 / 14" in out  # 39 targets: only the row without a target left out, with or without --dropna
+        assert f"Compare them: losslab compare {path} --target 'will buy' --losses binary_crossentropy" in out
+
+
+def test_kind_is_a_flag_of_every_command(tmp_path, capsys):
+    # Failure 9: errors said "pass kind='regression'", and no command had --kind.
+    path = tmp_path / "visits.csv"
+    rng = np.random.default_rng(3)
+    pd.DataFrame({"a": rng.normal(size=60), "visits": np.arange(60) % 4}).to_csv(path, index=False)
+    assert main(["recommend", str(path), "--target", "visits", "--kind", "counts"]) == 0
+    out = capsys.readouterr().out
+    assert "counts" in out and "--kind counts" in out
+    assert main(["check", "--loss", "poisson", "--data", str(path), "--target", "visits", "--kind", "counts"]) == 0
+    capsys.readouterr()
+    assert main(["check", "--loss", "poisson", "--data", str(path), "--target", "visits"]) == 2
+    line = one_line_error(capsys)
+    assert "--kind regression" in line and "kind=" not in line
+    assert main(["recommend", str(path), "--target", "visits", "--kind", "ordered"]) == 2
+    assert "expected kind in" in one_line_error(capsys)
+    out_dir = tmp_path / "study"
+    assert main(["compare", str(path), "--target", "visits", "--kind", "counts", "--losses", "poisson,mse",
+                 "--metric", "mae", "--repeats", "2", "--epochs", "2", "--hidden", "4", "--out", str(out_dir)]) == 0
+    assert losslab.load_study(out_dir).spec.kind == "counts"
+
+
+def test_compare_announces_what_it_leaves_out(tmp_path, capsys):
+    # Failure 1 and 11 from the command line: dropped columns one line each, missing values imputed.
+    rng = np.random.default_rng(4)
+    n = 40
+    frame = pd.DataFrame({"rownames": np.arange(1, n + 1), "code": [f"c{i}" for i in range(n)],
+                          "x": rng.normal(size=n), "y": np.arange(n) % 2})
+    frame.loc[3, "x"] = np.nan
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "study"
+    assert main(["compare", str(path), "--target", "y", "--losses", "bce", "--repeats", "2", "--epochs", "2",
+                 "--hidden", "4", "--no-stratify", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "dropped `rownames`: row names (unique per row)" in printed
+    assert "dropped `code`: unique per row, looks like an ID" in printed
+    assert "missing values in `x` (1)" in printed
+    study = losslab.load_study(out)
+    assert study.info["columns_used"] == ["x"] and study.spec.stratify is False
+    assert main(["compare", str(path), "--target", "y", "--exclude", "nope", "--out", str(tmp_path / "never")]) == 2
+    line = one_line_error(capsys)
+    assert "unknown feature column 'nope'" in line and "Received: --exclude nope;" in line

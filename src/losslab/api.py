@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import numpy as np
 
 from .experiment.estimate import EstimateTooLong  # noqa: F401  (raised by compare; the CLI catches it here)
 from .tutorial.reproduction import Reproduction
@@ -99,24 +96,108 @@ class StudyResult:
         return write_report(self.study, path)
 
 
-def load_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, dropna: bool = False):
-    """``(X, y, description)`` from a bundled data set name or a file path with a target column."""
-    from .data import load_dataset, load_table
-
+def _source(data) -> dict:
+    """``data=`` as the API takes it: a path, or ``"dataset:NAME"`` for a bundled data set."""
     if data is None:
-        raise ValueError("expected a data file (CSV, Parquet, .npy, .npz) or --dataset NAME.")
+        return {}
     text = str(data)
     if text.startswith("dataset:"):
-        name = text.split(":", 1)[1]
-        if target:
-            raise ValueError(f"--target does not apply to --dataset {name}: its target is built in.")
-        ds = load_dataset(name)
-        return ds.X, ds.y, {"data": f"dataset:{name}", "source": ds.source, "description": ds.description}
-    if not target:
-        raise ValueError(f"expected --target: the name of the target column of {text}.")
-    targets = [t.strip() for t in target.split(",")] if isinstance(target, str) else list(target)
-    ds = load_table(text, targets if len(targets) > 1 else targets[0], dropna=dropna)
-    return ds.X, ds.y, {"data": f"file:{Path(text).resolve()}", "source": ds.source, "description": ds.description}
+        return {"dataset": text.split(":", 1)[1]}
+    return {"data": text}
+
+
+def prepare_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, X=None, y=None,
+                 dataset: str | None = None, kind: str | None = None, dropna: bool = False,
+                 exclude: Sequence[str] | str | None = None, include: Sequence[str] | str | None = None,
+                 features: bool = True):
+    """A data set prepared as every command prepares it (:func:`losslab.experiment.prepare.prepare`).
+
+    Give a file (``data``, ``target``), a bundled data set (``dataset="wine"``, or
+    ``data="dataset:wine"``) or arrays (``X``, ``y``). Feature columns that are row
+    names, IDs, constants or dates are left out (``exclude`` / ``include`` override),
+    rows whose target is missing dropped (``dropna=True``: every row with a missing
+    value), and the problem kind read once from the target (``kind=`` sets it). The
+    result's ``notes`` say what was done.
+    """
+    from .experiment.prepare import prepare
+
+    where = _source(data)
+    if dataset is not None:
+        if "dataset" in where or "data" in where:
+            raise ValueError(f"expected a data file or a data set, not both. Received: data={data!r}, dataset={dataset!r}.")
+        where = {"dataset": dataset}
+    if X is not None and where:
+        raise ValueError("expected exactly one of X (with y), a data file, or a data set. Received: more than one.")
+    return prepare(**where, target=target, X=X, y=y, kind=kind, dropna=dropna, exclude=exclude, include=include,
+                   features=features)
+
+
+def load_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, dropna: bool = False,
+              kind: str | None = None, exclude: Sequence[str] | str | None = None,
+              include: Sequence[str] | str | None = None, features: bool = True):
+    """``(X, y, info)`` from a bundled data set name (``"dataset:NAME"``) or a file path with a target column.
+
+    ``X`` holds the feature columns a study uses, ``y`` the target without missing
+    values, ``info`` the source, the problem kind and the notes (see :func:`prepare_data`).
+    """
+    if data is None:
+        raise ValueError("expected data, a data file (CSV, Parquet, .npy, .npz) or 'dataset:NAME'. Received: data=None.")
+    prepared = prepare_data(data, target, kind=kind, dropna=dropna, exclude=exclude, include=include, features=features)
+    return prepared.X, prepared.y, prepared.info()
+
+
+def recommend(y=None, *, data: str | Path | None = None, target: str | Sequence[str] | None = None,
+              dataset: str | None = None, kind: str | None = None, dropna: bool = False,
+              exclude: Sequence[str] | str | None = None, include: Sequence[str] | str | None = None):
+    """The advisor's recommendation (:func:`losslab.advisor.recommend`) for targets ``y``, or for
+    the target of a file or bundled data set.
+
+    From a file, only the target is read: rows whose target is missing are left out
+    (``dropna`` changes nothing more), features are not looked at (``exclude`` and
+    ``include`` are accepted so that every command takes the same arguments).
+    ``kind`` settles the problem kind (``"counts"``, ``"multiclass"``, ``"probabilities"``, ...).
+    """
+    from .advisor import recommend as advise
+    from .experiment.prepare import check_kind
+
+    if y is not None:
+        if data is not None or dataset is not None:
+            raise ValueError("expected y, a data file or a data set (one of them). Received: more than one.")
+        return advise(y, kind=check_kind(kind))
+    prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, features=False)
+    return advise(prepared.y, kind=check_kind(kind))
+
+
+def check(loss, output_activation: str | None = None, y=None, *, output_units: int | None = None,
+          from_logits: bool | None = None, kind: str | None = None, data: str | Path | None = None,
+          target: str | Sequence[str] | None = None, dataset: str | None = None, dropna: bool = False,
+          exclude: Sequence[str] | str | None = None, include: Sequence[str] | str | None = None) -> None:
+    """Refuse a loss, output layer and targets that do not go together (:func:`losslab.advisor.check`).
+
+    With ``y`` the targets are checked as given (as the loss will see them). With a file
+    or a bundled data set they are checked as ``compare`` would train on them: encoded
+    for the loss first (string labels ``"Yes"``/``"No"`` become 0/1 for binary
+    cross-entropy), read with the problem kind of the raw target (``kind=`` sets it);
+    rows whose target is missing are left out, features are not looked at.
+    """
+    from . import losses as catalog
+    from .advisor import check as check_setup
+    from .experiment.prepare import check_kind
+
+    kind = check_kind(kind)
+    if data is None and dataset is None:
+        check_setup(loss, output_activation, y, output_units=output_units, from_logits=from_logits, kind=kind)
+        return None
+    if y is not None:
+        raise ValueError("expected y, a data file or a data set (one of them). Received: more than one.")
+    # The output layer and units alone first: their refusals do not depend on the data.
+    check_setup(loss, output_activation, None, output_units=output_units, from_logits=from_logits)
+    spec = catalog.get(loss)
+    if from_logits is not None and spec.logits_param in spec.params:
+        spec = spec.with_params(**{spec.logits_param: bool(from_logits)})
+    prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, features=False)
+    prepared.encode(spec, output_activation, output_units=output_units)
+    return None
 
 
 def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | None = None, target=None,
@@ -124,14 +205,22 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
             epochs: int = 100, batch_size: int | None = None, optimizer: str = "sgd", lr: float | None = None,
             momentum: float = 0.9, patience: int = 0, sweep: str | None = None, validation_split: float = 0.1, seed: int = 0,
-            dropna: bool = False, out: str | Path | None = None, device: str | None = None,
+            dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
+            include: Sequence[str] | str | None = None, stratify: bool = True,
+            out: str | Path | None = None, device: str | None = None,
             on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False, executor: str = "local",
             ray_address: str | None = None, cpus_per_task: float = 1, gpus_per_task: float = 0, max_retries: int = 2,
             mlflow: str | bool | None = None, confirm: bool = False) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
 
     Give the data as arrays (``X``, ``y``), a file (``data=``, ``target=``) or a bundled
-    data set (``dataset="wine"``). Without ``losses`` the candidates are the advisor's.
+    data set (``dataset="wine"``). Every source is prepared the same way (see
+    :func:`prepare_data`): row-name, ID-like, constant and date columns left out
+    (``exclude=`` / ``include=`` override), missing feature values imputed per training
+    fold (``dropna=True`` drops those rows instead), rows with a missing target dropped,
+    the problem kind read once from the target (``kind=`` sets it). Class targets are
+    split stratified (``stratify=False``: not), rare classes pooled. Without ``losses``
+    the candidates are the advisor's.
     Trials are candidate x repeat x fold (``cv=None``: ``repeats`` random hold-out splits
     of ``test_size``; ``cv=5``: ``repeats`` x 5-fold; ``cv="5x2"``); each is scored on
     held-out rows with ``metric`` (accuracy for classification, RMSE for regression by
@@ -161,9 +250,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     """
     import tempfile
 
-    import pandas as pd
-
-    from .advisor import recommend
+    from .advisor import recommend as advise
+    from .experiment.prepare import check_kind
     from .metrics import default_metric
     from .experiment import runner
     from .experiment.executors import make_executor
@@ -180,17 +268,13 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     if sources != 1:
         raise ValueError("expected exactly one of X (with y), a data file, or --dataset NAME. Received: "
                          + ("none" if sources == 0 else "more than one") + ".")
-    if X is not None:
-        if y is None:
-            raise ValueError("expected y beside X.")
-        X = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X)).rename(columns=str)
-        y = y if isinstance(y, (pd.Series, pd.DataFrame)) else (pd.Series(np.asarray(y)) if np.asarray(y).ndim == 1 else pd.DataFrame(np.asarray(y)).rename(columns=str))
-        if len(X) != len(y):
-            raise ValueError(f"expected one target per row of X. Received: {len(X)} rows and {len(y)} targets.")
-        info = {"data": "arrays", "source": "arrays passed to losslab.compare", "description": f"{len(X)} rows"}
-    else:
-        X, y, info = load_data(f"dataset:{dataset}" if dataset is not None else data, target, dropna=dropna)
-    rec = recommend(y)
+    if X is not None and y is None:
+        raise ValueError("expected y beside X.")
+    kind = check_kind(kind)
+    prepared = prepare_data(data, target, X=X, y=y, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude,
+                            include=include)
+    X, y = prepared.X, prepared.y
+    rec = advise(y, kind=kind)
     if losses is None:
         # The advisor's primary choice and alternatives, with their parameters (a
         # class-weighted cross-entropy is a candidate of its own).
@@ -210,15 +294,15 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     if not extra_metrics and metric == rec.primary.metric:
         extra_metrics = tuple(rec.also_report)  # e.g. balanced accuracy and F1 for imbalanced classes
     spec = StudySpec(
-        data=info["data"], target=tuple(y.columns) if isinstance(y, pd.DataFrame) else (str(y.name),),
+        data=prepared.data, target=tuple(str(c) for c in y.columns) if y.ndim == 2 else (str(y.name),),
         candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
         resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
         model=Model(hidden=tuple(hidden), epochs=epochs, batch_size=32 if batch_size is None else batch_size, optimizer=optimizer, lr=lr,
                     momentum=momentum, patience=patience, validation_split=validation_split),
-        seed=seed, dropna=dropna,
+        seed=seed, dropna=dropna, kind=kind, stratify=stratify,
     )
     # Every check, before anything is written.
-    plan = runner.plan(spec, X, y, cap_batch=batch_size is None)
+    plan = runner.plan(spec, prepared, cap_batch=batch_size is None)
     spec = plan.spec
     _check_device(device)
     executor_ = make_executor(executor, address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
@@ -226,11 +310,14 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     tracker = MLflowTracker(None if mlflow is True else mlflow) if mlflow else None
     if _validate_only:  # a suite checks every data set before it runs any
         return plan
+    info = prepared.info()
+    info["data_notes"] = [*info["data_notes"], *plan.notes]
     info.update({
         "rows": len(X), "features": int(X.shape[1]), "problem": problem.evidence,
         "recommendation": rec.lines(),
         "notes": [
-            "Features are standardized (numeric) and one-hot encoded (categorical) with statistics of each training fold only; "
+            "Features are imputed (median, or most frequent level), standardized (numeric) and one-hot encoded "
+            "(categorical, with every level of the column) with statistics of each training fold only; "
             "the tutorials scale before splitting, losslab does not.",
             "Regression targets are standardized with each training fold's mean and standard deviation "
             "(divided by it alone for losses that need non-negative targets, such as Poisson and MSLE); "
@@ -259,33 +346,29 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
 def _expand_sweep(names: list, sweep: str) -> list:
     """Each expression that uses the swept symbol becomes one candidate per value."""
     from .losses import sweep as sweep_expression
+    from .losses.expression import symbols
 
     symbol = sweep.split("=", 1)[0].strip()
     if "=" not in sweep or not symbol:
-        raise ValueError(f"expected --sweep as symbol=values, e.g. w=0,0.1,0.3,1. Received: --sweep {sweep}.")
+        raise ValueError(f"expected sweep as symbol=values, e.g. w=0,0.1,0.3,1. Received: sweep={sweep!r}.")
     out, used = [], False
     for n in names:
-        if isinstance(n, str) and re.search(rf"(?<![\w.]){re.escape(symbol)}(?![\w.(])", n):
+        if isinstance(n, str) and symbol in symbols(n):
             out += sweep_expression(n, sweep)
             used = True
         else:
             out.append(n)
     if not used:
-        raise ValueError(f"--sweep {symbol}=...: no loss in --losses uses the symbol {symbol!r}; write it into one, e.g. \"mse+{symbol}*mae\".")
+        raise ValueError(f"sweep {symbol}=...: no loss in losses uses the symbol {symbol!r}; write it into one, e.g. \"mse+{symbol}*mae\".")
     return out
 
 
 def _split_losses(text: str) -> list[str]:
-    """``"huber(delta=2),focal(gamma=3,alpha=0.5)"``: split at the commas outside parentheses."""
-    names, depth, current = [], 0, ""
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if ch == "," and depth == 0:
-            names.append(current)
-            current = ""
-        else:
-            current += ch
-    return [n.strip() for n in [*names, current] if n.strip()]
+    """``"huber(delta=2),focal(gamma=3,alpha=0.5)"``: the losses of a comma list (commas inside
+    parentheses, brackets and quotes belong to a loss)."""
+    from .losses.expression import split
+
+    return split(text)
 
 
 def _check_device(device: str | None) -> None:
@@ -326,8 +409,10 @@ class LandscapeResult(Landscape):
         return draw(self, out)
 
 
-def landscape(problem: str | None = None, *, dataset: str | None = None, losses: str | Sequence[str] | None = None,
-              mode: str = "plane", directions: str = "random", grid: int = 51, span: float | None = None,
+def landscape(problem: str | None = None, *, data: str | Path | None = None, target: str | Sequence[str] | None = None,
+              dataset: str | None = None, kind: str | None = None, dropna: bool = False,
+              exclude: Sequence[str] | str | None = None, include: Sequence[str] | str | None = None,
+              losses: str | Sequence[str] | None = None, mode: str = "plane", directions: str = "random", grid: int = 51, span: float | None = None,
               seed: int = 0, direction_seed: int | None = None, epochs: int | None = None,
               device: str | None = None) -> LandscapeResult:
     """Train each loss with the same seed and evaluate its loss landscape (Li et al. 2018; Goodfellow et al. 2015).
@@ -339,11 +424,17 @@ def landscape(problem: str | None = None, *, dataset: str | None = None, losses:
     problem : str, optional
         A tutorial problem, ``"regression"``, ``"circles"`` or ``"blobs"``, with the
         tutorial's model, split, optimizer and epochs.
+    data, target : str, optional
+        A data file and its target column(s), prepared as :func:`compare` prepares it
+        (:func:`prepare_data`; ``kind``, ``dropna``, ``exclude``, ``include`` as there): a
+        75/25 split drawn with ``seed`` (stratified for classes), features imputed and
+        scaled on the training rows, a regression target scaled as :func:`compare` scales
+        it, one hidden layer of 50 ReLU, SGD lr 0.01 momentum 0.9. RMSE and MAE are in
+        the target's units (for several target columns, in standardized units).
     dataset : str, optional
         A bundled data set (``iris``, ``wine``, ``breast_cancer``, ``digits``,
-        ``diabetes``, ``linnerud``, or a tutorial problem's raw data): a 75/25 split drawn
-        with ``seed``, features scaled on the training rows, one hidden layer of 50 ReLU,
-        SGD lr 0.01 momentum 0.9. Give exactly one of ``problem`` and ``dataset``.
+        ``diabetes``, ``linnerud``, or a tutorial problem's raw data), the same way.
+        Give exactly one of ``problem``, ``data`` and ``dataset``.
     losses : str or sequence of str, optional
         Names or aliases (``"bce,hinge,squared_hinge"``). Default: the tutorial's losses
         for a problem (those ``check`` accepts); ``recommend(y)``'s primary and
@@ -389,14 +480,16 @@ def landscape(problem: str | None = None, *, dataset: str | None = None, losses:
 
     from .landscape import slices as study
 
-    if (problem is None) == (dataset is None):
-        raise ValueError(f"landscape: expected exactly one of problem and dataset. Received: problem={problem!r}, dataset={dataset!r}.")
+    if sum(v is not None for v in (problem, data, dataset)) != 1:
+        raise ValueError(f"landscape: expected exactly one of problem, data and dataset. Received: problem={problem!r}, "
+                         f"data={data!r}, dataset={dataset!r}.")
     # Options first: a typo should not wait for the data to load.
     study.check_options(mode=mode, directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed)
     if problem is not None:
         training = study.tutorial_training(problem, losses, epochs=epochs)
     else:
-        training = study.dataset_training(dataset, losses, seed=seed, epochs=epochs)
+        prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude, include=include)
+        training = study.data_training(prepared, losses, seed=seed, epochs=epochs)
     result = study.compute(training, mode=mode, directions=directions, grid=grid, span=span, seed=seed,
                            direction_seed=direction_seed, device=device)
     return LandscapeResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
@@ -466,8 +559,9 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-suite-"))
     if metric is None:  # one metric for all: the advisor's for the first data set
         first = next(iter(sources.values()))
-        _, y, _ = load_data(first, None if first.startswith("dataset:") else target, dropna=kwargs.get("dropna", False))
-        metric = recommend(y).primary.metric
+        _, y, info = load_data(first, None if first.startswith("dataset:") else target, dropna=kwargs.get("dropna", False),
+                               kind=kwargs.get("kind"), features=False)
+        metric = recommend(y, kind=info["kind"] if kwargs.get("kind") else None).primary.metric
 
     def call(name, source, **extra):
         where = {"dataset": source.split(":", 1)[1]} if source.startswith("dataset:") else {"data": source, "target": target}
@@ -492,3 +586,36 @@ def load_suite(folder: str | Path) -> SuiteResult:
     from .experiment.suite import Suite
 
     return SuiteResult(Suite.load(folder))
+
+
+# ---------------------------------------------------------------------- the catalog and plans
+def loss_catalog(problem: str | None = None) -> list:
+    """Every catalog loss (:class:`~losslab.losses.LossSpec`), or those made for ``problem``."""
+    from . import losses
+    from .vocab import LOSS_PROBLEM_TYPES
+
+    if problem is not None and problem not in LOSS_PROBLEM_TYPES:
+        raise ValueError(f"loss_catalog: expected problem in {', '.join(LOSS_PROBLEM_TYPES)}. Received: problem={problem!r}.")
+    return [s for s in losses.specs() if problem is None or problem in s.problem_types]
+
+
+def loss(name: str):
+    """One loss by name or alias (any case; Keras and PyTorch names), a composite or ``file.py:fn``."""
+    from . import losses
+
+    return losses.get(name)
+
+
+def reproduce_plan(only: str | Sequence[str] | None = None, *, repeats: int = 30) -> tuple[int, int]:
+    """``(experiments, replicate-epochs)`` that :func:`reproduce` will train: for a progress bar."""
+    from .tutorial import experiments as tutorial
+
+    chosen = tutorial.select(only)
+    return len(chosen), tutorial.total_work(chosen, repeats)
+
+
+def is_suite(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a suite (several data sets) rather than one study."""
+    from .experiment.suite import Suite
+
+    return Suite.is_suite(folder)

@@ -115,11 +115,38 @@ def test_errors():
         prep.transform(TRAIN.drop(columns="colour"))
     with pytest.raises(ValueError, match=r"missing \[\], unexpected \['price'\]"):
         prep.transform(TRAIN.assign(price=1.0))
-    with pytest.raises(ValueError, match=r"expected no missing values in X\. Received: 1 in column\(s\) \['size'\]"):
-        Preprocessor().fit(TRAIN.assign(size=[1.0, np.nan, 3.0, 4.0]))
     with pytest.raises(ValueError, match=r"expected numeric or categorical feature columns\. Received: column\(s\) \['when'\]"):
         Preprocessor().fit(pd.DataFrame({"when": pd.to_datetime(["2024-01-01", "2024-02-01"])}))
     with pytest.raises(ValueError, match=r"expected y, the training fold's target, with scale_target=True"):
         Preprocessor(scale_target=True).fit(TRAIN)
     with pytest.raises(ValueError, match=r"expected a numeric target\. Received: dtype object"):
         Preprocessor(scale_target=True).fit(TRAIN, np.array(["a", "b", "a", "b"], dtype=object))
+
+
+# ---------------------------------------------------------------------- issue 12: missing values, fixed levels
+def test_missing_values_are_imputed_with_the_training_folds_statistics_and_flagged():
+    train = TRAIN.assign(size=[1.0, np.nan, 3.0, 10.0], colour=["red", None, "red", "green"])
+    test = pd.DataFrame({"size": [np.nan, 2.0], "rooms": [1, 2], "colour": [np.nan, "blue"]})
+    prep = Preprocessor().fit(train)
+    assert prep.get_feature_names_out() == ["size", "rooms", "colour_green", "colour_red",
+                                            "missingindicator_size", "missingindicator_colour"]
+    out = prep.transform(test)
+    # The median of the training fold's sizes (1, 3, 10) is 3; scaled with the imputed fold (1, 3, 3, 10).
+    filled = np.array([1.0, 3.0, 3.0, 10.0])
+    assert out[0, 0] == pytest.approx((3.0 - filled.mean()) / filled.std())
+    np.testing.assert_array_equal(out[0, 2:], [0.0, 1.0, 1.0, 1.0])  # most frequent level 'red', both flagged
+    np.testing.assert_array_equal(out[1, 2:], [0.0, 0.0, 0.0, 0.0])  # 'blue' never seen: all zeros, nothing missing
+
+
+def test_fixed_levels_and_indicators_give_every_fold_the_same_width():
+    # Issue 12, failure 2: a level absent from one training fold changed that fold's width.
+    frame = pd.DataFrame({"x": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0], "site": ["a", "a", "b", "a", "c", "a"]})
+    levels, indicate = {"site": ["a", "b", "c"]}, ["x"]
+    first = Preprocessor(levels=levels, indicate=indicate).fit(frame.iloc[[0, 1, 3]])  # only 'a', no missing x
+    second = Preprocessor(levels=levels, indicate=indicate).fit(frame.iloc[[2, 4, 5]])
+    assert first.transform(frame).shape == second.transform(frame).shape == (6, 1 + 3 + 1)
+    assert first.get_feature_names_out() == second.get_feature_names_out()
+    np.testing.assert_array_equal(first.transform(frame)[:, 1:4].sum(axis=0), [4.0, 1.0, 1.0])
+    # A column empty in a training fold is kept (filled with 0), not dropped.
+    empty = Preprocessor(levels=levels, indicate=indicate).fit(frame.iloc[[2]])
+    assert empty.transform(frame).shape == (6, 5)

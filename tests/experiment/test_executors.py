@@ -106,14 +106,23 @@ def test_without_ray_the_error_says_how_to_install_it(tmp_path, monkeypatch):
     assert not (tmp_path / "study").exists()
 
 
-def test_ray_executor_streams_results_in_completion_order(ray_local):
+def test_ray_executor_streams_results_in_completion_order(ray_local, tmp_path):
+    # The first call waits until the other two have finished (marker files), however slowly the
+    # workers start on a loaded machine: a fixed sleep made this test depend on the load.
     def slow_first(shared, p):
         import time
+        from pathlib import Path
 
-        time.sleep(1.0 if p == 0 else 0.0)
-        return shared * p
+        if p == 0:
+            deadline = time.monotonic() + 120
+            while len(list(Path(shared[1]).glob("done-*"))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.2)  # let the finished calls' results reach the driver first
+        else:
+            (Path(shared[1]) / f"done-{p}").touch()
+        return shared[0] * p
 
-    got = list(RayExecutor().map(slow_first, 3, [0, 1, 2]))
+    got = list(RayExecutor().map(slow_first, (3, str(tmp_path)), [0, 1, 2]))
     assert sorted(got) == [(0, 0), (1, 3), (2, 6)]
     assert got[-1] == (0, 0)  # the slow call is yielded last, not first
 

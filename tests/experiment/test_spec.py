@@ -93,6 +93,28 @@ def test_parse_refuses_bad_syntax(text, error, match):
         Candidate.parse(text)
 
 
+def test_parameters_have_one_canonical_form_and_a_short_label():
+    # Issue 12, failure 5: the store wrote class weights as a tuple and read them back as a list, so the
+    # labels differed and the summary found "0 trials". One form (tuples, Python floats), whatever came in.
+    as_tuple = Candidate("categorical_crossentropy", (("class_weight", (0.5, 2.0, 1.0)),))
+    as_list = Candidate("categorical_crossentropy", (("class_weight", [0.5, 2.0, 1.0]),))
+    as_array = Candidate.parse(losses.get("cce", class_weight=np.array([0.5, 2.0, 1.0])))
+    assert as_tuple == as_list == as_array
+    assert as_tuple.label == as_list.label == as_array.label == "categorical_crossentropy(class_weight=[0.5, 2.0, 1.0])"
+    assert Candidate.parse("cce(class_weight=[0.5, 2, 1])") == as_tuple
+    # Floats are shortened in the label only: never 16 digits, and the parameter keeps its value.
+    c = Candidate.parse(losses.get("bce", pos_weight=200 / 7))
+    assert c.label == "binary_crossentropy(pos_weight=28.57)"
+    assert c.params == (("pos_weight", 200 / 7),)
+
+
+def test_a_stored_candidate_reads_back_equal_with_its_label():
+    spec = make_spec(candidates=(Candidate.parse("cce(class_weight=[0.5, 2.0, 1.0])"), Candidate.parse(losses.get("bce", pos_weight=200 / 7))))
+    again = StudySpec.from_dict(json.loads(spec.to_json()))
+    assert again == spec and [c.label for c in again.candidates] == [c.label for c in spec.candidates]
+    assert "sources" not in spec.to_dict()["candidates"][0]  # catalog candidates keep the stored form they always had
+
+
 # ---------------------------------------------------------------------- Resampling
 @pytest.mark.parametrize("cv", [None, "", 0, 1, "1"])
 def test_no_cv_is_holdout(cv):

@@ -299,3 +299,57 @@ def test_composite_and_user_defined_losses_have_landscapes(tmp_path):
     mse = result.grid("mean_squared_error")
     np.testing.assert_allclose(result.grid(ref), mse, rtol=1e-4)
     np.testing.assert_allclose(result.grid("mean_squared_error+0*mean_absolute_error"), mse, rtol=1e-4)
+
+
+# ---------------------------------------------------------------------- issue 12, failure 10: user files
+@pytest.fixture
+def diabetes_csv(tmp_path):
+    from losslab.data import load_dataset
+
+    ds = load_dataset("diabetes")
+    frame = ds.X.assign(progression=ds.y)
+    frame.insert(0, "rownames", np.arange(1, len(frame) + 1))  # left out, as compare leaves it out
+    path = tmp_path / "diab.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_file_gets_the_same_landscape_as_the_bundled_data_set(diabetes_csv):
+    kw = dict(losses="mse,poisson", grid=3, epochs=2, mode="interpolate")
+    from_file = api.landscape(data=str(diabetes_csv), target="progression", **kw)
+    bundled = api.landscape(dataset="diabetes", **kw)
+    assert from_file.data == "diab" and from_file.metric == "rmse"
+    for name in bundled.losses:
+        for key in L.VALUES:
+            np.testing.assert_allclose(from_file.slices[name].values[key], bundled.slices[name].values[key], rtol=1e-6)
+
+
+def test_rmse_is_in_the_targets_units(diabetes_csv):
+    # Failure 10: the landscape reported RMSE in standardized units where compare reports the target's.
+    from losslab.engine.evaluate import predict
+    from losslab.experiment.prepare import prepare, scale_targets
+
+    prepared = prepare(str(diabetes_csv), "progression")
+    training = L.data_training(prepared, "mse,poisson", epochs=3)
+    result = L.compute(training, mode="interpolate", grid=3)
+    y = prepared.y.to_numpy()
+    for i, (member, net) in enumerate(zip(training.members, training.networks)):
+        enc = prepared.encode(member.loss, member.output_activation)
+        _, (mean, std) = scale_targets(enc.values, member.loss.target_encoding, training.train_rows)
+        weights = result.slices[member.label].weights
+        out = predict(training.X, weights[None], network=net, output_activation=member.output_activation,
+                      rows=training.test_rows)[0][:, 0]
+        rmse = np.sqrt(np.mean((out * std + mean - y[training.test_rows]) ** 2))
+        assert 30 < rmse < 150  # diabetes' target has standard deviation 77
+        assert result.slices[member.label].trained["metric_test"] == pytest.approx(rmse, rel=1e-4)
+
+
+def test_the_cli_takes_a_file_and_its_target(diabetes_csv, tmp_path, capsys):
+    out = tmp_path / "land"
+    code = main(["landscape", str(diabetes_csv), "--target", "progression", "--losses", "mse", "--grid", "3",
+                 "--epochs", "2", "--exclude", "sex", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    assert "diab_plane.npz" in capsys.readouterr().out
+    assert L.Landscape.load_npz(out / "diab_plane.npz").metric == "rmse"
+    code = main(["landscape", "--problem", "circles", "--target", "y", "--out", str(tmp_path / "never")])
+    assert code == 2 and "--target with a data file" in capsys.readouterr().err

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from sklearn.metrics import hinge_loss, log_loss
 
 from losslab import losses
-from losslab.losses._module import LossModule
+from losslab.losses.module import LossModule
 
 F64 = {"rel": 1e-6, "abs": 1e-12}
 F32 = {"rel": 2e-5, "abs": 1e-6}

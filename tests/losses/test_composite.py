@@ -212,6 +212,6 @@ def test_engine_trains_composites():
 
 
 def test_docstring_examples_run():
-    for name in ("losslab.losses.composite", "losslab.losses._registry"):
+    for name in ("losslab.losses.composite", "losslab.losses.lookup"):
         result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
         assert result.attempted >= 3 and result.failed == 0

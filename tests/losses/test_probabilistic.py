@@ -19,8 +19,8 @@ from scipy.special import xlogy
 from sklearn import metrics
 
 from losslab import losses
-from losslab.losses._frameworks import import_keras
-from losslab.losses._module import LossModule
+from losslab.losses.frameworks import import_keras
+from losslab.losses.module import LossModule
 
 keras = import_keras()
 

@@ -20,8 +20,8 @@ from _inputs import valid_inputs
 from sklearn import metrics
 
 from losslab import losses
-from losslab.losses._frameworks import import_keras
-from losslab.losses._module import LossModule
+from losslab.losses.frameworks import import_keras
+from losslab.losses.module import LossModule
 
 keras = import_keras()
 

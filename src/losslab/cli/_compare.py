@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, console
-from ._advisor import DataArg, DatasetOpt, TargetOpt
+from ._advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt, flags
 
 
 @app.command()
@@ -34,7 +34,11 @@ def compare(
     lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 0.01 for sgd, 0.001 for adam).")] = None,
     patience: Annotated[int, typer.Option(help="Early stopping patience on a validation split (0: off).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
-    dropna: Annotated[bool, typer.Option(help="Drop rows with missing values instead of stopping.")] = False,
+    kind: KindOpt = None,
+    dropna: DropnaOpt = False,
+    exclude: ExcludeOpt = None,
+    include: IncludeOpt = None,
+    stratify: Annotated[bool, typer.Option("--stratify/--no-stratify", help="Split class targets stratified (rare classes pooled).")] = True,
     out: Annotated[Path, typer.Option(help="Study folder: the SQLite store and report.html. Run again to resume.")] = Path("study"),
     format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial: json or csv.")] = None,  # noqa: A002
     device: Annotated[Optional[str], typer.Option(help="cpu (default) or cuda.")] = None,
@@ -61,6 +65,10 @@ def compare(
     with _progress(con) as bar:
 
         def on_start(plan, todo):
+            from rich.markup import escape
+
+            for note in (*plan.data.notes, *plan.notes):  # what the data preparation decided, one line each
+                bar.console.print(escape(note), highlight=False)
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
             if plan.schedule is not None:
@@ -87,7 +95,8 @@ def compare(
 
         common = dict(losses=losses, metric=metric, extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (),
                       repeats=repeats, cv=cv, test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size,
-                      optimizer=optimizer, lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, out=out,
+                      optimizer=optimizer, lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, kind=kind,
+                      exclude=exclude, include=include, stratify=stratify, out=out,
                       device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials, executor=executor,
                       ray_address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
                       max_retries=max_retries, mlflow=mlflow, confirm=yes)
@@ -99,11 +108,17 @@ def compare(
                 running.clear()
                 bar.console.print(f"data set {name}", highlight=False)
 
-            suite = _confirmed(con, bar, lambda **kw: api.compare_suite(dataset, datasets_dir=datasets_dir, target=target,
-                                                                        on_dataset=on_dataset, **kw), common)
+            try:
+                suite = _confirmed(con, bar, lambda **kw: api.compare_suite(dataset, datasets_dir=datasets_dir, target=target,
+                                                                            on_dataset=on_dataset, **kw), common)
+            except ValueError as err:
+                raise ValueError(flags(str(err))) from None
         else:
             suite = None
-            study = _confirmed(con, bar, lambda **kw: api.compare(data=data, dataset=dataset, target=target, **kw), common)
+            try:
+                study = _confirmed(con, bar, lambda **kw: api.compare(data=data, dataset=dataset, target=target, **kw), common)
+            except ValueError as err:
+                raise ValueError(flags(str(err))) from None
     if suite is not None:
         _print_suite(con, suite)
         paths = [suite.report()]
@@ -210,10 +225,8 @@ def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `
 
     if format not in (None, "json", "csv"):
         raise ValueError(f"expected --format json or csv. Received: --format {format}.")
-    from ..experiment.suite import Suite
-
     con = console()
-    if Suite.is_suite(folder):
+    if api.is_suite(folder):
         suite = api.load_suite(folder)
         _print_suite(con, suite)
         con.print(f"Wrote: {suite.report(out)} (and each data set's report.html)", highlight=False)

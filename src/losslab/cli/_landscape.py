@@ -8,12 +8,19 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, console
+from ._advisor import DataArg, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt, flags
 
 
 @app.command()
 def landscape(
+    data: DataArg = None,
+    target: TargetOpt = None,
     problem: Annotated[Optional[str], typer.Option(help="A tutorial problem with the tutorial's model: regression, circles or blobs.")] = None,
     dataset: Annotated[Optional[str], typer.Option(help="A bundled data set: iris, wine, breast_cancer, digits, diabetes, linnerud.")] = None,
+    kind: KindOpt = None,
+    dropna: DropnaOpt = False,
+    exclude: ExcludeOpt = None,
+    include: IncludeOpt = None,
     losses: Annotated[Optional[str], typer.Option(help="Losses, comma-separated: bce,hinge,squared_hinge (default: the tutorial's, or the advisor's for a data set).")] = None,
     mode: Annotated[str, typer.Option(help="plane: a 2-D slice around the trained weights; interpolate: the line from the initial to the trained weights.")] = "plane",
     directions: Annotated[str, typer.Option(help="The plane's directions: random (filter-normalised) or pca (of the optimiser's path).")] = "random",
@@ -25,12 +32,22 @@ def landscape(
     out: Annotated[Path, typer.Option(help="Folder for the .npz and the figures.")] = Path("landscape"),
     device: Annotated[Optional[str], typer.Option(help="cpu (default) or cuda.")] = None,
 ) -> None:
-    """Train each loss with the same seed and draw its loss landscape (Li et al. 2018; Goodfellow et al. 2015)."""
+    """Train each loss with the same seed and draw its loss landscape (Li et al. 2018; Goodfellow et al. 2015).
+
+    A data file (with --target) or a bundled data set is prepared as `losslab compare` prepares it.
+    """
     from .. import api
 
     con = console()
-    result = api.landscape(problem, dataset=dataset, losses=losses, mode=mode, directions=directions, grid=grid,
-                           span=span, seed=seed, direction_seed=direction_seed, epochs=epochs, device=device)
+    if target is not None and data is None:
+        raise ValueError("expected --target with a data file: losslab landscape FILE --target COLUMN.")
+    try:
+        result = api.landscape(problem, data=None if data is None else str(data), target=target, dataset=dataset, kind=kind,
+                               dropna=dropna, exclude=exclude, include=include, losses=losses, mode=mode,
+                               directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed,
+                               epochs=epochs, device=device)
+    except ValueError as err:
+        raise ValueError(flags(str(err))) from None
     _print_landscape(con, result)
     paths = [result.save_npz(Path(out) / f"{result.data}_{result.mode}.npz"), *result.plot(out)]
     con.print(f"trained {len(result.slices)} model(s) in {result.seconds['train']:.1f} s; evaluated {result.points} weight sets "

@@ -23,13 +23,12 @@ def losses_list(
         return
     from rich.table import Table
 
-    from .. import losses
+    from .. import api
+    from ..vocab import LOSS_PROBLEM_TYPES
 
-    specs = losses.specs()
-    if problem is not None:
-        if problem not in losses.PROBLEM_TYPES:
-            raise ValueError(f"expected --problem in {', '.join(losses.PROBLEM_TYPES)}. Received: --problem {problem}.")
-        specs = [s for s in specs if problem in s.problem_types]
+    if problem is not None and problem not in LOSS_PROBLEM_TYPES:
+        raise ValueError(f"expected --problem in {', '.join(LOSS_PROBLEM_TYPES)}. Received: --problem {problem}.")
+    specs = api.loss_catalog(problem)
     table = Table(title=f"losslab loss catalog ({len(specs)} losses)", show_lines=False)
     for col in ("name", "problems", "output layer", "targets", "aliases"):
         table.add_column(col, overflow="fold")
@@ -44,9 +43,10 @@ def losses_list(
 @losses_app.command("show")
 def losses_show(name: Annotated[str, typer.Argument(help="A loss name or alias: hinge, mse, BCEWithLogitsLoss, ...")]) -> None:
     """One loss: formula, when to use it, output layer, target encoding, aliases, references."""
-    from .. import losses
+    from .. import api
+    from ..vocab import TARGET_ENCODINGS
 
-    spec = losses.get(name)
+    spec = api.loss(name)
     from rich.markup import escape
     from rich.table import Table
 
@@ -57,7 +57,7 @@ def losses_show(name: Annotated[str, typer.Argument(help="A loss name or alias: 
         ("when to use it", spec.summary),
         ("problems", ", ".join(spec.problem_types)),
         ("output layer", " or ".join(spec.output_activations) + (" (logits)" if spec.takes_logits else "")),
-        ("targets", f"{spec.target_encoding}: {losses.TARGET_ENCODINGS[spec.target_encoding]}; domain {spec.target_domain}"),
+        ("targets", f"{spec.target_encoding}: {TARGET_ENCODINGS[spec.target_encoding]}; domain {spec.target_domain}"),
         ("predictions", spec.prediction_domain),
         ("parameters", ", ".join(f"{k}={v!r}" for k, v in spec.params.items()) or "none"),
         ("aliases", ", ".join(spec.aliases)),

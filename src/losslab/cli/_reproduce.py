@@ -30,21 +30,19 @@ def reproduce(
     )
 
     from .. import api
-    from ..tutorial import experiments as tutorial
 
     con = console()
-    experiments = tutorial.select(only)
-    total = tutorial.total_work(experiments, repeats)
+    n_experiments, total = api.reproduce_plan(only, repeats=repeats)
     with Progress(TextColumn("training {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("replicate-epochs"), TimeElapsedColumn(), console=con, transient=True) as bar:
-        task = bar.add_task(f"{len(experiments)} experiments x {repeats} repeats", total=total)
+        task = bar.add_task(f"{n_experiments} experiments x {repeats} repeats", total=total)
         result = api.reproduce(only, repeats=repeats, seed=seed, processes=processes, device=device,
                                progress=lambda k: bar.advance(task, k))
     _print_reproduction(con, result)
     paths = result.save(out)
     if plots:
         paths += result.plot(out)
-    con.print(f"trained {len(experiments) * repeats} models in {result.seconds:.1f} s. Wrote:")
+    con.print(f"trained {n_experiments * repeats} models in {result.seconds:.1f} s. Wrote:")
     for p in paths:
         con.print(f"  {p}", highlight=False)
 

@@ -48,8 +48,10 @@ def load_table(path: str | os.PathLike[str], target: str | int | Sequence[str | 
         (``["lat", "lon"]``). Required for tables; a column index for ``.npy``
         (default: the last column); ``"y"`` or nothing for ``.npz``.
     dropna : bool
-        Rows with a missing value are an error unless ``dropna=True`` (the CLI's
-        ``--dropna``); then they are dropped and counted in ``Dataset.dropped_rows``.
+        Rows with a missing value are kept (and counted in the description) unless
+        ``dropna=True``; then they are dropped and counted in ``Dataset.dropped_rows``.
+        (A study imputes missing features and drops rows whose target is missing:
+        :mod:`losslab.experiment.prepare`.)
 
     Returns
     -------
@@ -70,7 +72,7 @@ def load_table(path: str | os.PathLike[str], target: str | int | Sequence[str | 
             f"load_table: expected at least one feature column besides the target. Received: {p} has only the "
             f"column(s) {targets}. Add feature columns, or choose another target."
         )
-    frame, dropped = _handle_missing(p, frame, features, targets, dropna)
+    frame, dropped, gaps = _handle_missing(p, frame, features, targets, dropna)
     _check_finite(p, frame)
     X = frame[features].reset_index(drop=True)
     y = frame[targets[0]] if len(targets) == 1 else frame[targets]
@@ -78,6 +80,8 @@ def load_table(path: str | os.PathLike[str], target: str | int | Sequence[str | 
     description = f"{p.name}: {len(X)} rows, {len(features)} features, target {', '.join(map(str, targets))}."
     if dropped:
         description += f" Dropped {dropped} row(s) with missing values."
+    elif gaps:
+        description += f" {gaps}."
     return Dataset(p.stem, X, y, str(p), description, dropped_rows=dropped)
 
 
@@ -221,30 +225,30 @@ def _from_npz(p: Path, archive: Any, target: Any) -> tuple[pd.DataFrame, list[st
 
 
 # ---------------------------------------------------------------------------- values
-def _handle_missing(p: Path, frame: pd.DataFrame, features: list[str], targets: list[str], dropna: bool) -> tuple[pd.DataFrame, int]:
+def _handle_missing(p: Path, frame: pd.DataFrame, features: list[str], targets: list[str],
+                    dropna: bool) -> tuple[pd.DataFrame, int, str]:
+    """Rows with a missing value: kept and counted, or dropped with ``dropna``."""
     in_features = frame[features].isna().any(axis=1)
     in_target = frame[targets].isna().any(axis=1)
     missing = in_features | in_target
     n_missing = int(missing.sum())
     if n_missing == 0:
-        return frame, 0
+        return frame, 0, ""
+    columns = [c for c in frame.columns if frame[c].isna().any()]
+    shown = ", ".join(map(repr, columns[:5])) + (", ..." if len(columns) > 5 else "")
+    gaps = (f"{n_missing} row(s) with missing values ({int(in_features.sum())} with missing features, "
+            f"{int(in_target.sum())} with a missing target; columns {shown})")
     if not dropna:
-        columns = [c for c in frame.columns if frame[c].isna().any()]
-        shown = ", ".join(map(repr, columns[:5])) + (", ..." if len(columns) > 5 else "")
-        raise ValueError(
-            f"load_table: expected no missing values. Received: {n_missing} row(s) with missing values in '{p}' "
-            f"({int(in_features.sum())} with missing features, {int(in_target.sum())} with a missing target; columns {shown}). "
-            "Pass --dropna to drop them (dropna=True in Python), or impute them first."
-        )
+        return frame, 0, gaps
     if n_missing == len(frame):
         raise ValueError(f"load_table: expected some complete rows. Received: every one of the {len(frame)} rows of '{p}' has a missing value, so dropna leaves nothing. Impute them instead.")
-    return frame.loc[~missing], n_missing
+    return frame.loc[~missing], n_missing, gaps
 
 
 def _check_finite(p: Path, frame: pd.DataFrame) -> None:
     numeric = frame.select_dtypes(include="number")
     with np.errstate(invalid="ignore"):
-        infinite = np.isinf(numeric.to_numpy(dtype=np.float64))
+        infinite = np.isinf(numeric.to_numpy(dtype=np.float64, na_value=np.nan))
     if infinite.any():
         columns = [c for c, bad in zip(numeric.columns, infinite.any(axis=0)) if bad]
         raise ValueError(

@@ -1,15 +1,17 @@
-"""Scaling and encoding, fitted on the training fold only.
+"""Imputation, scaling and encoding, fitted on the training fold only.
 
 The tutorials scale the whole data set before splitting it into train and test
 ("for simplicity, we will scale all of the data together before splitting"), so the
 test rows' mean and variance leak into training. losslab does not: a
 :class:`Preprocessor` is fitted on each training fold and only *applied* to its test
-fold, so a test row is scaled with the training fold's mean and standard deviation.
+fold, so a test row is scaled with the training fold's mean and standard deviation, and
+a missing value is filled with the training fold's median or most frequent level.
 (To reproduce the tutorial exactly, fit one Preprocessor on all rows, as it does.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -19,17 +21,32 @@ from ._dataset import column_kinds
 
 
 class Preprocessor:
-    """Features to a float64 matrix: numeric columns standardized, categorical ones one-hot encoded.
+    """Features to a float64 matrix: numbers imputed and standardized, text imputed and one-hot encoded.
 
-    A scikit-learn ``ColumnTransformer``: ``StandardScaler`` on numeric columns,
-    ``OneHotEncoder(handle_unknown="ignore")`` on object, string, category and bool
-    columns (a category first seen in a test fold encodes as all zeros). With
-    ``scale_target=True`` a regression target is standardized too, with a
-    ``StandardScaler`` fitted on the training fold's target; predictions go back to the
-    target's units with :meth:`inverse_transform_target`.
+    A scikit-learn ``ColumnTransformer``, fitted on a training fold:
+
+    - numeric columns: ``SimpleImputer(strategy="median")`` then ``StandardScaler``;
+    - object, string, category and bool columns: ``SimpleImputer(strategy="most_frequent")``
+      then ``OneHotEncoder(handle_unknown="ignore")`` (a level first seen in a test fold
+      encodes as all zeros);
+    - a ``MissingIndicator`` column (1 where the value was missing) for each column in
+      ``indicate``.
+
+    Imputers keep a column that is empty in a training fold (filled with 0), so the
+    width never depends on the fold. With ``levels`` (the categories of each text
+    column, read from the whole column) and ``indicate`` fixed for a table, every fold
+    of it gives the same columns in the same order. With ``scale_target=True`` a
+    regression target is standardized too, with a ``StandardScaler`` fitted on the
+    training fold's target; predictions go back to the target's units with
+    :meth:`inverse_transform_target`.
 
     Parameters
     ----------
+    levels : dict, optional
+        Text column -> its categories, in order. Default: the levels seen in ``fit``.
+    indicate : list of str, optional
+        Columns that get a missing-indicator column. Default: those with a missing
+        value in ``fit``.
     scale_target : bool
         Standardize the target (regression only). When False, :meth:`transform_target`
         returns the target as float64, unchanged.
@@ -48,16 +65,20 @@ class Preprocessor:
     array([[0., 0., 0.]])
     """
 
-    def __init__(self, *, scale_target: bool = False) -> None:
+    def __init__(self, *, levels: dict[str, Sequence[Any]] | None = None, indicate: Sequence[str] | None = None,
+                 scale_target: bool = False) -> None:
+        self.levels = None if levels is None else {str(k): [str(v) for v in vs] for k, vs in levels.items()}
+        self.indicate = None if indicate is None else [str(c) for c in indicate]
         self.scale_target = scale_target
         self._columns: list[str] | None = None
 
     # ------------------------------------------------------------------ features
     def fit(self, X: Any, y: Any = None) -> Preprocessor:
-        """Learn the scaling and the categories from the training fold ``X`` (and ``y`` if ``scale_target``)."""
-        from sklearn.compose import (
-            ColumnTransformer,  # lazy: scikit-learn is slow to import
-        )
+        """Learn the imputation, scaling and categories from the training fold ``X`` (and ``y`` if ``scale_target``)."""
+        # lazy: scikit-learn is slow to import
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import MissingIndicator, SimpleImputer
+        from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
         frame = _frame(X, "X")
@@ -68,12 +89,26 @@ class Preprocessor:
                 f"{[str(frame[c].dtype) for c in kinds['other']]}. Convert them to numbers (e.g. a date to days since an origin) or text."
             )
         self.numeric_columns_, self.categorical_columns_ = kinds["numeric"], kinds["categorical"]
+        indicate = [c for c in frame.columns if frame[c].isna().any()] if self.indicate is None else self.indicate
+        unknown = [c for c in [*indicate, *(self.levels or {})] if c not in frame.columns]
+        if unknown:
+            raise ValueError(f"Preprocessor: expected levels and indicate to name columns of X. Received: {sorted(set(unknown))}, not in {list(frame.columns)}.")
         parts = []
         if self.numeric_columns_:
-            parts.append(("numeric", StandardScaler(), self.numeric_columns_))
+            imputer = SimpleImputer(strategy="median", keep_empty_features=True)
+            parts.append(("numeric", make_pipeline(imputer, StandardScaler()), self.numeric_columns_))
         if self.categorical_columns_:
-            parts.append(("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64),
-                          self.categorical_columns_))
+            categories: Any = "auto"
+            if self.levels is not None:
+                missing = [c for c in self.categorical_columns_ if c not in self.levels]
+                if missing:
+                    raise ValueError(f"Preprocessor: expected levels for every text column. Received: none for {missing}.")
+                categories = [np.array(self.levels[c], dtype=object) for c in self.categorical_columns_]
+            imputer = SimpleImputer(strategy="most_frequent", keep_empty_features=True)
+            encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+            parts.append(("categorical", make_pipeline(imputer, encoder), self.categorical_columns_))
+        if indicate:
+            parts.append(("missing", MissingIndicator(features="all", missing_values=np.nan), list(indicate)))
         self._transformer = ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
         self._transformer.fit(self._prepared(frame))
         self._columns = list(frame.columns)
@@ -137,10 +172,14 @@ class Preprocessor:
     def _prepared(self, frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
         for c in self.numeric_columns_:
-            frame[c] = frame[c].astype(np.float64)
+            frame[c] = frame[c].astype(np.float64)  # pandas' NA becomes NaN, which the imputer knows
         for c in self.categorical_columns_:
             # Mixed values (1 and "1", True and "yes") sort badly in the encoder; text compares.
-            frame[c] = frame[c].astype(str).astype(object)
+            # Missing ones (None, NaN, pd.NA) all become NaN, the imputer's missing value.
+            missing = frame[c].isna()
+            text = frame[c].astype(str).astype(object)
+            text[missing] = np.nan
+            frame[c] = text
         return frame
 
     def __repr__(self) -> str:
@@ -159,10 +198,6 @@ def _frame(X: Any, arg: str) -> pd.DataFrame:
     frame.columns = [str(c) for c in frame.columns]
     if frame.shape[1] == 0 or frame.shape[0] == 0:
         raise ValueError(f"Preprocessor: expected {arg} with at least one row and one column. Received: shape {frame.shape}.")
-    missing = frame.isna().sum()
-    if missing.any():
-        columns = list(missing[missing > 0].index)
-        raise ValueError(f"Preprocessor: expected no missing values in {arg}. Received: {int(missing.sum())} in column(s) {columns}. Drop or impute them first.")
     return frame
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..losses._frameworks import (
+from ..losses.frameworks import (
     EPSILON,  # Keras' probability clip, as in the catalog's kernels
 )
 from .activations import softmax

@@ -51,6 +51,11 @@ class Study:
         columns = ["loss", "repeat", "fold", "seed", "n_train", "n_test", "status", *self.metric_columns]
         return pd.DataFrame(rows, columns=columns)
 
+    def data_notes(self) -> list[str]:
+        """What the data preparation decided, one line each: columns left out or capped, rows
+        dropped, values imputed, classes pooled for stratification (``experiment.prepare``)."""
+        return [str(n) for n in self.info.get("data_notes", [])]
+
     @property
     def expected_trials(self) -> int:
         return len(self.spec.candidates) * self.spec.resampling.n_trials

@@ -3,12 +3,13 @@
 A trial is (candidate loss, repeat, fold). Every candidate sees the same splits and the
 same seeds (paired trials). Trials are grouped into engine calls by the output layer's
 width; each call trains a chunk of splits, every split being one *view* of X with its
-own preprocessing fitted on its training rows only. A chunk holds as many splits as train
-in about a minute on this machine (:mod:`losslab.experiment.estimate` times a few steps
-first), so that committing each chunk as it finishes bounds what a kill loses. Chunks run
-on an executor (this process, or Ray tasks); finished trials are committed to the store by
-the driver chunk by chunk as they come back, so a killed run loses at most the chunks in
-flight.
+own preprocessing fitted on its training rows only. Loading, column choice, encoding,
+scaling and splitting are :mod:`losslab.experiment.prepare`'s. A chunk holds as many splits
+as train in about a minute on this machine (:mod:`losslab.experiment.estimate` times a few
+steps first), so that committing each chunk as it finishes bounds what a kill loses. Chunks
+run on an executor (this process, or Ray tasks); finished trials are committed to the store
+by the driver chunk by chunk as they come back, so a killed run loses at most the chunks in
+flight (and a chunk that trains longer checkpoints its engine state every minute).
 """
 
 from __future__ import annotations
@@ -20,9 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import advisor
 from ..vocab import scored_as
-from ..data import Preprocessor, make_splits
 from ..engine import SGD, Adam, Member, Network, Replicate, train
 from ..engine.evaluate import predict
 from ..metrics import Metric, get_metric
@@ -30,13 +29,12 @@ from . import estimate
 from .estimate import CHUNK_SECONDS, StepCost
 from .checkpoint import StoreCheckpoints, chunk_key
 from .executors import Executor, Failure, LocalExecutor
+from .prepare import Prepared, prepare, scale_targets
 from .spec import Candidate, StudySpec
 from .store import Store, TrialResult, checkpointed_chunks, drop_checkpoint
 
 # Engine calls hold at most this many replicates (memory and commit granularity).
 MAX_REPLICATES = 240
-_REAL = ("real",)
-_SCALED = ("real", "non_negative", "counts", "positive")
 
 
 @dataclasses.dataclass
@@ -44,32 +42,46 @@ class Plan:
     """A validated study, ready to train: nothing here has touched the disk."""
 
     spec: StudySpec
-    X: Any  # pandas DataFrame
-    y: Any  # pandas Series or DataFrame
-    problem: Any  # advisor.Problem
+    data: Prepared
     metrics: list[Metric]
     encodings: dict[str, Any]  # candidate label -> advisor.EncodedTargets
     activations: dict[str, str]
     splits: list[Any]  # data.Split
+    notes: tuple[str, ...] = ()  # how the splits were stratified
     # The study cut into chunks, with its time estimate (set by :func:`schedule`).
     schedule: Any = None
+
+    @property
+    def X(self):
+        return self.data.X
+
+    @property
+    def y(self):
+        return self.data.y
+
+    @property
+    def problem(self):
+        return self.data.problem
 
     @property
     def trials(self) -> list[tuple[str, int, int]]:
         return [(c.label, s.repeat, s.fold) for c in self.spec.candidates for s in self.splits]
 
 
-def plan(spec: StudySpec, X, y, *, cap_batch: bool = False) -> Plan:
+def plan(spec: StudySpec, X, y=None, *, cap_batch: bool = False) -> Plan:
     """Validate everything a study needs before anything trains or is written.
 
-    With ``cap_batch`` (the user gave no batch size) a batch larger than the smallest
-    training fold shrinks to it.
+    ``X`` is a :class:`~losslab.experiment.prepare.Prepared` data set, or features given
+    with their targets ``y`` (prepared here with ``spec.kind`` and ``spec.dropna``). With
+    ``cap_batch`` (the user gave no batch size) a batch larger than the smallest training
+    fold shrinks to it.
 
     Raises ``ValueError`` with a one-line message: a target the advisor cannot read
     (one class, NaN), a loss that does not fit the targets, a metric that does not fit
     the problem or the loss's outputs, fewer rows than folds.
     """
-    problem = advisor.infer_problem(y)
+    data = X if isinstance(X, Prepared) else prepare(X=X, y=y, kind=spec.kind, dropna=spec.dropna)
+    problem = data.problem
     kind = scored_as(problem.kind)
     metrics = []
     for name in spec.metrics:
@@ -77,29 +89,27 @@ def plan(spec: StudySpec, X, y, *, cap_batch: bool = False) -> Plan:
         if not m.applies_to(kind):
             raise ValueError(f"metric {name!r} does not fit a {problem.kind} target. Use e.g. --metric {_default_metric(kind)}.")
         metrics.append(m)
-    classes = tuple(problem.classes) if getattr(problem, "classes", None) is not None else None
+    y_values = data.y_values
     encodings, activations = {}, {}
     for c in spec.candidates:
         loss = c.spec
         activation = loss.output_activations[0]
         # The targets are encoded for each loss ({0, 1} -> {-1, 1} for hinge, one-hot for
-        # categorical cross-entropy, ...); the checks then see what the loss will get.
-        enc = advisor.encode_targets(y, loss, classes=classes if loss.target_encoding not in ("real", "non_negative", "counts", "positive") else None)
-        advisor.check(loss, activation, enc.values, output_units=enc.output_units)
+        # categorical cross-entropy, ...) and checked as the loss will get them, read with
+        # the problem kind decided once from the raw target.
+        enc = data.encode(loss, activation)
         # Every metric must be computable from this loss's outputs: try it on perfect ones.
         for m in metrics:
             try:
-                _score(m, enc, y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y), enc.perfect_outputs(), None)
+                _score(m, enc, y_values, enc.perfect_outputs(), None)
             except ValueError as err:
                 raise ValueError(f"metric {m.name!r} cannot score {c.label}: {err}") from None
         encodings[c.label] = enc
         activations[c.label] = activation
     r = spec.resampling
-    stratify = _class_index(problem, y) if kind != "regression" else None
-    splits = make_splits(len(y) if stratify is None else stratify, method=r.method, seed=spec.seed,
-                         k=r.k if r.method != "holdout" else None,
-                         repeats=r.repeats if r.method != "5x2" else None,
-                         test_size=r.test_size, stratify=stratify is not None)
+    splits, notes = data.splits(method=r.method, seed=spec.seed, k=r.k if r.method != "holdout" else None,
+                                repeats=r.repeats if r.method != "5x2" else None, test_size=r.test_size,
+                                stratify=spec.stratify and kind != "regression")
     n_train = min(len(s.train) for s in splits)
     if spec.model.patience:
         n_train = int(n_train * (1 - spec.model.validation_split))
@@ -109,7 +119,7 @@ def plan(spec: StudySpec, X, y, *, cap_batch: bool = False) -> Plan:
         spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, batch_size=default_batch_size(n_train)))
     if spec.model.batch_size > n_train:
         raise ValueError(f"expected --batch-size <= the smallest training fold ({n_train} rows). Received: --batch-size {spec.model.batch_size}.")
-    return Plan(spec, X, y, problem, metrics, encodings, activations, splits)
+    return Plan(spec, data, metrics, encodings, activations, splits, tuple(notes))
 
 
 # The default minibatch: Keras' 32 while that keeps at least this many steps an epoch.
@@ -159,15 +169,6 @@ def _default_metric(kind: str) -> str:
     from ..metrics import default_metric
 
     return default_metric(kind)
-
-
-def _class_index(problem, y) -> np.ndarray | None:
-    if problem.kind not in ("binary", "multiclass"):
-        return None
-    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
-    if values.ndim == 2 and values.shape[1] > 1:  # one-hot
-        return values.argmax(axis=1)
-    return np.unique(values.reshape(-1), return_inverse=True)[1]
 
 
 def _score(metric: Metric, enc, y_true: np.ndarray, outputs: np.ndarray, target_scale) -> float:
@@ -344,15 +345,10 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
 
 
 def _n_inputs(plan_: Plan) -> int:
-    """The network's input width: the features after the first split's preprocessing. Only
-    the categorical columns need every training row (their categories); a few rows tell
-    which columns are numeric, so a large numeric table is not copied for this."""
-    train = plan_.splits[0].train
-    kinds = Preprocessor().fit(plan_.X.iloc[train[:100]])
-    width = len(kinds.numeric_columns_)
-    if kinds.categorical_columns_:
-        width += len(Preprocessor().fit(plan_.X.iloc[train][kinds.categorical_columns_]).get_feature_names_out())
-    return width
+    """The network's input width: the table's fixed levels and indicator columns make it the
+    same for every split, so a preprocessing fitted on a few training rows tells it (a large
+    table is not copied for this)."""
+    return len(plan_.data.preprocessor().fit(plan_.X.iloc[plan_.splits[0].train[:100]]).get_feature_names_out())
 
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
@@ -400,29 +396,18 @@ def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
 def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device,
                  threads: int | None = None, checkpoint=None) -> list[TrialResult]:
     spec, model = plan_.spec, plan_.spec.model
-    y_raw = plan_.y.to_numpy() if hasattr(plan_.y, "to_numpy") else np.asarray(plan_.y)
+    y_raw = plan_.data.y_values
     fit_rows = [_fit_rows(spec, s) for s in splits]
-    X = _views(plan_.X, [train_rows for train_rows, _ in fit_rows])
+    # One view of X per split, preprocessed with its training rows' statistics; the table's
+    # fixed levels give every view the same width.
+    X = _views(plan_.data, [train_rows for train_rows, _ in fit_rows])
     members, replicates, keys = [], [], []
     for j, c in enumerate(cands):
         enc = plan_.encodings[c.label]
-        values = enc.values
-        if c.spec.target_encoding in _SCALED:
-            # Regression targets are standardized with each training fold's statistics;
-            # targets that must stay non-negative (Poisson, MSLE) are only divided by the std.
-            center = c.spec.target_encoding in _REAL
-            per_view, scale = [], []
-            for (train_rows, _) in fit_rows:
-                v2 = values.reshape(len(values), -1)
-                mean = v2[train_rows].mean(axis=0) if center else np.zeros(v2.shape[1])
-                std = v2[train_rows].std(axis=0)
-                std = np.where(std > 0, std, 1.0)
-                per_view.append(((v2 - mean) / std).reshape(values.shape))
-                scale.append((mean if values.ndim == 2 else mean[0], std if values.ndim == 2 else std[0]))
-            targets = np.stack(per_view)
-        else:
-            targets = np.broadcast_to(values, (len(splits), *values.shape)).copy()
-            scale = [None] * len(splits)
+        # Regression targets are scaled with each training fold's statistics (prepare.scale_targets).
+        per_view = [scale_targets(enc.values, c.spec.target_encoding, train_rows) for train_rows, _ in fit_rows]
+        targets = np.stack([v for v, _ in per_view])
+        scale = [sc for _, sc in per_view]
         labels = enc.class_indices()
         if labels is not None:
             labels = np.broadcast_to(labels, (len(splits), len(labels))).copy()
@@ -494,12 +479,13 @@ def _curve_rows(rows: np.ndarray, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng([seed, 7]).choice(rows, CURVE_ROWS, replace=False))
 
 
-def _views(X, train_sets: Sequence[np.ndarray]) -> np.ndarray:
-    """One float32 copy of the features per split, preprocessed with that split's training rows:
-    ``(V, N, d)`` written in place, one split at a time (no float64 stack of every view)."""
-    out = None
+def _views(data, train_sets: Sequence[np.ndarray]) -> np.ndarray:
+    """One float32 copy of the features per split, preprocessed with that split's training rows
+    (:meth:`Prepared.features`): ``(V, N, d)`` written in place, one split and a block of rows at
+    a time (no float64 stack of every view)."""
+    X, out = data.X, None
     for v, train_rows in enumerate(train_sets):
-        pre = Preprocessor().fit(X.iloc[train_rows])
+        pre = data.preprocessor().fit(X.iloc[np.asarray(train_rows)])
         # A block of rows at a time: scikit-learn's float64 temporaries stay small on a large table.
         for lo in range(0, len(X), _VIEW_ROWS):
             block = pre.transform(X.iloc[lo: lo + _VIEW_ROWS])

@@ -10,58 +10,59 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from .. import losses
+from ..losses.expression import canonical, coerce, short
 
 OPTIMIZERS = ("sgd", "adam")
 SPLITS = ("holdout", "kfold", "repeated_kfold", "5x2")
-_NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 
 @dataclasses.dataclass(frozen=True)
 class Candidate:
     """A candidate loss: a catalog name (or expression, or ``file.py:function``) and its
     parameters (``huber`` with ``delta=2.0``). ``origin`` holds a user-defined function's
-    source hash, so a resumed study cannot silently mix two versions of it."""
+    source hash, so a resumed study cannot silently mix two versions of it, and ``sources``
+    the hash of each file (and of the function's values) behind it.
+
+    Parameters are held in one canonical form (sorted, lists as tuples, NumPy numbers as
+    Python ones), so a candidate read back from a stored study equals the one that wrote it
+    and has the same label."""
 
     name: str
     params: tuple[tuple[str, Any], ...] = ()
     origin: str = ""
-    # A LossSpec built in Python from a function (not reachable by name): kept as given.
+    # The LossSpec of user code (a function, a file, a composite with either): kept as given, the version hashed.
     given: Any = dataclasses.field(default=None, compare=False, repr=False)
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", tuple(sorted((str(k), canonical(v)) for k, v in self.params)))
+        object.__setattr__(self, "sources", tuple(sorted((str(k), str(v)) for k, v in dict(self.sources).items())))
 
     @classmethod
     def parse(cls, text: str | losses.LossSpec | Candidate) -> Candidate:
-        """``"huber"``, ``"huber(delta=2)"``, ``"BCEWithLogitsLoss"`` or a LossSpec."""
+        """``"huber"``, ``"huber(delta=2)"``, ``"BCEWithLogitsLoss"``, an expression, a reference or a LossSpec.
+
+        The text is read by :mod:`losslab.losses.expression`, the one parser of loss text.
+        """
         if isinstance(text, Candidate):
             return text
-        if isinstance(text, losses.LossSpec) or callable(text):
-            spec = losses.get(text)
-        else:
-            text = str(text).strip()
-            params: dict[str, Any] = {}
-            # "huber(delta=2)": a name and its parameters. A composite expression
-            # ("mse+0.5*huber(delta=2)") goes to the registry whole.
-            if text.endswith(")") and _NAME.fullmatch(text.split("(", 1)[0].strip()):
-                text, inner = text[:-1].split("(", 1)
-                for part in filter(None, (p.strip() for p in inner.split(","))):
-                    if "=" not in part:
-                        raise ValueError(f"expected loss parameters as name=value, e.g. huber(delta=2.0). Received: {part!r}.")
-                    key, value = (s.strip() for s in part.split("=", 1))
-                    params[key] = _literal(value)
-            spec = losses.get(text, **params)
-            params = _typed_params(spec.name, params, losses.get(spec.name).params)
-            spec = losses.get(text, **params)
-        try:
-            base = losses.get(spec.name)
-        except ValueError:  # a function passed from Python: its name is no catalog entry
-            return cls(spec.name, (), spec.origin, spec)
-        changed = tuple(sorted((k, v) for k, v in spec.params.items() if base.params.get(k) != v))
-        return cls(spec.name, changed, spec.origin)
+        spec = losses.get(text.strip() if isinstance(text, str) else text)
+        sources = tuple(spec.sources.items())
+        if spec.origin:
+            # User code: keep the very spec whose code was hashed, so the trials run the version the study
+            # records (reading the file again could find another), and compare with the function's own defaults.
+            defaults = _defaults(spec.torch_kernel)
+            changed = {k: v for k, v in spec.params.items() if canonical(defaults.get(k, _NONE)) != canonical(v)}
+            return cls(spec.name, tuple(coerce(spec.name, changed, defaults).items()), spec.origin, spec, sources)
+        base = losses.get(spec.name)
+        changed = {k: v for k, v in spec.params.items() if canonical(base.params.get(k)) != canonical(v)}
+        return cls(spec.name, tuple(coerce(spec.name, changed, base.params).items()), spec.origin, sources=sources)
 
     @property
     def spec(self) -> losses.LossSpec:
@@ -71,47 +72,24 @@ class Candidate:
 
     @property
     def label(self) -> str:
-        """How reports name it: ``huber`` or ``huber(delta=2.0)``."""
+        """How reports name it: ``huber`` or ``huber(delta=2.0)``, floats to 4 significant
+        digits (``binary_crossentropy(pos_weight=28.57)``)."""
         if not self.params:
             return self.name
-        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.params)})"
+        return f"{self.name}({', '.join(f'{k}={short(v)}' for k, v in self.params)})"
 
 
-def _typed_params(name: str, params: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """Parameters of the type of their defaults: ``delta=2`` is ``delta=2.0`` (one label, one
-    study), and ``delta=abc`` is refused here rather than halfway through training."""
-    out = {}
-    for key, value in params.items():
-        default = defaults.get(key)
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, (int, float)):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if ok and isinstance(default, float):
-                value = float(value)
-        else:
-            ok = value != ""
-        if not ok:
-            expected = type(default).__name__ if default is not None else "a value"
-            raise ValueError(f"expected {name} parameter {key} to be {expected}, e.g. {key}={default!r}. Received: {key}={value!r}.")
-        out[key] = value
-    return out
+_NONE = object()
 
 
-def _literal(value: str) -> Any:
-    low = value.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low == "none":
-        return None
+def _defaults(fn: Any) -> dict[str, Any]:
+    """The hyperparameters of a user's loss function as it defines them: parameters after
+    (y_true, y_pred) with their defaults (a composite's kernel has none)."""
     try:
-        return int(value)
-    except ValueError:
-        pass
-    try:
-        return float(value)
-    except ValueError:
-        return value.strip("'\"")
+        parameters = list(inspect.signature(fn).parameters.values())[2:]
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,6 +197,10 @@ class StudySpec:
     model: Model = Model()
     seed: int = 0
     dropna: bool = False
+    # The problem kind as the user set it (None: read from the target), and whether class
+    # targets are split stratified: both change the numbers (experiment.prepare).
+    kind: str | None = None
+    stratify: bool = True
 
     def __post_init__(self) -> None:
         if len(self.candidates) < 1:
@@ -238,17 +220,20 @@ class StudySpec:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "candidates"}
         d["resampling"], d["model"] = dataclasses.asdict(self.resampling), dataclasses.asdict(self.model)
         d["target"], d["extra_metrics"] = list(self.target), list(self.extra_metrics)
-        d["candidates"] = [{"name": c.name, "params": dict(c.params), "origin": c.origin} for c in self.candidates]
+        # "sources" only where there are any: a catalog-only study keeps the stored form it always had.
+        d["candidates"] = [{"name": c.name, "params": dict(c.params), "origin": c.origin, **({"sources": dict(c.sources)} if c.sources else {})}
+                           for c in self.candidates]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> StudySpec:
         return cls(
             data=d["data"], target=tuple(d["target"]),
-            candidates=tuple(Candidate(c["name"], tuple(sorted(c["params"].items())), c.get("origin", "")) for c in d["candidates"]),
+            candidates=tuple(Candidate(c["name"], tuple(c["params"].items()), c.get("origin", ""), sources=tuple(c.get("sources", {}).items()))
+                             for c in d["candidates"]),
             metric=d["metric"], extra_metrics=tuple(d["extra_metrics"]),
             resampling=Resampling(**d["resampling"]), model=Model(**{**d["model"], "hidden": tuple(d["model"]["hidden"])}),
-            seed=d["seed"], dropna=d["dropna"],
+            seed=d["seed"], dropna=d["dropna"], kind=d.get("kind"), stratify=d.get("stratify", True),
         )
 
     def to_json(self) -> str:

@@ -60,6 +60,23 @@ def study_path(folder: str | Path) -> Path:
     return Path(folder) / FILENAME
 
 
+def _changed_custom_losses(stored: StudySpec, new: StudySpec) -> str:
+    """``"the custom loss 'my.py:f' (helpers.py changed)"`` when the studies differ only in the
+    versions of their custom losses; ``""`` otherwise."""
+    from ..losses.identity import changes
+
+    old_c, new_c = stored.candidates, new.candidates
+    if stored.differences(new, ignore=("candidates",)) or [(c.name, c.params) for c in old_c] != [(c.name, c.params) for c in new_c]:
+        return ""
+    parts = []
+    for a, b in zip(old_c, new_c):
+        if a.origin != b.origin:
+            # A study from before per-file hashes recorded only the total: no file can be named then.
+            what = (changes(dict(a.sources), dict(b.sources)) if a.sources else []) or ["its source hash changed"]
+            parts.append(f"the custom loss {a.name!r} ({', '.join(what)})")
+    return "; ".join(parts)
+
+
 class Store:
     """A study's SQLite file. Use :meth:`create_or_resume` or :meth:`open_existing`."""
 
@@ -83,7 +100,15 @@ class Store:
             # Every check on a read-only connection: a refused store is left byte for byte as it was.
             with contextlib.closing(cls._read_only_check(folder, path)) as ro:
                 checking = cls(path, ro)
-                diffs = checking.spec().differences(spec)
+                stored = checking.spec()
+                changed = _changed_custom_losses(stored, spec)
+                if changed:
+                    raise ValueError(
+                        f"{path} was made with another version of {changed}. Nothing was changed: a study never mixes "
+                        "two versions of a loss. To train the new version, start a new study in another folder (out=...), "
+                        "or delete this one; to resume this study, restore the old code."
+                    )
+                diffs = stored.differences(spec)
                 if diffs:
                     raise ValueError(
                         f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "

@@ -14,7 +14,6 @@ if any, is left alone. The default store is the local folder ``./mlruns``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
@@ -33,7 +32,6 @@ _TAG_CHARS = 5000
 _PER_BATCH = 900  # MLflow takes at most 1000 metrics per log_batch call
 _STUDY_TAG = "losslab.study"
 _TRIAL_TAG = "losslab.trial"
-_IMG = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
 
 
 def tracking_uri(uri: str | None) -> str:
@@ -109,10 +107,11 @@ class MLflowTracker:
         if self.parent_id is not None:
             self.client.set_terminated(self.parent_id, status="KILLED")
 
-    def finish(self, study, report: str | Path | None = None) -> None:
+    def finish(self, study, report: str | Path | None = None, figures: Iterable[tuple[str, bytes]] = ()) -> None:
         """The verdict, the summary table, the report and its figures on the parent run, then close it.
 
-        ``study`` is a :class:`~losslab.experiment.results.Study`; ``report`` its HTML report's path.
+        ``study`` is a :class:`~losslab.experiment.results.Study`; ``report`` its HTML report's path;
+        ``figures`` the report's figures as ``(caption, png bytes)`` pairs, logged as PNG files.
         """
         if self.parent_id is None:
             raise ValueError("MLflowTracker.finish: the study was never started (run it with this tracker first).")
@@ -124,9 +123,9 @@ class MLflowTracker:
         if report is not None:
             report = Path(report)
             client.log_artifact(run_id, str(report))
-            with tempfile.TemporaryDirectory(prefix="losslab-figures-") as tmp:
-                if _figures(report.read_text(encoding="utf-8"), Path(tmp)):
-                    client.log_artifacts(run_id, tmp, "figures")
+        with tempfile.TemporaryDirectory(prefix="losslab-figures-") as tmp:
+            if _figures(figures, Path(tmp)):
+                client.log_artifacts(run_id, tmp, "figures")
         failed = any(r.status == "failed" for r in study.results)
         client.set_terminated(run_id, status="FAILED" if failed or not study.complete else "FINISHED")
 
@@ -213,13 +212,13 @@ def _study_key(store: Store) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
-def _figures(html_text: str, folder: Path) -> list[Path]:
-    """The report's embedded PNG figures written out as files named after their captions."""
+def _figures(figures: Iterable[tuple[str, bytes]], folder: Path) -> list[Path]:
+    """The report's figures written out as PNG files named after their captions."""
     paths = []
-    for i, (alt, data) in enumerate(_IMG.findall(html_text), start=1):
-        slug = re.sub(r"[^a-z0-9]+", "-", alt.lower()).strip("-")[:60] or "figure"
+    for i, (caption, png) in enumerate(figures, start=1):
+        slug = re.sub(r"[^a-z0-9]+", "-", caption.lower()).strip("-")[:60] or "figure"
         path = folder / f"{i:02d}-{slug}.png"
-        path.write_bytes(base64.b64decode(data))
+        path.write_bytes(png)
         paths.append(path)
     return paths
 

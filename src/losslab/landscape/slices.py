@@ -2,6 +2,11 @@
 initial to the trained weights, every point evaluated by the engine as one weight set
 of a batch (:func:`losslab.engine.evaluate`), never one model at a time.
 
+Data files and bundled data sets are prepared as ``compare`` prepares them
+(:mod:`losslab.experiment.prepare`: the same columns, imputation, scaling, encoding and
+target scaling), so a landscape and a comparison of the same data train on the same
+targets; RMSE and MAE are reported in the target's units.
+
 Plane (Li et al., 2018)
     ``w(a, b) = w* + a d1 + b d2`` for ``a, b`` on a ``grid x grid`` lattice over
     ``[-span, span]``; ``w*`` is the trained model.
@@ -55,6 +60,7 @@ from .. import losses as catalog
 
 if TYPE_CHECKING:
     from ..engine import SGD, Adam, Member, Network
+    from ..experiment.prepare import Prepared
 
 # The engine (torch) loads inside the functions that train or evaluate, so that importing
 # this module (and losslab.api) stays light.
@@ -73,8 +79,11 @@ _BATCH_FLOATS = 1_600_000
 class Training:
     """The data every loss shares, one engine member (and network) per loss, and the recipe.
 
-    Built by :func:`tutorial_training` or :func:`dataset_training`; ``members[i]`` trains
+    Built by :func:`tutorial_training` or :func:`data_training`; ``members[i]`` trains
     ``networks[i]``, and ``labels[i]`` names it (the loss's canonical name).
+    ``metric_scale[i]`` turns member ``i``'s metric into the target's units (the
+    standard deviation its regression target was divided by; 1 when the metric is
+    already in them), and ``metric_label`` names the metric as the landscape reports it.
     """
 
     data: str
@@ -88,10 +97,16 @@ class Training:
     metric: str
     optimizer: SGD | Adam
     batch_size: int = 32
+    metric_scale: tuple[float, ...] = ()
+    metric_label: str = ""
 
     @property
     def labels(self) -> list[str]:
         return [m.label for m in self.members]
+
+    def scale(self, index: int) -> float:
+        """The factor that puts member ``index``'s metric in the target's units."""
+        return self.metric_scale[index] if self.metric_scale else 1.0
 
 
 def _check_epochs(epochs: int | None, default: int) -> int:
@@ -186,53 +201,61 @@ def tutorial_training(problem: str, losses: str | Sequence[str] | None = None, *
 
 def dataset_training(name: str, losses: str | Sequence[str] | None = None, *, seed: int = 0,
                      epochs: int | None = None) -> Training:
-    """A bundled data set (``data.load_dataset``) and each loss, losslab's way.
+    """A bundled data set (``data.load_dataset``) and each loss: :func:`data_training` on it."""
+    from ..experiment.prepare import prepare
 
-    A 75/25 split drawn with ``seed`` (stratified for class labels); features scaled with
-    a :class:`~losslab.data.Preprocessor` fitted on the training rows; a real-valued target
-    standardized the same way (a non-negative one divided by its training standard
-    deviation, which keeps it non-negative); one hidden layer of 50 ReLU units
-    (he_uniform), SGD lr 0.01 momentum 0.9, batch 32, 100 epochs. Targets are encoded with
-    ``advisor.encode_targets`` and every setup is checked (``advisor.check``) before
-    anything trains. Default losses: ``advisor.recommend(y)``'s primary and alternatives.
+    return data_training(prepare(dataset=name), losses, seed=seed, epochs=epochs)
+
+
+def data_training(data: Prepared, losses: str | Sequence[str] | None = None, *, seed: int = 0,
+                  epochs: int | None = None) -> Training:
+    """A prepared data set (:func:`losslab.experiment.prepare.prepare`) and each loss, as ``compare`` trains them.
+
+    A 75/25 split drawn with ``seed`` (stratified for class labels, rare classes pooled);
+    features imputed, scaled and encoded with the training rows' statistics
+    (``Prepared.features``); targets encoded and checked for each loss
+    (``Prepared.encode``), a regression target standardized with the training rows'
+    statistics (divided by their standard deviation alone for losses that need
+    non-negative targets: ``prepare.scale_targets``, as in ``compare``). One hidden layer
+    of 50 ReLU units (he_uniform), SGD lr 0.01 momentum 0.9, batch 32, 100 epochs.
+    Default losses: ``advisor.recommend``'s primary and alternatives (those without
+    parameters). RMSE and MAE are reported in the target's units; with several target
+    columns, each scaled on its own, in standardized units (``metric_label`` says so).
     """
-    from ..advisor import check, encode_targets, infer_problem, recommend
-    from ..data import Preprocessor, load_dataset, make_splits
+    from ..advisor import recommend
     from ..engine import SGD, Member, Network
+    from ..experiment.prepare import scale_targets
 
-    ds = load_dataset(name)
-    y_raw = ds.y.to_numpy()
-    kind = infer_problem(y_raw).kind
-    classes = kind in ("binary", "multiclass")
-    split = make_splits(y_raw, method="holdout", seed=seed, repeats=1, test_size=0.25,
-                        stratify=y_raw if classes else None)[0]
+    split = data.splits(method="holdout", seed=seed, repeats=1, test_size=0.25)[0][0]
     tr, te = split.train, split.test
-    prep = Preprocessor(scale_target=kind in ("regression", "counts"))
-    prep.fit(ds.X.iloc[tr], y_raw[tr] if kind in ("regression", "counts") else None)
-    X = prep.transform(ds.X)
+    X = data.features(tr)
+    classes = data.problem.is_classification
+    metric = "accuracy" if classes else "rmse"
     if losses is None:
-        rec = recommend(y_raw)
+        rec = recommend(data.y, kind=data.kind)
         specs = loss_specs([c.loss for c in (rec.primary, *rec.alternatives) if not c.params and c.class_weight is None])
     else:
         specs = loss_specs(losses)
-    members, units = [], []
+    members, units, factors = [], [], []
     for spec in specs:
-        y = y_raw
-        if spec.target_encoding == "real":
-            y = prep.transform_target(y_raw)
-        elif spec.target_encoding in ("non_negative", "positive", "counts"):
-            y = np.asarray(y_raw, dtype=np.float64) / np.asarray(y_raw[tr], dtype=np.float64).std(axis=0)
-        enc = encode_targets(y, spec)
         activation = _output_activation(spec)
-        check(spec, activation, enc.values, output_units=enc.output_units)
-        members.append(Member(spec, activation, enc.values, labels=enc.class_indices(), name=_label(spec)))
+        enc = data.encode(spec, activation)
+        targets, scale = scale_targets(enc.values, spec.target_encoding, tr)
+        members.append(Member(spec, activation, targets, labels=enc.class_indices(), name=_label(spec)))
         units.append(enc.output_units)
+        # outputs * std + mean in the target's units: errors scale by std (one column, or equal stds).
+        std = None if scale is None else np.atleast_1d(scale[1])
+        factors.append(1.0 if classes or std is None else (float(std[0]) if np.all(std == std[0]) else float("nan")))
+    label = metric
+    if any(np.isnan(f) for f in factors):
+        factors = [1.0] * len(factors)
+        label = f"{metric} (standardized targets)"
     networks = tuple(Network(X.shape[1], (50,), k, "relu", "he_uniform", "glorot_uniform") for k in units)
     return Training(
-        data=ds.name, description=f"{ds.name}, {X.shape[1]}-50 ReLU MLP, 75/25 split (seed {seed})",
+        data=data.name, description=f"{data.name}, {X.shape[1]}-50 ReLU MLP, 75/25 split (seed {seed})",
         X=np.array(X, dtype=np.float64), train_rows=tr, test_rows=te, members=tuple(members), networks=networks,
-        epochs=_check_epochs(epochs, 100), metric="accuracy" if classes else "rmse",
-        optimizer=SGD(lr=0.01, momentum=0.9), batch_size=min(32, len(tr)),
+        epochs=_check_epochs(epochs, 100), metric=metric, optimizer=SGD(lr=0.01, momentum=0.9),
+        batch_size=min(32, len(tr)), metric_scale=tuple(factors), metric_label=label,
     )
 
 
@@ -453,7 +476,7 @@ def train_models(training: Training, seed: int, *, device: str | None = None, th
                   record_trajectory=True, device=device, threads=threads)
         for k, i in enumerate(idx):
             trained = {f"loss_{s}": float(h.final(s)[k]) for s in ("train", "test")}
-            trained.update({f"metric_{s}": float(h.final(s, training.metric)[k]) for s in ("train", "test")})
+            trained.update({f"metric_{s}": training.scale(i) * float(h.final(s, training.metric)[k]) for s in ("train", "test")})
             out[i] = {"weights": h.trajectory[k, -1].copy(), "path": h.trajectory[k].copy(), "trained": trained}
     return out  # type: ignore[return-value]
 
@@ -474,7 +497,7 @@ def evaluate_points(training: Training, index: int, points: np.ndarray, *, devic
         for split, idx in (("train", training.train_rows), ("test", training.test_rows)):
             r = evaluate(training.X, training.members[index], points, network=net, rows=idx, metrics=(training.metric,),
                          chunk=chunk, dtype=dtype, device=device)
-            values[f"loss_{split}"], values[f"metric_{split}"] = r["loss"], r[training.metric]
+            values[f"loss_{split}"], values[f"metric_{split}"] = r["loss"], training.scale(index) * r[training.metric]
     return values
 
 
@@ -543,7 +566,8 @@ def compute(training: Training, *, mode: str = "plane", directions: str = "rando
     done = time.perf_counter()
     return Landscape(
         mode=mode, directions="line" if mode == "interpolate" else directions, data=training.data,
-        description=training.description, seed=int(seed), direction_seed=direction_seed, metric=training.metric,
+        description=training.description, seed=int(seed), direction_seed=direction_seed,
+        metric=training.metric_label or training.metric,
         span=float(span), x=x, y=y, slices=slices,
         seconds={"train": trained_at - started, "grid": done - trained_at}, points=points,
     )

@@ -20,13 +20,14 @@ from . import (  # noqa: F401  (register their losses)
            multiclass_margin,
            multiclass_robust,
            overlap,
-           probabilistic,  # noqa: F401  (registers its losses)
-           regression,  # noqa: F401  (registers its losses)
+           probabilistic,
+           regression,
 )
-from ._registry import catalog, get, names, register, specs
-from ._spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
-from .composite import composite, sweep
-from .custom import check_custom, custom, load, loss
+from .checks import check_custom
+from .custom import custom, load, loss
+from .lookup import composite, get, sweep
+from .registry import catalog, names, register, specs
+from .spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
 
 __all__ = ["LossSpec", "PROBLEM_TYPES", "TARGET_ENCODINGS", "catalog", "check_custom", "composite", "custom", "get", "load",
            "loss", "names", "register", "specs", "sweep"]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import EPSILON, KERAS, TORCH, import_keras
-from ._frameworks import losslab_module as _losslab_module
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import EPSILON, KERAS, TORCH, import_keras
+from .frameworks import losslab_module as _losslab_module
+from . import families
+from .spec import LossSpec
 
 BISHOP = "Bishop, Pattern Recognition and Machine Learning, Springer, 2006 (section 4.3.2)."
 JANOCHA = "Janocha and Czarnecki, On Loss Functions for Deep Neural Networks in Classification, 2017."
@@ -103,38 +103,30 @@ def _bce_torch_module(params):
     return _losslab_module("binary_crossentropy", params)
 
 
-binary_crossentropy = register(
-    LossSpec(
-        name="binary_crossentropy",
-        title="Binary cross-entropy",
-        problem_types=("binary", "multilabel"),
-        activations=("sigmoid",),
-        logits_activations=("linear",),
-        target_encoding="binary_01",
-        target_domain="[0, 1] (labels 0 and 1, or probabilities)",
-        prediction_domain="[0, 1] probabilities; any real logit with from_logits=True",
-        formula=r"\ell(y, p) = -\frac{1}{k}\sum_{j=1}^{k} \big[w_+ y_j \log p_j + (1 - y_j)\log(1 - p_j)\big],"
-        r"\quad p_j = \operatorname{clip}(\hat y_j, \epsilon, 1 - \epsilon)\ \text{or}\ \sigma(z_j)",
-        summary="The default for binary and multi-label problems with a sigmoid output: the negative log-likelihood of "
-        "a Bernoulli model. Prefer from_logits=True (a linear output) for exact, saturation-free training.",
-        numpy_kernel=_bce_numpy,
-        torch_kernel=_bce_torch,
-        references=(BISHOP, KERAS, TORCH),
-        aliases=("bce", "BinaryCrossentropy", "binary_cross_entropy", "log_loss", "BCELoss", "logistic_loss"),
-        params={"from_logits": False, "label_smoothing": 0.0, "pos_weight": None},
-        validate=_validate_bce,
-        keras_factory=_bce_keras,
-        torch_factory=_bce_torch_module,
-        notes=(
-            "Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does, so the largest loss per label is "
-            "-log(1e-7) = 16.118. PyTorch's BCELoss instead clamps each log at -100 (loss 100 at a wrong 0 or 1).",
-            "from_logits=True is exact: softplus(z) - y z. BCE(logit 20, label 0) = 20.000000002 where a sigmoid "
-            "output followed by the probability path gives 16.118.",
-            "label_smoothing follows Keras: y -> y (1 - s) + s / 2.",
-            "pos_weight follows PyTorch's BCEWithLogitsLoss: it multiplies the y log p term; one weight per column or one number. "
-            "Keras has no equivalent.",
-            "Targets outside [0, 1] are refused; {-1, 1} labels must be mapped with y = (y + 1) / 2.",
-        ),
+binary_crossentropy = families.sigmoid(
+    name="binary_crossentropy",
+    title="Binary cross-entropy",
+    formula=r"\ell(y, p) = -\frac{1}{k}\sum_{j=1}^{k} \big[w_+ y_j \log p_j + (1 - y_j)\log(1 - p_j)\big],"
+    r"\quad p_j = \operatorname{clip}(\hat y_j, \epsilon, 1 - \epsilon)\ \text{or}\ \sigma(z_j)",
+    summary="The default for binary and multi-label problems with a sigmoid output: the negative log-likelihood of "
+    "a Bernoulli model. Prefer from_logits=True (a linear output) for exact, saturation-free training.",
+    numpy_kernel=_bce_numpy,
+    torch_kernel=_bce_torch,
+    references=(BISHOP, KERAS, TORCH),
+    aliases=("bce", "BinaryCrossentropy", "binary_cross_entropy", "log_loss", "BCELoss", "logistic_loss"),
+    params={"from_logits": False, "label_smoothing": 0.0, "pos_weight": None},
+    validate=_validate_bce,
+    keras_factory=_bce_keras,
+    torch_factory=_bce_torch_module,
+    notes=(
+        "Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does, so the largest loss per label is "
+        "-log(1e-7) = 16.118. PyTorch's BCELoss instead clamps each log at -100 (loss 100 at a wrong 0 or 1).",
+        "from_logits=True is exact: softplus(z) - y z. BCE(logit 20, label 0) = 20.000000002 where a sigmoid "
+        "output followed by the probability path gives 16.118.",
+        "label_smoothing follows Keras: y -> y (1 - s) + s / 2.",
+        "pos_weight follows PyTorch's BCEWithLogitsLoss: it multiplies the y log p term; one weight per column or one number. "
+        "Keras has no equivalent.",
+        "Targets outside [0, 1] are refused; {-1, 1} labels must be mapped with y = (y + 1) / 2.",
     ),
     param_aliases={"BCEWithLogitsLoss": {"from_logits": True}, "sigmoid_cross_entropy_with_logits": {"from_logits": True}},
 )
@@ -171,49 +163,35 @@ def _keras_plain(class_name: str):
 _PM1_NOTE = ("Targets must be exactly -1 or 1. Keras converts a {0, 1} target to {-1, 1} silently (and leaves any other "
              "target as it is); losslab refuses both with the fix y = 2*y - 1.")
 
-hinge = register(
-    LossSpec(
-        name="hinge",
-        title="Hinge",
-        problem_types=("binary", "multilabel"),
-        activations=("tanh", "linear"),
-        target_encoding="binary_pm1",
-        target_domain="{-1, 1}",
-        prediction_domain="(-inf, inf) scores (tanh keeps them in [-1, 1])",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max(0,\ 1 - y_j \hat y_j)",
-        summary="The support-vector-machine loss: zero once a sample is on the right side with margin 1, so it stops "
-        "pushing on easy samples. Needs {-1, 1} targets and gives scores, not probabilities.",
-        numpy_kernel=_hinge_numpy,
-        torch_kernel=_hinge_torch,
-        references=("Cortes and Vapnik, Support-Vector Networks, Machine Learning, 1995.", JANOCHA, KERAS),
-        aliases=("Hinge", "hinge_loss"),
-        validate=_validate_pm1,
-        keras_factory=_keras_plain("Hinge"),
-        notes=(_PM1_NOTE, "scikit-learn's hinge_loss(y, decision) is the same for one column of {-1, 1} labels (it "
-               "binarizes any two labels itself); with several classes it is categorical_hinge (Crammer-Singer)."),
-    )
+hinge = families.margin(
+    name="hinge",
+    title="Hinge",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max(0,\ 1 - y_j \hat y_j)",
+    summary="The support-vector-machine loss: zero once a sample is on the right side with margin 1, so it stops "
+    "pushing on easy samples. Needs {-1, 1} targets and gives scores, not probabilities.",
+    numpy_kernel=_hinge_numpy,
+    torch_kernel=_hinge_torch,
+    references=("Cortes and Vapnik, Support-Vector Networks, Machine Learning, 1995.", JANOCHA, KERAS),
+    aliases=("Hinge", "hinge_loss"),
+    validate=_validate_pm1,
+    keras_factory=_keras_plain("Hinge"),
+    notes=(_PM1_NOTE, "scikit-learn's hinge_loss(y, decision) is the same for one column of {-1, 1} labels (it "
+           "binarizes any two labels itself); with several classes it is categorical_hinge (Crammer-Singer)."),
 )
 
-squared_hinge = register(
-    LossSpec(
-        name="squared_hinge",
-        title="Squared hinge",
-        problem_types=("binary", "multilabel"),
-        activations=("tanh", "linear"),
-        target_encoding="binary_pm1",
-        target_domain="{-1, 1}",
-        prediction_domain="(-inf, inf) scores (tanh keeps them in [-1, 1])",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max(0,\ 1 - y_j \hat y_j)^2",
-        summary="Hinge loss squared: smooth at the margin (a continuous gradient) and harder on large violations. "
-        "Needs {-1, 1} targets.",
-        numpy_kernel=_squared_hinge_numpy,
-        torch_kernel=_squared_hinge_torch,
-        references=(JANOCHA, KERAS),
-        aliases=("SquaredHinge", "squared_hinge_loss", "l2_hinge"),
-        validate=_validate_pm1,
-        keras_factory=_keras_plain("SquaredHinge"),
-        notes=(_PM1_NOTE,),
-    )
+squared_hinge = families.margin(
+    name="squared_hinge",
+    title="Squared hinge",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max(0,\ 1 - y_j \hat y_j)^2",
+    summary="Hinge loss squared: smooth at the margin (a continuous gradient) and harder on large violations. "
+    "Needs {-1, 1} targets.",
+    numpy_kernel=_squared_hinge_numpy,
+    torch_kernel=_squared_hinge_torch,
+    references=(JANOCHA, KERAS),
+    aliases=("SquaredHinge", "squared_hinge_loss", "l2_hinge"),
+    validate=_validate_pm1,
+    keras_factory=_keras_plain("SquaredHinge"),
+    notes=(_PM1_NOTE,),
 )
 
 
@@ -236,26 +214,21 @@ def _soft_margin_module(params):
     return torch.nn.SoftMarginLoss()
 
 
-soft_margin = register(
-    LossSpec(
-        name="soft_margin",
-        title="Soft margin",
-        problem_types=("binary", "multilabel"),
-        activations=("linear",),
-        target_encoding="binary_pm1",
-        target_domain="{-1, 1}",
-        prediction_domain="(-inf, inf) logits",
-        formula=r"\ell(y, z) = \frac{1}{k}\sum_{j=1}^{k} \log\big(1 + e^{-y_j z_j}\big)",
-        summary="Logistic loss on {-1, 1} labels and logits: binary cross-entropy with from_logits=True written "
-        "for SVM-style labels. Use it when your labels are already -1 and 1.",
-        numpy_kernel=_soft_margin_numpy,
-        torch_kernel=_soft_margin_torch,
-        references=(BISHOP, TORCH),
-        aliases=("SoftMarginLoss", "soft_margin_loss"),
-        validate=_validate_pm1,
-        torch_factory=_soft_margin_module,
-        notes=("Equals binary_crossentropy(from_logits=True) with targets (y + 1) / 2.",),
-    )
+soft_margin = families.margin(
+    name="soft_margin",
+    title="Soft margin",
+    activations=("linear",),
+    prediction_domain="(-inf, inf) logits",
+    formula=r"\ell(y, z) = \frac{1}{k}\sum_{j=1}^{k} \log\big(1 + e^{-y_j z_j}\big)",
+    summary="Logistic loss on {-1, 1} labels and logits: binary cross-entropy with from_logits=True written "
+    "for SVM-style labels. Use it when your labels are already -1 and 1.",
+    numpy_kernel=_soft_margin_numpy,
+    torch_kernel=_soft_margin_torch,
+    references=(BISHOP, TORCH),
+    aliases=("SoftMarginLoss", "soft_margin_loss"),
+    validate=_validate_pm1,
+    torch_factory=_soft_margin_module,
+    notes=("Equals binary_crossentropy(from_logits=True) with targets (y + 1) / 2.",),
 )
 
 
@@ -313,34 +286,26 @@ def _focal_keras(params):
     return import_keras().losses.BinaryFocalCrossentropy(**params)
 
 
-binary_focal_crossentropy = register(
-    LossSpec(
-        name="binary_focal_crossentropy",
-        title="Binary focal cross-entropy",
-        problem_types=("binary", "multilabel"),
-        activations=("sigmoid",),
-        logits_activations=("linear",),
-        target_encoding="binary_01",
-        target_domain="[0, 1] (labels 0 and 1, or probabilities)",
-        prediction_domain="[0, 1] probabilities; any real logit with from_logits=True",
-        formula=r"\ell(y, p) = \frac{1}{k}\sum_{j=1}^{k} a_j (1 - p_{t,j})^{\gamma}\,\mathrm{BCE}(y_j, p_j),\quad "
-        r"p_t = y p + (1 - y)(1 - p),\ a = y\alpha + (1 - y)(1 - \alpha)\ \text{if balancing, else } 1",
-        summary="Binary cross-entropy that down-weights samples already classified well, so training focuses on the "
-        "hard ones; made for heavy class imbalance (dense object detection). gamma=0 gives plain BCE.",
-        numpy_kernel=_focal_numpy,
-        torch_kernel=_focal_torch,
-        references=("Lin, Goyal, Girshick, He and Dollar, Focal Loss for Dense Object Detection, ICCV 2017.", KERAS),
-        aliases=("BinaryFocalCrossentropy", "binary_focal_loss", "focal_loss", "sigmoid_focal_loss"),
-        params={"apply_class_balancing": False, "alpha": 0.25, "gamma": 2.0, "from_logits": False, "label_smoothing": 0.0},
-        validate=_validate_focal,
-        keras_factory=_focal_keras,
-        notes=(
-            "Matches Keras' BinaryFocalCrossentropy: alpha is used only with apply_class_balancing=True (Lin et al. "
-            "always weight by alpha), and the focal factor uses the unclipped probability while the BCE clips it.",
-            "from_logits=True is exact (softplus); Keras applies a sigmoid and clips, so at logit 20 and label 0 Keras "
-            "gives 16.118 and losslab 20.0 (gamma=0), and they differ wherever |logit| > 16.",
-        ),
-    )
+binary_focal_crossentropy = families.sigmoid(
+    name="binary_focal_crossentropy",
+    title="Binary focal cross-entropy",
+    formula=r"\ell(y, p) = \frac{1}{k}\sum_{j=1}^{k} a_j (1 - p_{t,j})^{\gamma}\,\mathrm{BCE}(y_j, p_j),\quad "
+    r"p_t = y p + (1 - y)(1 - p),\ a = y\alpha + (1 - y)(1 - \alpha)\ \text{if balancing, else } 1",
+    summary="Binary cross-entropy that down-weights samples already classified well, so training focuses on the "
+    "hard ones; made for heavy class imbalance (dense object detection). gamma=0 gives plain BCE.",
+    numpy_kernel=_focal_numpy,
+    torch_kernel=_focal_torch,
+    references=("Lin, Goyal, Girshick, He and Dollar, Focal Loss for Dense Object Detection, ICCV 2017.", KERAS),
+    aliases=("BinaryFocalCrossentropy", "binary_focal_loss", "focal_loss", "sigmoid_focal_loss"),
+    params={"apply_class_balancing": False, "alpha": 0.25, "gamma": 2.0, "from_logits": False, "label_smoothing": 0.0},
+    validate=_validate_focal,
+    keras_factory=_focal_keras,
+    notes=(
+        "Matches Keras' BinaryFocalCrossentropy: alpha is used only with apply_class_balancing=True (Lin et al. "
+        "always weight by alpha), and the focal factor uses the unclipped probability while the BCE clips it.",
+        "from_logits=True is exact (softplus); Keras applies a sigmoid and clips, so at logit 20 and label 0 Keras "
+        "gives 16.118 and losslab 20.0 (gamma=0), and they differ wherever |logit| > 16.",
+    ),
 )
 
 
@@ -373,27 +338,23 @@ def _mlsm_module(params):
     return torch.nn.MultiLabelSoftMarginLoss(weight=None if w is None else torch.as_tensor(w, dtype=torch.get_default_dtype()))
 
 
-multilabel_soft_margin = register(
-    LossSpec(
-        name="multilabel_soft_margin",
-        title="Multi-label soft margin",
-        problem_types=("multilabel", "binary"),
-        activations=("linear",),
-        target_encoding="binary_01",
-        target_domain="[0, 1] (multi-hot rows of 0 and 1)",
-        prediction_domain="(-inf, inf) logits",
-        formula=r"\ell(y, z) = -\frac{1}{k}\sum_{j=1}^{k} w_j\big[y_j \log\sigma(z_j) + (1 - y_j)\log\sigma(-z_j)\big]",
-        summary="PyTorch's multi-label loss on logits: per-label binary cross-entropy averaged over the labels, with "
-        "optional per-label weights. The same as binary_crossentropy(from_logits=True) without weights.",
-        numpy_kernel=_mlsm_numpy,
-        torch_kernel=_mlsm_torch,
-        references=(TORCH,),
-        aliases=("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss"),
-        params={"class_weight": None},
-        validate=_validate_mlsm,
-        torch_factory=_mlsm_module,
-        notes=("class_weight is PyTorch's weight: one weight per label (column), inside the mean over labels.",),
-    )
+multilabel_soft_margin = families.multilabel(
+    name="multilabel_soft_margin",
+    title="Multi-label soft margin",
+    problem_types=("multilabel", "binary"),
+    target_domain="[0, 1] (multi-hot rows of 0 and 1)",
+    prediction_domain="(-inf, inf) logits",
+    formula=r"\ell(y, z) = -\frac{1}{k}\sum_{j=1}^{k} w_j\big[y_j \log\sigma(z_j) + (1 - y_j)\log\sigma(-z_j)\big]",
+    summary="PyTorch's multi-label loss on logits: per-label binary cross-entropy averaged over the labels, with "
+    "optional per-label weights. The same as binary_crossentropy(from_logits=True) without weights.",
+    numpy_kernel=_mlsm_numpy,
+    torch_kernel=_mlsm_torch,
+    references=(TORCH,),
+    aliases=("MultiLabelSoftMarginLoss", "multilabel_soft_margin_loss"),
+    params={"class_weight": None},
+    validate=_validate_mlsm,
+    torch_factory=_mlsm_module,
+    notes=("class_weight is PyTorch's weight: one weight per label (column), inside the mean over labels.",),
 )
 
 
@@ -416,27 +377,23 @@ def _validate_mlm(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> Non
     v.check_in_set(spec.name, "y_true", y_true, {0.0, 1.0}, "Give multi-hot rows: 1 for each relevant label, 0 otherwise.")
 
 
-multilabel_margin = register(
-    LossSpec(
-        name="multilabel_margin",
-        title="Multi-label margin",
-        problem_types=("multilabel",),
-        activations=("linear",),
-        target_encoding="binary_01",
-        target_domain="{0, 1} (multi-hot rows)",
-        prediction_domain="(-inf, inf) scores",
-        formula=r"\ell(y, z) = \frac{1}{k}\sum_{j: y_j = 1}\ \sum_{i: y_i = 0} \max\big(0,\ 1 - (z_j - z_i)\big)",
-        summary="A ranking hinge for multi-label problems: every relevant label must score at least 1 above every "
-        "irrelevant one. Use it when the ranking of labels matters more than calibrated probabilities.",
-        numpy_kernel=_mlm_numpy,
-        torch_kernel=_mlm_torch,
-        references=("Elisseeff and Weston, A kernel method for multi-labelled classification, NeurIPS 2001.", TORCH),
-        aliases=("MultiLabelMarginLoss", "multilabel_margin_loss"),
-        validate=_validate_mlm,
-        notes=(
-            "PyTorch's MultiLabelMarginLoss takes the relevant labels as class indices padded with -1 "
-            "([[3, 0, -1, 1]]); losslab takes multi-hot rows ([[1, 1, 0, 1]]), so to_torch_module() returns losslab's module.",
-            "A row with no relevant (or no irrelevant) label costs 0, as in PyTorch.",
-        ),
-    )
+multilabel_margin = families.multilabel(
+    name="multilabel_margin",
+    title="Multi-label margin",
+    problem_types=("multilabel",),
+    target_domain="{0, 1} (multi-hot rows)",
+    prediction_domain="(-inf, inf) scores",
+    formula=r"\ell(y, z) = \frac{1}{k}\sum_{j: y_j = 1}\ \sum_{i: y_i = 0} \max\big(0,\ 1 - (z_j - z_i)\big)",
+    summary="A ranking hinge for multi-label problems: every relevant label must score at least 1 above every "
+    "irrelevant one. Use it when the ranking of labels matters more than calibrated probabilities.",
+    numpy_kernel=_mlm_numpy,
+    torch_kernel=_mlm_torch,
+    references=("Elisseeff and Weston, A kernel method for multi-labelled classification, NeurIPS 2001.", TORCH),
+    aliases=("MultiLabelMarginLoss", "multilabel_margin_loss"),
+    validate=_validate_mlm,
+    notes=(
+        "PyTorch's MultiLabelMarginLoss takes the relevant labels as class indices padded with -1 "
+        "([[3, 0, -1, 1]]); losslab takes multi-hot rows ([[1, 1, 0, 1]]), so to_torch_module() returns losslab's module.",
+        "A row with no relevant (or no irrelevant) label costs 0, as in PyTorch.",
+    ),
 )

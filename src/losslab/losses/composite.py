@@ -1,17 +1,8 @@
 """Composite losses: weighted sums of catalog and user-defined losses, written as expressions.
 
 ``"0.7*mse+0.3*mae"``, ``"mse+w*huber(delta=2)"``, ``"0.5*my_losses.py:trimmed_mse+0.5*mae"``.
-The grammar (spaces are ignored; a parser of its own, nothing is ``eval``-ed)::
-
-    expression := term (("+" | "-") term)*
-    term       := factor ("*" factor)*              exactly one factor is a loss
-    factor     := number | symbol | loss
-    loss       := name [arguments] | reference [arguments]
-    arguments  := "(" [name "=" value ("," name "=" value)*] ")"
-    value      := ["-"] number | symbol | true | false | none | "[" number ("," number)* "]"
-    reference  := path.py ":" function | package.module ":" function
-
-A *name* is any catalog name or alias (``mse``, ``MeanAbsoluteError``, ``huber_loss``); any
+The grammar is :mod:`losslab.losses.expression`'s (nothing is ``eval``-ed); here each
+term gets its meaning: exactly one factor of a term is a loss. A *name* is any catalog name or alias (``mse``, ``MeanAbsoluteError``, ``huber_loss``); any
 other identifier is a *symbol* whose value comes from keyword arguments
 (``composite("mse+w*mae", w=0.3)``) or from :func:`sweep`. Weights multiply: ``0.5*w*mae``
 weighs ``mae`` by ``0.5 * w``. ``-`` parses only to be refused: a negative weight rewards the
@@ -20,309 +11,60 @@ network for making that loss large, so the sum can fall without bound.
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._registry import _ALIASES, _SPECS, _key, get, suggest
-from ._spec import TARGET_ENCODINGS, LossSpec
-
-_TOKEN = re.compile(
-    r"""
-      (?P<space>\s+)
-    | (?P<ref>(?:[\w.~/\\]+\.py|[A-Za-z_][\w.]*):[A-Za-z_]\w*)
-    | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
-    | (?P<name>[A-Za-z_]\w*)
-    | (?P<op>[-+*(),=\[\]])
-    """,
-    re.VERBOSE,
-)
-_SHAPE = "Write terms as [weight *] loss joined by +, e.g. '0.7*mse+0.3*mae' or 'mse+w*huber(delta=2)'."
-_WORDS = {"true": True, "false": False, "none": None}
-
-
-# ---------------------------------------------------------------- syntax
-@dataclasses.dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    pos: int
-
-
-@dataclasses.dataclass(frozen=True)
-class _Symbol:
-    name: str
-
-
-@dataclasses.dataclass(frozen=True)
-class _Loss:
-    kind: str  # "name" (catalog) or "ref" (a user's function)
-    text: str
-    arguments: tuple[tuple[str, Any], ...] = ()
-
-
-@dataclasses.dataclass(frozen=True)
-class _Term:
-    sign: int
-    factors: tuple[float | _Symbol | _Loss, ...]
-    text: str
-
-
-def _tokens(text: str) -> list[_Token]:
-    out, pos = [], 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            raise ValueError(f"composite {text!r}: unexpected character {text[pos]!r} at position {pos}. {_SHAPE}")
-        if m.lastgroup != "space":
-            out.append(_Token(m.lastgroup, m.group(), pos))
-        pos = m.end()
-    return out
-
-
-class _Parser:
-    """Recursive descent over the token list; each method reads one rule of the grammar."""
-
-    def __init__(self, text: str) -> None:
-        self.text, self.tokens, self.i = text, _tokens(text), 0
-
-    def peek(self) -> _Token | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self) -> _Token | None:
-        tok = self.peek()
-        self.i += tok is not None
-        return tok
-
-    def fail(self, expected: str) -> ValueError:
-        tok = self.peek()
-        before = self.tokens[self.i - 1].text if self.i else None
-        at = f" after {before!r}" if before else ""
-        if tok is None:
-            return ValueError(f"composite {self.text!r}: expected {expected}{at} at the end of the expression. {_SHAPE}")
-        return ValueError(f"composite {self.text!r}: expected {expected}{at} (position {tok.pos}). Received: {tok.text!r}. {_SHAPE}")
-
-    def is_op(self, op: str) -> bool:
-        tok = self.peek()
-        return tok is not None and tok.kind == "op" and tok.text == op
-
-    def expression(self) -> list[_Term]:
-        if not self.tokens:
-            raise ValueError(f"composite {self.text!r}: expected an expression. {_SHAPE}")
-        terms = [self.term(+1)]
-        while self.peek() is not None:
-            if self.is_op("+"):
-                self.take()
-                terms.append(self.term(+1))
-            elif self.is_op("-"):
-                self.take()
-                terms.append(self.term(-1))
-            else:
-                raise self.fail("'+' between terms or '*' within one")
-        return terms
-
-    def term(self, sign: int) -> _Term:
-        if self.is_op("-"):
-            self.take()
-            sign = -sign
-        start = self.peek().pos if self.peek() is not None else len(self.text)
-        factors = [self.factor()]
-        while self.is_op("*"):
-            self.take()
-            factors.append(self.factor())
-        end = self.tokens[self.i - 1].pos + len(self.tokens[self.i - 1].text)
-        return _Term(sign, tuple(factors), self.text[start:end])
-
-    def factor(self) -> float | _Symbol | _Loss:
-        tok = self.peek()
-        if tok is None or tok.kind == "op":
-            raise self.fail("a loss, a number or a symbol")
-        self.take()
-        if tok.kind == "number":
-            return float(tok.text)
-        if tok.kind == "ref":
-            return _Loss("ref", tok.text, self.arguments())
-        if self.is_op("("):
-            return _Loss("name", tok.text, self.arguments())
-        return _Symbol(tok.text)
-
-    def arguments(self) -> tuple[tuple[str, Any], ...]:
-        if not self.is_op("("):
-            return ()
-        self.take()
-        out: list[tuple[str, Any]] = []
-        while not self.is_op(")"):
-            if out:
-                if not self.is_op(","):
-                    raise self.fail("',' or ')' in the loss's arguments")
-                self.take()
-            name = self.take()
-            if name is None or name.kind != "name":
-                self.i -= name is not None
-                raise self.fail("a parameter name, as in huber(delta=2)")
-            if not self.is_op("="):
-                raise self.fail(f"'=' after the parameter {name.text!r}")
-            self.take()
-            out.append((name.text, self.value()))
-        self.take()
-        return tuple(out)
-
-    def value(self) -> Any:
-        if self.is_op("["):
-            self.take()
-            items = []
-            while not self.is_op("]"):
-                if items:
-                    if not self.is_op(","):
-                        raise self.fail("',' or ']' in a list of numbers")
-                    self.take()
-                items.append(self.number())
-            self.take()
-            return tuple(items)
-        tok = self.peek()
-        if tok is not None and tok.kind == "name":
-            self.take()
-            return _WORDS[tok.text.lower()] if tok.text.lower() in _WORDS else _Symbol(tok.text)
-        return self.number()
-
-    def number(self) -> float:
-        sign = 1.0
-        if self.is_op("-"):
-            self.take()
-            sign = -1.0
-        tok = self.peek()
-        if tok is None or tok.kind != "number":
-            raise self.fail("a number")
-        self.take()
-        value = float(tok.text)
-        # Integral parameters stay int (multi_margin's p=1), as a Python literal would.
-        return int(sign * value) if re.fullmatch(r"\d+", tok.text) else sign * value
+from . import expression as ex
+from . import registry
+from .expression import SHAPE as _SHAPE
+from .expression import Call as _Loss
+from .expression import Symbol as _Symbol
+from .expression import Term as _Term
+from .expression import number as _number
+from .spec import TARGET_ENCODINGS, LossSpec
 
 
 # ---------------------------------------------------------------- meaning
-def composite(expression: str, **values: Any) -> LossSpec:
-    """A weighted sum of losses, from an expression such as ``"0.7*mse+0.3*mae"``.
+# A reference to a user's function is read by the caller's loader (losslab.losses.load), passed in:
+# this module never imports the code that runs users' files (losslab.losses.lookup wires them together).
+Loader = Callable[[str], LossSpec]
 
-    Parameters
-    ----------
-    expression : str
-        Terms ``[weight *] loss`` joined by ``+`` (the grammar is in this module's
-        docstring). Losses are catalog names or aliases with optional arguments
-        (``huber(delta=2)``) or references to your functions (``my_losses.py:trimmed_mse``).
-    **values
-        The value of every symbol in the expression (``w=0.3``).
 
-    Returns
-    -------
-    LossSpec
-        Its ``name`` is the normalized expression (canonical names, symbols replaced by
-        their values, ``1*`` dropped), which :func:`losslab.losses.get` reads back; its
-        kernels are the weighted sums of the components' kernels (terms of weight 0 are left
-        out, so ``"1*mse+0*mae"`` gives exactly ``mse``'s numbers); its output activations
-        are those every component accepts. A single term of weight 1 is that loss itself.
+def build(expression: str, values: Mapping[str, Any], load: Loader) -> LossSpec:
+    """The LossSpec of ``expression`` with its symbols' ``values``: :func:`losslab.losses.composite`.
 
-    Raises
-    ------
-    ValueError
-        For a syntax error, an unknown loss, a symbol without a value (or a value without a
-        symbol), a negative weight, all weights 0, or components that disagree on the
-        output layer or the target encoding.
-
-    Examples
-    --------
-    >>> from losslab import losses
-    >>> spec = losses.composite("0.7*mse+0.3*mae")
-    >>> spec.name, spec.output_activations
-    ('0.7*mean_squared_error+0.3*mean_absolute_error', ('linear',))
-    >>> round(spec.numpy([0.0, 0.0], [1.0, 3.0]), 6)   # 0.7 * 5 + 0.3 * 2
-    4.1
-    >>> losses.composite("mse+w*huber(delta=2)", w=0.5).name
-    'mean_squared_error+0.5*huber(delta=2)'
-    >>> losses.composite("mse+bce")
-    Traceback (most recent call last):
-    ...
-    ValueError: composite 'mse+bce': mean_squared_error and binary_crossentropy cannot be summed: ...
+    >>> from losslab.losses import load
+    >>> build("0.7*mse+0.3*mae", {}, load).name
+    '0.7*mean_squared_error+0.3*mean_absolute_error'
+    >>> build("mse+w*mae", {"w": 0.5}, load).title
+    '1 × Mean squared error + 0.5 × Mean absolute error (w=0.5)'
+    >>> build("1*huber(delta=2)", {}, load)
+    LossSpec('huber', delta=2.0)
     """
     if not isinstance(expression, str):
         raise TypeError(f"composite: expected an expression (str) such as '0.7*mse+0.3*mae'. Received: {type(expression).__name__}.")
-    return _Expression(expression).build(values)
+    return _Expression(expression, load).build(values)
 
 
-def sweep(expression: str, grid: str | Mapping[str, Sequence[Any]], **values: Any) -> list[LossSpec]:
-    """One composite loss per value of a symbol: candidates for choosing a weight by comparison.
-
-    Parameters
-    ----------
-    expression : str
-        As in :func:`composite`, with at least one symbol (``"mse+w*mae"``).
-    grid : str or mapping
-        ``"w=0,0.1,0.3,1"``; several symbols separated by ``;`` give every combination
-        (``"w=0,1;d=1,2"``, first symbol slowest); or ``{"w": [0, 0.1, 0.3, 1]}``.
-    **values
-        Symbols held fixed across the sweep.
-
-    Returns
-    -------
-    list of LossSpec
-        In the order of the grid; each named by its normalized expression.
-
-    Examples
-    --------
-    >>> from losslab import losses
-    >>> [s.name for s in losses.sweep("mse+w*mae", "w=0,0.1,1")]
-    ['mean_squared_error+0*mean_absolute_error', 'mean_squared_error+0.1*mean_absolute_error', 'mean_squared_error+mean_absolute_error']
-    """
-    parsed = _Expression(expression)
-    axes = _grid(expression, grid)
+def build_sweep(expression: str, grid: str | Mapping[str, Sequence[Any]], values: Mapping[str, Any], load: Loader) -> list[LossSpec]:
+    """One LossSpec per point of ``grid``: :func:`losslab.losses.sweep`."""
+    parsed = _Expression(expression, load)
+    axes = ex.grid(expression, grid)
     clash = set(axes) & set(values)
     if clash:
-        raise ValueError(f"sweep {expression!r}: {', '.join(sorted(clash))} is both swept and held fixed. Give it in one place.")
-    names = list(axes)
-    return [parsed.build({**values, **dict(zip(names, combo))}) for combo in itertools.product(*axes.values())]
-
-
-def _grid(expression: str, grid: str | Mapping[str, Sequence[Any]]) -> dict[str, list[float]]:
-    example = "e.g. 'w=0,0.1,0.3,1' (several symbols: 'w=0,1;d=1,2')"
-    if isinstance(grid, str):
-        axes: dict[str, list[Any]] = {}
-        for part in filter(None, (p.strip() for p in grid.split(";"))):
-            name, eq, listed = part.partition("=")
-            name = name.strip()
-            if not eq or not re.fullmatch(r"[A-Za-z_]\w*", name):
-                raise ValueError(f"sweep {expression!r}: expected symbol=v1,v2,... {example}. Received: {part!r}.")
-            axes[name] = [v.strip() for v in listed.split(",")]
-    elif isinstance(grid, Mapping):
-        axes = {str(k): list(v) for k, v in grid.items()}
-    else:
-        raise TypeError(f"sweep {expression!r}: expected the grid as a string, {example}, or a mapping. Received: {type(grid).__name__}.")
-    if not axes:
-        raise ValueError(f"sweep {expression!r}: expected at least one symbol with values, {example}. Received: {grid!r}.")
-    out = {}
-    for name, listed in axes.items():
-        try:
-            numbers = [float(v) for v in listed]
-        except (TypeError, ValueError):
-            raise ValueError(f"sweep {expression!r}: expected numbers for {name}, {example}. Received: {listed!r}.") from None
-        if not numbers:
-            raise ValueError(f"sweep {expression!r}: expected at least one value for {name}, {example}.")
-        repeated = sorted({v for v in numbers if numbers.count(v) > 1})
-        if repeated:
-            raise ValueError(f"sweep {expression!r}: {name} repeats {', '.join(_number(v) for v in repeated)}; each value gives one candidate.")
-        out[name] = numbers
-    return out
+        raise ValueError(f"sweep {ex.shown(expression)}: {', '.join(sorted(clash))} is both swept and held fixed. Give it in one place.")
+    return [parsed.build({**values, **combo}) for combo in ex.combinations(axes)]
 
 
 class _Expression:
     """A parsed expression; :meth:`build` gives its LossSpec for given symbol values."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text.strip()
-        self.terms = _Parser(self.text).expression()
+    def __init__(self, text: str, load: Loader) -> None:
+        self.text, self.load = text.strip(), load
+        self.terms = ex.parse(self.text, what="composite")
         self.loaded: dict[str, LossSpec] = {}  # each reference is read once, so a sweep shares one version
 
     def build(self, values: Mapping[str, Any]) -> LossSpec:
@@ -330,17 +72,17 @@ class _Expression:
         parts = [self._term(term, values, used) for term in self.terms]
         unused = sorted(set(values) - used)
         if unused:
-            raise ValueError(f"composite {self.text!r}: got a value for {', '.join(unused)}, which the expression does not use. "
+            raise ValueError(f"composite {ex.shown(self.text)}: got a value for {', '.join(unused)}, which the expression does not use. "
                              "Symbols are the names in it that are not losses.")
         for weight, (spec, _), term in parts:
             if weight < 0:
                 raise ValueError(
-                    f"composite {self.text!r}: expected non-negative weights. Received: {_number(weight)} on {spec.name} (in "
+                    f"composite {ex.shown(self.text)}: expected non-negative weights. Received: {_number(weight)} on {spec.name} (in "
                     f"{term.text!r}). A negative weight rewards the network for making {spec.name} large, so the sum can fall "
                     "without bound; write the terms with + and weights >= 0."
                 )
         if all(weight == 0 for weight, _, _ in parts):
-            raise ValueError(f"composite {self.text!r}: every weight is 0{_given(values)}, so the loss is constant and nothing trains. "
+            raise ValueError(f"composite {ex.shown(self.text)}: every weight is 0{_given(values)}, so the loss is constant and nothing trains. "
                              "Give at least one term a positive weight.")
         components = [(weight, spec) for weight, (spec, _), _ in parts]
         if len(components) == 1 and components[0][0] == 1.0:
@@ -357,27 +99,27 @@ class _Expression:
             elif isinstance(f, _Loss):
                 found.append(f)
             elif f.name in values:
-                if _key(f.name) in _ALIASES:
-                    raise ValueError(f"composite {self.text!r}: {f.name!r} is both a loss and a symbol given a value. Rename the symbol.")
+                if registry.lookup(f.name) is not None:
+                    raise ValueError(f"composite {ex.shown(self.text)}: {f.name!r} is both a loss and a symbol given a value. Rename the symbol.")
                 used.add(f.name)
                 weight *= _weight(self.text, f.name, values[f.name])
-            elif _key(f.name) in _ALIASES:
+            elif registry.lookup(f.name) is not None:
                 found.append(_Loss("name", f.name))
             else:
-                (unknown if suggest(f.name) else missing).append(f.name)
+                (unknown if registry.suggest(f.name) else missing).append(f.name)
         if not found:
             name = (unknown or missing)[-1] if unknown or missing else None
             if name is None:
-                raise ValueError(f"composite {self.text!r}: the term {term.text!r} names no loss. {_SHAPE}")
-            raise ValueError(f"composite {self.text!r}: unknown loss {name!r} in the term {term.text!r}.{suggest(name)} "
+                raise ValueError(f"composite {ex.shown(self.text)}: the term {term.text!r} names no loss. {_SHAPE}")
+            raise ValueError(f"composite {ex.shown(self.text)}: unknown loss {name!r} in the term {term.text!r}.{registry.suggest(name)} "
                              "Run `losslab losses` for the catalog; for your own function write file.py:function.")
         if len(found) > 1:
-            raise ValueError(f"composite {self.text!r}: the term {term.text!r} multiplies the losses "
+            raise ValueError(f"composite {ex.shown(self.text)}: the term {term.text!r} multiplies the losses "
                              f"{' and '.join(f.text for f in found)}. Join losses with +.")
         if unknown or missing:
             name = (unknown + missing)[0]
             raise ValueError(
-                f"composite {self.text!r}: needs a value for the symbol {name!r} (in {term.text!r}). Pass it, "
+                f"composite {ex.shown(self.text)}: needs a value for the symbol {name!r} (in {term.text!r}). Pass it, "
                 f"losses.composite({self.text!r}, {name}=0.3), or sweep it: losses.sweep({self.text!r}, '{name}=0,0.1,0.3,1')."
             )
         return weight, self._loss(found[0], values, used), term
@@ -387,25 +129,24 @@ class _Expression:
         for key, value in loss.arguments:
             if isinstance(value, _Symbol):
                 if value.name not in values:
-                    raise ValueError(f"composite {self.text!r}: needs a value for the symbol {value.name!r} "
+                    raise ValueError(f"composite {ex.shown(self.text)}: needs a value for the symbol {value.name!r} "
                                      f"(in {loss.text}({key}={value.name})). Pass it: losses.composite(..., {value.name}=...).")
                 used.add(value.name)
                 value = values[value.name]
             arguments[key] = value
         if loss.kind == "ref":
             if loss.text not in self.loaded:
-                from .custom import load
-
-                self.loaded[loss.text] = load(loss.text)
+                self.loaded[loss.text] = self.load(loss.text)
             spec = self.loaded[loss.text]
+            arguments = ex.coerce(spec.name, arguments, spec.params)
             spec = spec.with_params(**arguments) if arguments else spec
-        elif _key(loss.text) not in _ALIASES:
-            raise ValueError(f"composite {self.text!r}: unknown loss {loss.text!r}.{suggest(loss.text)} Run `losslab losses` for the catalog.")
         else:
-            defaults = _SPECS[_ALIASES[_key(loss.text)][0]].params
-            # delta=2 is delta=2.0, as the study spec reads it: one parameter value, one label.
-            arguments = {k: float(v) if isinstance(defaults.get(k), float) and type(v) is int else v for k, v in arguments.items()}
-            spec = get(loss.text, **arguments)
+            base = registry.lookup(loss.text)
+            if base is None:
+                raise ValueError(f"composite {ex.shown(self.text)}: unknown loss {loss.text!r}.{registry.suggest(loss.text)} "
+                                 "Run `losslab losses` for the catalog.")
+            arguments = ex.coerce(base.name, arguments, base.params)
+            spec = base.with_params(**arguments) if arguments else base
         return spec, _label(spec, arguments)
 
 
@@ -413,9 +154,9 @@ def _weight(text: str, name: str, value: Any) -> float:
     try:
         w = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"composite {text!r}: expected a number for {name}. Received: {name}={value!r}.") from None
+        raise ValueError(f"composite {ex.shown(text)}: expected a number for {name}. Received: {name}={value!r}.") from None
     if not math.isfinite(w):
-        raise ValueError(f"composite {text!r}: expected a finite number for {name}. Received: {name}={value!r}.")
+        raise ValueError(f"composite {ex.shown(text)}: expected a finite number for {name}. Received: {name}={value!r}.")
     return w
 
 
@@ -443,7 +184,7 @@ def _combine(text: str, components: list[tuple[float, LossSpec]], labels: list[s
         if not shared:
             reasons.append(f"{a} expects a {' or '.join(activations)} output layer, {b} a {' or '.join(other.output_activations)} one")
         if reasons:
-            raise ValueError(f"composite {text!r}: {a} and {b} cannot be summed: {'; and '.join(reasons)}. "
+            raise ValueError(f"composite {ex.shown(text)}: {a} and {b} cannot be summed: {'; and '.join(reasons)}. "
                              "Combine losses made for the same output layer and targets (e.g. 0.7*mse+0.3*mae), or compare them as "
                              "separate candidates.")
         activations = shared
@@ -475,6 +216,7 @@ def _combine(text: str, components: list[tuple[float, LossSpec]], labels: list[s
             "Each term keeps its own input checks; terms of weight 0 are neither computed nor checked.",
         ),
         origin="; ".join(dict.fromkeys(spec.origin for _, spec in components if spec.origin)),
+        sources={f"{spec.name}: {part}": h for _, spec in components for part, h in spec.sources.items()},
     )
 
 
@@ -507,7 +249,7 @@ class _ValidateEach:
 def _label(spec: LossSpec, arguments: Mapping[str, Any]) -> str:
     """How a component reads in the normalized expression: its name and the parameters that
     differ from the catalog's defaults (for a user's function: the arguments written)."""
-    base = _SPECS.get(spec.name)
+    base = registry.lookup(spec.name) if registry.canonical(spec.name) == spec.name else None
     if base is not None:
         changed = [(k, v) for k, v in spec.params.items() if base.params.get(k) != v]
     else:
@@ -525,12 +267,6 @@ def _value(v: Any) -> str:
     if isinstance(v, (tuple, list, np.ndarray)):
         return "[" + ",".join(_value(x) for x in np.asarray(v).tolist()) + "]"
     return repr(v)
-
-
-def _number(x: float) -> str:
-    """Shortest text that reads back as the same float; integral values without '.0'."""
-    text = repr(float(x))
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _rhs(formula: str) -> str:

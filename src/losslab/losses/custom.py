@@ -23,11 +23,12 @@ Nothing here imports torch until a custom loss is built, so ``import losslab`` s
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import importlib
 import inspect
 import linecache
-import marshal
 import os
 import re
 import sys
@@ -38,15 +39,15 @@ from typing import Any
 
 import numpy as np
 
-from ..vocab import CLASS_ENCODINGS, CUSTOM_OUTPUT_ACTIVATIONS
-from ._registry import _ALIASES, _key
-from ._spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
+from ..vocab import CUSTOM_OUTPUT_ACTIVATIONS
+from .checks import TIME_LIMIT, check_custom
+from .identity import identity, where
+from .registry import canonical
+from .spec import PROBLEM_TYPES, TARGET_ENCODINGS, LossSpec
 
 # The target encoding a custom loss expects unless told otherwise, by problem.
 DEFAULT_ENCODINGS = {"regression": "real", "binary": "binary_01", "multiclass": "one_hot", "multilabel": "binary_01"}
 OUTPUTS = CUSTOM_OUTPUT_ACTIVATIONS
-# Encodings whose rows are classes: the check gives them 3 columns, as one column would be a constant.
-_CLASS_ENCODINGS = CLASS_ENCODINGS
 _META = "__losslab_loss__"
 _REF = re.compile(r"^(?P<target>.+):(?P<attr>[A-Za-z_]\w*)$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -122,7 +123,7 @@ def _metadata(meta: dict[str, Any], where: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- building a spec
 def custom(fn: Callable, *, name: str | None = None, problem: str | Sequence[str] | None = None,
            output: str | Sequence[str] | None = None, target_encoding: str | None = None,
-           summary: str | None = None, n_outputs: int | None = None) -> LossSpec:
+           summary: str | None = None, n_outputs: int | None = None, time_limit: float = TIME_LIMIT) -> LossSpec:
     """A :class:`LossSpec` for your own torch function, checked before anything trains.
 
     Parameters
@@ -147,6 +148,8 @@ def custom(fn: Callable, *, name: str | None = None, problem: str | Sequence[str
         When to use it; defaults to the first paragraph of ``fn``'s docstring.
     n_outputs : int, default 1
         Output units of the check's random batch (class encodings use at least 3).
+    time_limit : float, default 30
+        Seconds the pre-training check may take (:func:`check_custom`).
 
     Every argument left out is read from :func:`loss`'s metadata on ``fn``, then defaulted.
 
@@ -178,23 +181,23 @@ def custom(fn: Callable, *, name: str | None = None, problem: str | Sequence[str
     ValueError: custom loss '<lambda>' ...: the shape check failed: it returned shape () for y_true and y_pred of shape (8, 1) (float32) — it reduced over the batch. Return one value per sample: reduce with dim=-1 only, e.g. ((y_pred - y_true) ** 2).mean(dim=-1).
     """
     return _build(fn, None, dict(name=name, problem=problem, output=output, target_encoding=target_encoding,
-                                 summary=summary, n_outputs=n_outputs))
+                                 summary=summary, n_outputs=n_outputs), time_limit)
 
 
-def _build(fn: Callable, ref: str | None, given: dict[str, Any]) -> LossSpec:
+def _build(fn: Callable, ref: str | None, given: dict[str, Any], time_limit: float) -> LossSpec:
     if isinstance(fn, LossSpec):
         raise TypeError("custom: expected a function (y_true, y_pred) -> per-sample loss. Received: a LossSpec; use it as it is.")
     if not callable(fn):
         raise TypeError(f"custom: expected a function (y_true, y_pred) -> per-sample loss. Received: {type(fn).__name__}.")
-    where = _where(fn)
+    place = where(fn)
     merged = {**getattr(fn, _META, {}), **{k: v for k, v in given.items() if v is not None}}
     meta = _metadata(merged, f"custom loss {merged.get('name') or getattr(fn, '__name__', '')!r} ({where})")
     title = meta["name"] or getattr(fn, "__name__", type(fn).__name__)
     label = f"custom loss {title!r} ({where})"
     params = _params(fn, label)
     # A loaded loss is named by its reference; any other needs a name of its own, unlike the catalog's.
-    if ref is None and _key(title) in _ALIASES:
-        taken = _ALIASES[_key(title)][0]
+    taken = canonical(title)
+    if ref is None and taken is not None:
         raise ValueError(f"{label}: the name {title!r} is the catalog's {taken}. Pass name='my_{title}' (custom(fn, name=...) or @losslab.loss(name=...)).")
     shape_rule = "class_index" if meta["encoding"] == "integer_class" else "same"
     source = ref or f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', title)}"
@@ -221,9 +224,11 @@ def _build(fn: Callable, ref: str | None, given: dict[str, Any]) -> LossSpec:
             "The NumPy reference runs this torch function on float64 tensors: a custom loss has no separate NumPy formula.",
             "Neither Keras nor PyTorch has it: to_torch_module() runs it through losslab's validation.",
         ),
-        origin=f"{source} sha256:{source_hash(fn)}",
     )
-    check_custom(spec, n_outputs=meta["n_outputs"])
+    check_custom(spec, n_outputs=meta["n_outputs"], time_limit=time_limit)
+    # After the check, which has run the function: modules it imports when first called are loaded by then.
+    digest, sources = identity(fn)
+    spec = dataclasses.replace(spec, origin=f"{source} sha256:{digest}", sources=sources)
     # After the checks, so a broken lambda hears what is broken first.
     if ref is None and title == "<lambda>":
         raise ValueError(f"{label}: a lambda has no name to show in comparisons. Pass name=: losses.custom(fn, name='my_loss').")
@@ -267,50 +272,19 @@ def _params(fn: Callable, label: str) -> dict[str, Any]:
     return params
 
 
-def _where(fn: Callable) -> str:
-    """``file:line`` of a function's definition, the file relative to the cwd when it lies below it."""
-    target = fn if inspect.isroutine(fn) else type(fn)
-    try:
-        file = inspect.getsourcefile(target) or inspect.getfile(target)
-        line = inspect.getsourcelines(target)[1]
-    except (OSError, TypeError):
-        code = getattr(fn, "__code__", None)
-        if code is None:
-            return "unknown file"
-        file, line = code.co_filename, code.co_firstlineno
-    try:
-        relative = os.path.relpath(file)
-        file = file if relative.startswith("..") else relative
-    except ValueError:  # another drive (Windows)
-        pass
-    return f"{file}:{line}"
-
-
-def source_hash(fn: Callable) -> str:
-    """First 16 hex digits of the SHA-256 of ``fn``'s source (of its code object where there is no source).
-
-    >>> def f(y_true, y_pred):
-    ...     return (y_pred - y_true).abs().mean(dim=-1)
-    >>> len(source_hash(f))
-    16
-    """
-    target = fn if inspect.isroutine(fn) else type(fn)
-    try:
-        data = inspect.getsource(target).encode()
-    except (OSError, TypeError):
-        # marshal keeps the constants too: a changed 0.1 changes the hash, as it changes the code.
-        code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__call__", None), "__code__", None)
-        data = marshal.dumps(code) if code is not None else repr(fn).encode()
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
 # ---------------------------------------------------------------- loading
-def load(ref: str, **meta: Any) -> LossSpec:
+def load(ref: str, *, time_limit: float = TIME_LIMIT, **meta: Any) -> LossSpec:
     """Import a loss function from ``"file.py:function"`` or ``"package.module:function"``, checked.
 
+    Loading runs the user's code: the file, or the module and the packages above it. These two
+    forms are the only ones that load code, and reading a stored study never does.
+
     File paths are relative to the current directory; the file is read and run afresh on
-    every call (an edited file gives a new ``origin`` hash). Module references import as
-    Python does, with the current directory on the path. The spec's ``name`` is the
+    every call (an edited file gives a new ``origin`` hash); while it runs, its own folder is
+    on ``sys.path`` after everything else, so its neighbours import but never shadow the
+    standard library or installed packages. Module references import as Python does, with
+    the current directory searched last, never first; standard-library modules are
+    refused (``"this:x"`` would run ``this``). The spec's ``name`` is the
     reference as written, so ``losses.get(spec.name)`` finds it again; its ``title`` is the
     function's (or the decorator's) name.
 
@@ -318,6 +292,8 @@ def load(ref: str, **meta: Any) -> LossSpec:
     ----------
     ref : str
         ``"my_losses.py:trimmed_mse"``, ``"losses/robust.py:fn"``, ``"mypkg.losses:fn"``.
+    time_limit : float, default 30
+        Seconds the pre-training check may take (:func:`check_custom`).
     **meta
         ``problem``, ``output``, ``target_encoding``, ``summary``, ``n_outputs``, as in :func:`custom`.
 
@@ -342,6 +318,13 @@ def load(ref: str, **meta: Any) -> LossSpec:
     if target.endswith(".py") or "/" in target or os.sep in target:
         module, shown = _import_file(target, text), target
     elif _MODULE.match(target):
+        top = target.split(".")[0]
+        if top in sys.stdlib_module_names:
+            raise ValueError(
+                f"load {text!r}: {top!r} is a module of Python's standard library, not a loss source; importing it would "
+                f"run its code. Expected 'file.py:function' or 'package.module:function' naming your own code. "
+                f"For a file of yours called {top}.py, write its path: './{top}.py:{attr}'."
+            )
         module, shown = _import_module(target, text), f"module {target}"
     else:
         raise ValueError(f"load {text!r}: expected a file ending in .py or a dotted module name before ':'. Received: {target!r}.")
@@ -356,7 +339,7 @@ def load(ref: str, **meta: Any) -> LossSpec:
             f"load {text!r}: expected {attr} to be a function (y_true, y_pred) -> per-sample loss. Received: a {type(fn).__name__}"
             f"{'' if isinstance(fn, type) else f' ({fn!r:.40})'}."
         )
-    return _build(fn, text, meta)
+    return _build(fn, text, meta, time_limit)
 
 
 def _import_file(target: str, text: str) -> types.ModuleType:
@@ -376,23 +359,36 @@ def _import_file(target: str, text: str) -> types.ModuleType:
     # always taken of the text that was run (a rewrite within one mtime tick would otherwise be missed).
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     sys.modules[name] = module  # functions defined there pickle by reference (forked workers)
-    sys.path.insert(0, str(full.parent))  # as when the file runs as a script: its neighbours import
-    try:
-        exec(compile(source, filename, "exec"), module.__dict__)
-    except Exception as exc:
-        sys.modules.pop(name, None)
-        raise ValueError(f"load {text!r}: running {target} raised {type(exc).__name__}: {exc}") from exc
-    finally:
-        sys.path.remove(str(full.parent))
+    # Its neighbours import, as when the file runs as a script; but searched last, so a neighbour never
+    # shadows the standard library or an installed package.
+    with _searched_last(str(full.parent)):
+        try:
+            exec(compile(source, filename, "exec"), module.__dict__)
+        except Exception as exc:
+            sys.modules.pop(name, None)
+            raise ValueError(f"load {text!r}: running {target} raised {type(exc).__name__}: {exc}") from exc
     return module
+
+
+@contextlib.contextmanager
+def _searched_last(folder: str):
+    """``folder`` at the end of ``sys.path`` for the duration, unless it is on the path already."""
+    added = folder not in sys.path
+    if added:
+        sys.path.append(folder)
+    try:
+        yield
+    finally:
+        if added and folder in sys.path:
+            sys.path.remove(folder)
 
 
 def _import_module(target: str, text: str) -> types.ModuleType:
     cwd = os.getcwd()
-    sys.path.insert(0, cwd)
     importlib.invalidate_caches()  # a module written since the last import is found
     try:
-        return importlib.import_module(target)
+        with _searched_last(cwd):  # never first: a file in the cwd must not shadow an installed module
+            return importlib.import_module(target)
     except ModuleNotFoundError as exc:
         raise ValueError(
             f"load {text!r}: no module named {exc.name!r} (looked on sys.path and in {cwd}). "
@@ -400,170 +396,3 @@ def _import_module(target: str, text: str) -> types.ModuleType:
         ) from exc
     except Exception as exc:
         raise ValueError(f"load {text!r}: importing {target} raised {type(exc).__name__}: {exc}") from exc
-    finally:
-        sys.path.remove(cwd)
-
-
-# ---------------------------------------------------------------- the checks
-def check_custom(spec: LossSpec, *, n_outputs: int = 1) -> None:
-    """Run ``spec.torch_kernel`` on small random batches and refuse what cannot train.
-
-    The batches are consistent with the spec's metadata (targets in its encoding,
-    predictions from its first output activation), drawn from a fixed seed, in float32 and
-    float64, of shapes ``(8, k)`` and ``(3, 8, k)`` (the engine's replicates x batch).
-    Checks, in order: the call works; it returns a tensor; of shape ``(8,)`` / ``(3, 8)``,
-    one loss per sample; finite; with a finite gradient with respect to ``y_pred`` that is
-    not zero everywhere (refusing ``.detach()``, ``.item()``, NumPy calls and constants).
-
-    Parameters
-    ----------
-    spec : LossSpec
-    n_outputs : int, default 1
-        k, the number of output units (class encodings and softmax use at least 3).
-
-    Raises
-    ------
-    ValueError
-        Naming the function and its file:line, the check that failed, what came and how to fix it.
-
-    Examples
-    --------
-    >>> from losslab import losses
-    >>> losses.check_custom(losses.get("mae"))
-    >>> def mean_error(y_true, y_pred):
-    ...     return (y_true - y_pred).detach().mean(dim=-1)
-    >>> losses.custom(mean_error)
-    Traceback (most recent call last):
-    ...
-    ValueError: custom loss 'mean_error' (...): the gradient check failed: ...
-    """
-    import torch
-
-    fn = spec.torch_kernel
-    label = f"custom loss {spec.title!r} ({_where(fn)})"
-    k = max(n_outputs, 3) if spec.target_encoding in _CLASS_ENCODINGS or "softmax" in spec.output_activations[0] else n_outputs
-    generator = torch.Generator().manual_seed(0)
-    for dtype in (torch.float32, torch.float64):
-        for lead in ((8,), (3, 8)):
-            y_true, y_pred = _batch(spec, lead, k, dtype, generator)
-            shapes = (f"y_true of shape {tuple(y_true.shape)} and y_pred of shape {tuple(y_pred.shape)}"
-                      if y_true.shape != y_pred.shape else f"y_true and y_pred of shape {tuple(y_pred.shape)}")
-            shapes += f" ({str(dtype).removeprefix('torch.')})"
-            y_pred.requires_grad_(True)
-            try:
-                with torch.enable_grad():
-                    out = fn(y_true, y_pred, **spec.params)
-            except Exception as exc:
-                raise ValueError(f"{label}: the call check failed: it raised {type(exc).__name__}: {exc} on {shapes}. {_call_hint(exc)}") from exc
-            _check_result(label, out, lead, shapes, y_true, y_pred)
-
-
-def _check_result(label, out, lead, shapes, y_true, y_pred) -> None:
-    import torch
-
-    if not isinstance(out, torch.Tensor):
-        if isinstance(out, (float, int)):
-            got, fix = f"a Python {type(out).__name__}", "A number from .item() or float() has no gradient: return the tensor, one value per sample."
-        elif isinstance(out, (np.ndarray, np.generic)):
-            got, fix = "a NumPy array", "NumPy cuts the gradient: write it with torch operations (torch.mean, .abs(), .clamp(), torch.where)."
-        else:
-            got, fix = f"a {type(out).__name__}", "Return a torch tensor with one value per sample."
-        raise ValueError(f"{label}: the tensor check failed: it returned {got} for {shapes}. {fix}")
-    shape = tuple(out.shape)
-    if shape != lead:
-        if not shape:
-            what = "it reduced over the batch"
-        elif shape == tuple(y_pred.shape):
-            what = "one value per output, not per sample"
-        else:
-            what = f"expected {lead}, one loss per sample"
-        raise ValueError(
-            f"{label}: the shape check failed: it returned shape {shape} for {shapes} — {what}. "
-            "Return one value per sample: reduce with dim=-1 only, e.g. ((y_pred - y_true) ** 2).mean(dim=-1)."
-            + ("" if len(lead) == 1 else " The engine calls it on (replicates, batch, k) tensors, where dim=1 or dim=0 mean something else.")
-        )
-    finite = torch.isfinite(out.detach())
-    if not finite.all():
-        i = int((~finite).reshape(-1).nonzero()[0])
-        t, p = y_true.reshape(-1, *y_true.shape[len(lead):])[i], y_pred.detach().reshape(-1, y_pred.shape[-1])[i]
-        raise ValueError(
-            f"{label}: the finiteness check failed: it returned {int((~finite).sum())} non-finite value(s) of {finite.numel()} "
-            f"for {shapes}, e.g. {float(out.detach().reshape(-1)[i])} at y_true={_rounded(t)}, y_pred={_rounded(p)}. "
-            "Guard logs and divisions (torch.log(x.clamp(min=1e-7)), torch.log1p, softplus), and check that output and "
-            "target_encoding describe what it receives."
-        )
-    if not out.requires_grad:
-        raise ValueError(
-            f"{label}: the gradient check failed: its result does not depend on y_pred through autograd (requires_grad=False) "
-            f"for {shapes}: it ignores y_pred, or cuts the graph (.detach(), .item(), .numpy(), torch.tensor(...) of computed "
-            "values, torch.no_grad()). Write it with torch operations on y_pred."
-        )
-    (grad,) = torch.autograd.grad(out.sum(), y_pred, allow_unused=True)
-    if grad is None or not (grad != 0).any():
-        raise ValueError(
-            f"{label}: the gradient check failed: its gradient with respect to y_pred is zero for every sample of a random batch "
-            f"({shapes}): the loss is constant in y_pred, or flat (round, sign, argmax, comparisons), so training cannot move it. "
-            "Use a loss whose value changes smoothly with y_pred."
-        )
-    if not torch.isfinite(grad).all():
-        raise ValueError(
-            f"{label}: the gradient check failed: its gradient with respect to y_pred is not finite for {shapes} "
-            f"({int((~torch.isfinite(grad)).sum())} of {grad.numel()} entries), although the loss is. sqrt at 0 and x / |x| "
-            "are the usual causes: use x.abs(), (x * x + eps).sqrt() or torch.where with a safe branch."
-        )
-
-
-def _rounded(x) -> Any:
-    values = x.tolist()
-    return [round(v, 4) for v in values] if isinstance(values, list) else round(values, 4)
-
-
-def _call_hint(exc: Exception) -> str:
-    message = str(exc)
-    frames = []
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.append(tb.tb_frame.f_code.co_filename.replace("\\", "/"))
-        tb = tb.tb_next
-    if "numpy()" in message or "requires grad" in message or any("/numpy/" in f for f in frames):
-        return "NumPy cannot see through autograd: use torch operations (torch.mean, .abs(), .clamp()) instead of np.*."
-    if "dimension" in message.lower() or "index" in message.lower() or "size" in message.lower():
-        return ("It receives y_true and y_pred with any leading dimensions, (n, k) or (replicates, batch, k): index and "
-                "reduce from the end (y_pred[..., 0], dim=-1), and pass n_outputs= if it needs k > 1.")
-    return "It is called as fn(y_true, y_pred) on torch tensors (..., k)."
-
-
-def _batch(spec: LossSpec, lead: tuple[int, ...], k: int, dtype, generator):
-    """A random (y_true, y_pred) in the spec's target encoding and output activation."""
-    import torch
-
-    shape = (*lead, k)
-    z = torch.randn(shape, generator=generator, dtype=dtype)
-    activation = spec.output_activations[0]
-    pred = {
-        "sigmoid": torch.sigmoid, "tanh": torch.tanh, "softmax": lambda x: x.softmax(-1),
-        "log_softmax": lambda x: x.log_softmax(-1), "softplus": torch.nn.functional.softplus, "exponential": torch.exp,
-        # A ReLU output is 0 for half the batch; the check draws strictly positive values instead.
-        "relu": lambda x: x.abs() + 0.1,
-    }.get(activation, lambda x: x)(z)
-    u = torch.rand(shape, generator=generator, dtype=dtype)
-    encoding = spec.target_encoding
-    if encoding == "integer_class":
-        true = torch.randint(0, k, lead, generator=generator)
-    elif encoding == "one_hot":
-        true = torch.eye(k, dtype=dtype)[torch.randint(0, k, lead, generator=generator)]
-    elif encoding == "probability_rows":
-        true = torch.randn(shape, generator=generator, dtype=dtype).softmax(-1)
-    elif encoding == "binary_01":
-        true = (u < 0.5).to(dtype)
-    elif encoding == "binary_pm1":
-        true = 2.0 * (u < 0.5).to(dtype) - 1.0
-    elif encoding == "counts":
-        true = torch.floor(5.0 * u)
-    elif encoding == "non_negative":
-        true = 2.0 * u
-    elif encoding == "positive":
-        true = 2.0 * u + 0.1
-    else:  # real, unit_vectors
-        true = torch.randn(shape, generator=generator, dtype=dtype)
-    return true, pred.detach().clone()

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import EPSILON, KERAS, TORCH, import_keras
-from ._frameworks import losslab_module as _losslab_module
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import EPSILON, KERAS, TORCH, import_keras
+from .frameworks import losslab_module as _losslab_module
+from . import families
+from .spec import LossSpec
 
 SZEGEDY = "Szegedy, Vanhoucke, Ioffe, Shlens and Wojna, Rethinking the Inception Architecture for Computer Vision, CVPR 2016 (label smoothing)."
 BISHOP = "Bishop, Pattern Recognition and Machine Learning, Springer, 2006 (section 4.3.4)."
@@ -150,36 +150,28 @@ _CLASS_WEIGHT_NOTE = (
     "targets divides by sum_i w[y_i] instead (with probability targets it divides by n, as we do)."
 )
 
-categorical_crossentropy = register(
-    LossSpec(
-        name="categorical_crossentropy",
-        title="Categorical cross-entropy",
-        problem_types=("multiclass",),
-        activations=("softmax",),
-        logits_activations=("linear",),
-        target_encoding="one_hot",
-        target_domain="one-hot or probability rows (non-negative, each sums to 1)",
-        prediction_domain="probability rows (softmax); any real logits with from_logits=True",
-        formula=r"\ell(y, p) = -\sum_{j=1}^{k} w_j\, \tilde y_j \log p_j,\quad \tilde y = (1 - s)\, y + s / k,"
-        r"\quad p = \operatorname{clip}(\hat y / \textstyle\sum \hat y, \epsilon, 1 - \epsilon)\ \text{or}\ \operatorname{softmax}(z)",
-        summary="The default for multi-class problems with one-hot targets and a softmax output: the negative "
-        "log-likelihood of a categorical model. Prefer from_logits=True (a linear output) for exact training.",
-        numpy_kernel=_cce_numpy,
-        torch_kernel=_cce_torch,
-        references=(BISHOP, SZEGEDY, KERAS, TORCH),
-        aliases=("cce", "CategoricalCrossentropy", "categorical_cross_entropy", "softmax_cross_entropy"),
-        params={"from_logits": False, "label_smoothing": 0.0, "class_weight": None},
-        validate=_validate_cce,
-        keras_factory=_cce_keras,
-        torch_factory=_cce_torch_module,
-        notes=(
-            "Probabilities follow Keras: each row of y_pred is divided by its sum, then clipped to [1e-7, 1 - 1e-7]. "
-            "Rows that do not sum to 1 (within 1e-4) are refused rather than renormalised silently; scikit-learn's "
-            "log_loss warns and uses them as they are.",
-            "label_smoothing follows Keras and PyTorch: y -> y (1 - s) + s / k.",
-            _CLASS_WEIGHT_NOTE,
-        ),
-    )
+categorical_crossentropy = families.softmax_rows(
+    name="categorical_crossentropy",
+    title="Categorical cross-entropy",
+    formula=r"\ell(y, p) = -\sum_{j=1}^{k} w_j\, \tilde y_j \log p_j,\quad \tilde y = (1 - s)\, y + s / k,"
+    r"\quad p = \operatorname{clip}(\hat y / \textstyle\sum \hat y, \epsilon, 1 - \epsilon)\ \text{or}\ \operatorname{softmax}(z)",
+    summary="The default for multi-class problems with one-hot targets and a softmax output: the negative "
+    "log-likelihood of a categorical model. Prefer from_logits=True (a linear output) for exact training.",
+    numpy_kernel=_cce_numpy,
+    torch_kernel=_cce_torch,
+    references=(BISHOP, SZEGEDY, KERAS, TORCH),
+    aliases=("cce", "CategoricalCrossentropy", "categorical_cross_entropy", "softmax_cross_entropy"),
+    params={"from_logits": False, "label_smoothing": 0.0, "class_weight": None},
+    validate=_validate_cce,
+    keras_factory=_cce_keras,
+    torch_factory=_cce_torch_module,
+    notes=(
+        "Probabilities follow Keras: each row of y_pred is divided by its sum, then clipped to [1e-7, 1 - 1e-7]. "
+        "Rows that do not sum to 1 (within 1e-4) are refused rather than renormalised silently; scikit-learn's "
+        "log_loss warns and uses them as they are.",
+        "label_smoothing follows Keras and PyTorch: y -> y (1 - s) + s / k.",
+        _CLASS_WEIGHT_NOTE,
+    ),
 )
 
 
@@ -225,35 +217,26 @@ def _scce_torch_module(params):
     return _losslab_module("sparse_categorical_crossentropy", params)
 
 
-sparse_categorical_crossentropy = register(
-    LossSpec(
-        name="sparse_categorical_crossentropy",
-        title="Sparse categorical cross-entropy",
-        problem_types=("multiclass",),
-        activations=("softmax",),
-        logits_activations=("linear",),
-        target_encoding="integer_class",
-        target_domain="integer class indices 0 .. k-1",
-        prediction_domain="probability rows (softmax); any real logits with from_logits=True",
-        formula=r"\ell(c, p) = -(1 - s)\, w_c \log p_c - \frac{s}{k}\sum_{j=1}^{k} w_j \log p_j",
-        summary="Categorical cross-entropy with integer class labels instead of one-hot rows: the same numbers, "
-        "no encoding step. PyTorch's CrossEntropyLoss is this loss with from_logits=True.",
-        numpy_kernel=_scce_numpy,
-        torch_kernel=_scce_torch,
-        references=(BISHOP, KERAS, TORCH),
-        aliases=("sparse_cce", "SparseCategoricalCrossentropy", "sparse_categorical_cross_entropy"),
-        params={"from_logits": False, "label_smoothing": 0.0, "class_weight": None},
-        shape_rule="class_index",
-        validate=_validate_sparse,
-        keras_factory=_scce_keras,
-        torch_factory=_scce_torch_module,
-        notes=(
-            "Labels must be integers 0 .. k-1 (2.0 is accepted, 2.5 is not). Keras' ignore_class and PyTorch's "
-            "ignore_index have no equivalent: give such rows sample_weight 0.",
-            "label_smoothing follows PyTorch's CrossEntropyLoss (Keras' sparse loss has none); it equals Keras' "
-            "categorical label smoothing on the one-hot rows.",
-            _CLASS_WEIGHT_NOTE,
-        ),
+sparse_categorical_crossentropy = families.softmax_indices(
+    name="sparse_categorical_crossentropy",
+    title="Sparse categorical cross-entropy",
+    formula=r"\ell(c, p) = -(1 - s)\, w_c \log p_c - \frac{s}{k}\sum_{j=1}^{k} w_j \log p_j",
+    summary="Categorical cross-entropy with integer class labels instead of one-hot rows: the same numbers, "
+    "no encoding step. PyTorch's CrossEntropyLoss is this loss with from_logits=True.",
+    numpy_kernel=_scce_numpy,
+    torch_kernel=_scce_torch,
+    references=(BISHOP, KERAS, TORCH),
+    aliases=("sparse_cce", "SparseCategoricalCrossentropy", "sparse_categorical_cross_entropy"),
+    params={"from_logits": False, "label_smoothing": 0.0, "class_weight": None},
+    validate=_validate_sparse,
+    keras_factory=_scce_keras,
+    torch_factory=_scce_torch_module,
+    notes=(
+        "Labels must be integers 0 .. k-1 (2.0 is accepted, 2.5 is not). Keras' ignore_class and PyTorch's "
+        "ignore_index have no equivalent: give such rows sample_weight 0.",
+        "label_smoothing follows PyTorch's CrossEntropyLoss (Keras' sparse loss has none); it equals Keras' "
+        "categorical label smoothing on the one-hot rows.",
+        _CLASS_WEIGHT_NOTE,
     ),
     param_aliases={"CrossEntropyLoss": {"from_logits": True}, "cross_entropy_with_logits": {"from_logits": True}},
 )
@@ -290,29 +273,23 @@ def _nll_torch_module(params):
     return _losslab_module("nll", params)
 
 
-nll = register(
-    LossSpec(
-        name="nll",
-        title="Negative log-likelihood",
-        problem_types=("multiclass",),
-        activations=("log_softmax",),
-        target_encoding="integer_class",
-        target_domain="integer class indices 0 .. k-1",
-        prediction_domain="log-probability rows (log_softmax: <= 0, exp sums to 1)",
-        formula=r"\ell(c, \log p) = -w_c \log p_c",
-        summary="PyTorch's NLLLoss: cross-entropy for a network whose last layer is log_softmax. With a linear last "
-        "layer use sparse_categorical_crossentropy(from_logits=True), which is the same loss.",
-        numpy_kernel=_nll_numpy,
-        torch_kernel=_nll_torch,
-        references=(BISHOP, TORCH),
-        aliases=("NLLLoss", "nll_loss", "negative_log_likelihood"),
-        params={"class_weight": None},
-        shape_rule="class_index",
-        validate=_validate_nll,
-        torch_factory=_nll_torch_module,
-        notes=(_CLASS_WEIGHT_NOTE.replace("CrossEntropyLoss", "NLLLoss"),
-               "Rows of exp(y_pred) must sum to 1 (within 1e-4): raw scores are refused."),
-    )
+nll = families.class_indices(
+    name="nll",
+    title="Negative log-likelihood",
+    activations=("log_softmax",),
+    prediction_domain="log-probability rows (log_softmax: <= 0, exp sums to 1)",
+    formula=r"\ell(c, \log p) = -w_c \log p_c",
+    summary="PyTorch's NLLLoss: cross-entropy for a network whose last layer is log_softmax. With a linear last "
+    "layer use sparse_categorical_crossentropy(from_logits=True), which is the same loss.",
+    numpy_kernel=_nll_numpy,
+    torch_kernel=_nll_torch,
+    references=(BISHOP, TORCH),
+    aliases=("NLLLoss", "nll_loss", "negative_log_likelihood"),
+    params={"class_weight": None},
+    validate=_validate_nll,
+    torch_factory=_nll_torch_module,
+    notes=(_CLASS_WEIGHT_NOTE.replace("CrossEntropyLoss", "NLLLoss"),
+           "Rows of exp(y_pred) must sum to 1 (within 1e-4): raw scores are refused."),
 )
 
 
@@ -344,36 +321,33 @@ def _kl_keras(params):
     return import_keras().losses.KLDivergence()
 
 
-kl_divergence = register(
-    LossSpec(
-        name="kl_divergence",
-        title="Kullback-Leibler divergence",
-        problem_types=("multiclass",),
-        activations=("softmax",),
-        logits_activations=("linear", "log_softmax"),
-        target_encoding="probability_rows",
-        target_domain="probability rows (non-negative, each sums to 1)",
-        prediction_domain="probability rows (softmax); logits or log-probabilities with from_logits=True",
-        formula=r"\ell(y, q) = \sum_{j=1}^{k} y_j \log\frac{y_j}{q_j},\quad 0 \log 0 = 0,"
-        r"\quad q = \operatorname{clip}(\hat y, \epsilon, 1)\ \text{or}\ \operatorname{softmax}(z)",
-        summary="How far the predicted distribution is from the target distribution. With one-hot targets it equals "
-        "categorical cross-entropy; use it when the targets are themselves distributions (soft labels, distillation).",
-        numpy_kernel=_kl_numpy,
-        torch_kernel=_kl_torch,
-        references=("Kullback and Leibler, On Information and Sufficiency, Annals of Mathematical Statistics, 1951.", KERAS, TORCH),
-        aliases=("kld", "kullback_leibler_divergence", "KLDivergence", "kl_div", "relative_entropy"),
-        params={"from_logits": False},
-        validate=_validate_kl,
-        keras_factory=_kl_keras,
-        notes=(
-            "Argument order is (y_true, y_pred) = (P, Q) and the loss is KL(P || Q).",
-            "Keras clips both y_true and y_pred to [1e-7, 1]; losslab clips only y_pred and uses 0 log 0 = 0, so a "
-            "zero target adds nothing. Keras adds 1e-7 log(1e-7 / q_j) per zero target: for y=[1, 0, 0], "
-            "q=[0.8, 0.1, 0.1] Keras gives 0.2231408 and losslab 0.2231436.",
-            "PyTorch's KLDivLoss takes log-probabilities as input (KLDivLoss alias: from_logits=True, which accepts "
-            "logits and log-probabilities alike since log_softmax(log q) = log q) and its default reduction='mean' "
-            "divides by n*k; reduction='batchmean' gives losslab's mean.",
-        ),
+kl_divergence = families.multiclass(
+    name="kl_divergence",
+    title="Kullback-Leibler divergence",
+    activations=("softmax",),
+    logits_activations=("linear", "log_softmax"),
+    target_encoding="probability_rows",
+    target_domain="probability rows (non-negative, each sums to 1)",
+    prediction_domain="probability rows (softmax); logits or log-probabilities with from_logits=True",
+    formula=r"\ell(y, q) = \sum_{j=1}^{k} y_j \log\frac{y_j}{q_j},\quad 0 \log 0 = 0,"
+    r"\quad q = \operatorname{clip}(\hat y, \epsilon, 1)\ \text{or}\ \operatorname{softmax}(z)",
+    summary="How far the predicted distribution is from the target distribution. With one-hot targets it equals "
+    "categorical cross-entropy; use it when the targets are themselves distributions (soft labels, distillation).",
+    numpy_kernel=_kl_numpy,
+    torch_kernel=_kl_torch,
+    references=("Kullback and Leibler, On Information and Sufficiency, Annals of Mathematical Statistics, 1951.", KERAS, TORCH),
+    aliases=("kld", "kullback_leibler_divergence", "KLDivergence", "kl_div", "relative_entropy"),
+    params={"from_logits": False},
+    validate=_validate_kl,
+    keras_factory=_kl_keras,
+    notes=(
+        "Argument order is (y_true, y_pred) = (P, Q) and the loss is KL(P || Q).",
+        "Keras clips both y_true and y_pred to [1e-7, 1]; losslab clips only y_pred and uses 0 log 0 = 0, so a "
+        "zero target adds nothing. Keras adds 1e-7 log(1e-7 / q_j) per zero target: for y=[1, 0, 0], "
+        "q=[0.8, 0.1, 0.1] Keras gives 0.2231408 and losslab 0.2231436.",
+        "PyTorch's KLDivLoss takes log-probabilities as input (KLDivLoss alias: from_logits=True, which accepts "
+        "logits and log-probabilities alike since log_softmax(log q) = log q) and its default reduction='mean' "
+        "divides by n*k; reduction='batchmean' gives losslab's mean.",
     ),
     param_aliases={"KLDivLoss": {"from_logits": True}},
 )

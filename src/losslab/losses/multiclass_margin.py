@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import import_keras
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import import_keras
+from . import families
+from .spec import LossSpec
 from .multiclass import KERAS, TORCH, _check_classes, _weight_tensor
 
 
@@ -38,30 +38,27 @@ def _cat_hinge_keras(params):
     return import_keras().losses.CategoricalHinge()
 
 
-categorical_hinge = register(
-    LossSpec(
-        name="categorical_hinge",
-        title="Categorical hinge",
-        problem_types=("multiclass",),
-        activations=("linear", "softmax"),
-        target_encoding="one_hot",
-        target_domain="one-hot rows",
-        prediction_domain="(-inf, inf) scores (or softmax probabilities)",
-        formula=r"\ell(y, \hat y) = \max\big(0,\ 1 + \max_{j \ne c} \hat y_j - \hat y_c\big),\quad c: y_c = 1",
-        summary="The multi-class SVM loss (Crammer-Singer): the true class must score at least 1 above the best wrong "
-        "class. A margin-based alternative to categorical cross-entropy; gives scores, not probabilities.",
-        numpy_kernel=_cat_hinge_numpy,
-        torch_kernel=_cat_hinge_torch,
-        references=("Crammer and Singer, On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines, JMLR 2001.", KERAS),
-        aliases=("CategoricalHinge", "crammer_singer", "multiclass_hinge"),
-        validate=_validate_cat_hinge,
-        keras_factory=_cat_hinge_keras,
-        notes=(
-            "Keras computes the best wrong score as max_j (1 - y_j) y_pred_j, which counts the true class as 0: when "
-            "every wrong score is negative Keras uses 0 instead. For y=[0, 0, 1], y_pred=[-0.5, -2, 0] Keras gives 1.0, "
-            "losslab and scikit-learn's hinge_loss 0.5. Equal whenever the scores are non-negative (softmax outputs).",
-        ),
-    )
+categorical_hinge = families.multiclass(
+    name="categorical_hinge",
+    title="Categorical hinge",
+    activations=("linear", "softmax"),
+    target_encoding="one_hot",
+    target_domain="one-hot rows",
+    prediction_domain="(-inf, inf) scores (or softmax probabilities)",
+    formula=r"\ell(y, \hat y) = \max\big(0,\ 1 + \max_{j \ne c} \hat y_j - \hat y_c\big),\quad c: y_c = 1",
+    summary="The multi-class SVM loss (Crammer-Singer): the true class must score at least 1 above the best wrong "
+    "class. A margin-based alternative to categorical cross-entropy; gives scores, not probabilities.",
+    numpy_kernel=_cat_hinge_numpy,
+    torch_kernel=_cat_hinge_torch,
+    references=("Crammer and Singer, On the Algorithmic Implementation of Multiclass Kernel-based Vector Machines, JMLR 2001.", KERAS),
+    aliases=("CategoricalHinge", "crammer_singer", "multiclass_hinge"),
+    validate=_validate_cat_hinge,
+    keras_factory=_cat_hinge_keras,
+    notes=(
+        "Keras computes the best wrong score as max_j (1 - y_j) y_pred_j, which counts the true class as 0: when "
+        "every wrong score is negative Keras uses 0 instead. For y=[0, 0, 1], y_pred=[-0.5, -2, 0] Keras gives 1.0, "
+        "losslab and scikit-learn's hinge_loss 0.5. Equal whenever the scores are non-negative (softmax outputs).",
+    ),
 )
 
 
@@ -98,27 +95,21 @@ def _multi_margin_module(params):
     return torch.nn.MultiMarginLoss(p=params["p"], margin=params["margin"], weight=_weight_tensor(params["class_weight"]))
 
 
-multi_margin = register(
-    LossSpec(
-        name="multi_margin",
-        title="Multi-class margin",
-        problem_types=("multiclass",),
-        activations=("linear",),
-        target_encoding="integer_class",
-        target_domain="integer class indices 0 .. k-1",
-        prediction_domain="(-inf, inf) scores",
-        formula=r"\ell(c, \hat y) = \frac{w_c}{k}\sum_{j \ne c} \max\big(0,\ m - \hat y_c + \hat y_j\big)^{p}",
-        summary="PyTorch's multi-class hinge (Weston-Watkins): every wrong class with a score within the margin of the "
-        "true class pays. Sums over wrong classes where categorical_hinge takes only the worst one.",
-        numpy_kernel=_multi_margin_numpy,
-        torch_kernel=_multi_margin_torch,
-        references=("Weston and Watkins, Support Vector Machines for Multi-Class Pattern Recognition, ESANN 1999.", TORCH),
-        aliases=("MultiMarginLoss", "multi_margin_loss", "weston_watkins"),
-        params={"p": 1, "margin": 1.0, "class_weight": None},
-        shape_rule="class_index",
-        validate=_validate_multi_margin,
-        torch_factory=_multi_margin_module,
-        notes=("The sum is divided by k, the number of classes, as in PyTorch; class_weight multiplies by w[c] and "
-               "PyTorch's mean then divides by n, as losslab does.",),
-    )
+multi_margin = families.class_indices(
+    name="multi_margin",
+    title="Multi-class margin",
+    activations=("linear",),
+    prediction_domain="(-inf, inf) scores",
+    formula=r"\ell(c, \hat y) = \frac{w_c}{k}\sum_{j \ne c} \max\big(0,\ m - \hat y_c + \hat y_j\big)^{p}",
+    summary="PyTorch's multi-class hinge (Weston-Watkins): every wrong class with a score within the margin of the "
+    "true class pays. Sums over wrong classes where categorical_hinge takes only the worst one.",
+    numpy_kernel=_multi_margin_numpy,
+    torch_kernel=_multi_margin_torch,
+    references=("Weston and Watkins, Support Vector Machines for Multi-Class Pattern Recognition, ESANN 1999.", TORCH),
+    aliases=("MultiMarginLoss", "multi_margin_loss", "weston_watkins"),
+    params={"p": 1, "margin": 1.0, "class_weight": None},
+    validate=_validate_multi_margin,
+    torch_factory=_multi_margin_module,
+    notes=("The sum is divided by k, the number of classes, as in PyTorch; class_weight multiplies by w[c] and "
+           "PyTorch's mean then divides by n, as losslab does.",),
 )

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import import_keras
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import import_keras
+from . import families
+from .spec import LossSpec
 from .multiclass import (
     EPSILON,
     KERAS,
@@ -57,34 +57,26 @@ def _cat_focal_keras(params):
     return import_keras().losses.CategoricalFocalCrossentropy(**params)
 
 
-categorical_focal_crossentropy = register(
-    LossSpec(
-        name="categorical_focal_crossentropy",
-        title="Categorical focal cross-entropy",
-        problem_types=("multiclass",),
-        activations=("softmax",),
-        logits_activations=("linear",),
-        target_encoding="one_hot",
-        target_domain="one-hot or probability rows (non-negative, each sums to 1)",
-        prediction_domain="probability rows (softmax); any real logits with from_logits=True",
-        formula=r"\ell(y, p) = -\sum_{j=1}^{k} \alpha_j (1 - p_j)^{\gamma}\, \tilde y_j \log p_j",
-        summary="Categorical cross-entropy that down-weights classes already predicted confidently, so training "
-        "focuses on hard samples; for strong class imbalance. gamma=0 and alpha=1 give plain categorical cross-entropy.",
-        numpy_kernel=_cat_focal_numpy,
-        torch_kernel=_cat_focal_torch,
-        references=("Lin, Goyal, Girshick, He and Dollar, Focal Loss for Dense Object Detection, ICCV 2017.", KERAS),
-        aliases=("CategoricalFocalCrossentropy", "categorical_focal_loss", "softmax_focal_loss"),
-        params={"alpha": 0.25, "gamma": 2.0, "from_logits": False, "label_smoothing": 0.0},
-        validate=_validate_cat_focal,
-        keras_factory=_cat_focal_keras,
-        notes=(
-            "Matches Keras' CategoricalFocalCrossentropy on probabilities (renormalised rows, clip to [1e-7, 1 - 1e-7]); "
-            "alpha is one number or one weight per class.",
-            "from_logits=True uses log_softmax and is exact; Keras applies a softmax and clips, so its cross-entropy "
-            "saturates at -log(1e-7) = 16.118 where losslab's keeps growing.",
-            "Keras 3.15 has no sparse (class-index) focal loss.",
-        ),
-    )
+categorical_focal_crossentropy = families.softmax_rows(
+    name="categorical_focal_crossentropy",
+    title="Categorical focal cross-entropy",
+    formula=r"\ell(y, p) = -\sum_{j=1}^{k} \alpha_j (1 - p_j)^{\gamma}\, \tilde y_j \log p_j",
+    summary="Categorical cross-entropy that down-weights classes already predicted confidently, so training "
+    "focuses on hard samples; for strong class imbalance. gamma=0 and alpha=1 give plain categorical cross-entropy.",
+    numpy_kernel=_cat_focal_numpy,
+    torch_kernel=_cat_focal_torch,
+    references=("Lin, Goyal, Girshick, He and Dollar, Focal Loss for Dense Object Detection, ICCV 2017.", KERAS),
+    aliases=("CategoricalFocalCrossentropy", "categorical_focal_loss", "softmax_focal_loss"),
+    params={"alpha": 0.25, "gamma": 2.0, "from_logits": False, "label_smoothing": 0.0},
+    validate=_validate_cat_focal,
+    keras_factory=_cat_focal_keras,
+    notes=(
+        "Matches Keras' CategoricalFocalCrossentropy on probabilities (renormalised rows, clip to [1e-7, 1 - 1e-7]); "
+        "alpha is one number or one weight per class.",
+        "from_logits=True uses log_softmax and is exact; Keras applies a softmax and clips, so its cross-entropy "
+        "saturates at -log(1e-7) = 16.118 where losslab's keeps growing.",
+        "Keras 3.15 has no sparse (class-index) focal loss.",
+    ),
 )
 
 
@@ -111,30 +103,23 @@ def _gce_keras(params):
     return import_keras().losses.CategoricalGeneralizedCrossEntropy(q=params["q"])
 
 
-categorical_generalized_cross_entropy = register(
-    LossSpec(
-        name="categorical_generalized_cross_entropy",
-        title="Generalized cross-entropy",
-        problem_types=("multiclass",),
-        activations=("softmax",),
-        target_encoding="integer_class",
-        target_domain="integer class indices 0 .. k-1",
-        prediction_domain="probability rows (softmax)",
-        formula=r"\ell(c, p) = \frac{1 - p_c^{\,q}}{q},\quad 0 < q < 1",
-        summary="A cross-entropy that is robust to noisy labels: q near 0 behaves like cross-entropy, q = 1 like the "
-        "mean absolute error. Try it when a fraction of the training labels is wrong.",
-        numpy_kernel=_gce_numpy,
-        torch_kernel=_gce_torch,
-        references=("Zhang and Sabuncu, Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels, NeurIPS 2018.", KERAS),
-        aliases=("CategoricalGeneralizedCrossEntropy", "generalized_cross_entropy", "gce"),
-        params={"q": 0.5},
-        shape_rule="class_index",
-        validate=_validate_gce,
-        keras_factory=_gce_keras,
-        notes=(
-            "Despite Keras' name it takes class indices, as Keras' does.",
-            "losslab clips p_c to [1e-7, 1] (Keras does not) so the gradient stays finite at p_c = 0: at p_c = 0 and "
-            "q = 0.5 Keras gives 2.0 and losslab 1.999368.",
-        ),
-    )
+categorical_generalized_cross_entropy = families.softmax_indices(
+    name="categorical_generalized_cross_entropy",
+    title="Generalized cross-entropy",
+    prediction_domain="probability rows (softmax)",
+    formula=r"\ell(c, p) = \frac{1 - p_c^{\,q}}{q},\quad 0 < q < 1",
+    summary="A cross-entropy that is robust to noisy labels: q near 0 behaves like cross-entropy, q = 1 like the "
+    "mean absolute error. Try it when a fraction of the training labels is wrong.",
+    numpy_kernel=_gce_numpy,
+    torch_kernel=_gce_torch,
+    references=("Zhang and Sabuncu, Generalized Cross Entropy Loss for Training Deep Neural Networks with Noisy Labels, NeurIPS 2018.", KERAS),
+    aliases=("CategoricalGeneralizedCrossEntropy", "generalized_cross_entropy", "gce"),
+    params={"q": 0.5},
+    validate=_validate_gce,
+    keras_factory=_gce_keras,
+    notes=(
+        "Despite Keras' name it takes class indices, as Keras' does.",
+        "losslab clips p_c to [1e-7, 1] (Keras does not) so the gradient stays finite at p_c = 0: at p_c = 0 and "
+        "q = 0.5 Keras gives 2.0 and losslab 1.999368.",
+    ),
 )

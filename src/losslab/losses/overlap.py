@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import KERAS, import_keras
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import KERAS, import_keras
+from . import families
+from .spec import LossSpec
 
 MILLETARI = ("Milletari, Navab and Ahmadi, V-Net: Fully Convolutional Neural Networks for Volumetric Medical Image "
              "Segmentation, 3DV 2016.")
@@ -63,26 +63,19 @@ def _dice_keras(params):
     return import_keras().losses.Dice(axis=-1)
 
 
-dice = register(
-    LossSpec(
-        name="dice",
-        title="Dice",
-        problem_types=("multilabel", "multiclass"),
-        activations=("sigmoid", "softmax"),
-        target_encoding="binary_01",
-        target_domain="[0, 1] (multi-hot or one-hot rows)",
-        prediction_domain="[0, 1] probabilities",
-        formula=r"\ell(y, p) = 1 - \frac{2\sum_j y_j p_j}{\sum_j y_j + \sum_j p_j + \epsilon}",
-        summary="One minus the soft Dice (F1) overlap of each row: insensitive to how many outputs are negative, so "
-        "it suits rows where the positives are rare. Mostly used for segmentation, often added to cross-entropy.",
-        numpy_kernel=_dice_numpy,
-        torch_kernel=_dice_torch,
-        references=("Dice, Measures of the Amount of Ecologic Association Between Species, Ecology, 1945.", MILLETARI, KERAS),
-        aliases=("Dice", "dice_loss", "soft_dice"),
-        validate=_validate_dice,
-        keras_factory=_dice_keras,
-        notes=(_PER_SAMPLE_NOTE, _EMPTY_NOTE, "epsilon = 1e-7 in the denominator, as Keras."),
-    )
+dice = families.overlap(
+    name="dice",
+    title="Dice",
+    formula=r"\ell(y, p) = 1 - \frac{2\sum_j y_j p_j}{\sum_j y_j + \sum_j p_j + \epsilon}",
+    summary="One minus the soft Dice (F1) overlap of each row: insensitive to how many outputs are negative, so "
+    "it suits rows where the positives are rare. Mostly used for segmentation, often added to cross-entropy.",
+    numpy_kernel=_dice_numpy,
+    torch_kernel=_dice_torch,
+    references=("Dice, Measures of the Amount of Ecologic Association Between Species, Ecology, 1945.", MILLETARI, KERAS),
+    aliases=("Dice", "dice_loss", "soft_dice"),
+    validate=_validate_dice,
+    keras_factory=_dice_keras,
+    notes=(_PER_SAMPLE_NOTE, _EMPTY_NOTE, "epsilon = 1e-7 in the denominator, as Keras."),
 )
 
 
@@ -112,34 +105,27 @@ def _tversky_keras(params):
     return import_keras().losses.Tversky(alpha=params["beta"], beta=params["alpha"], axis=-1)
 
 
-tversky = register(
-    LossSpec(
-        name="tversky",
-        title="Tversky",
-        problem_types=("multilabel", "multiclass"),
-        activations=("sigmoid", "softmax"),
-        target_encoding="binary_01",
-        target_domain="[0, 1] (multi-hot or one-hot rows)",
-        prediction_domain="[0, 1] probabilities",
-        formula=r"\ell(y, p) = 1 - \frac{TP}{TP + \alpha FP + \beta FN + \epsilon},\quad TP = \sum_j y_j p_j,"
-        r"\ FP = \sum_j (1 - y_j) p_j,\ FN = \sum_j y_j (1 - p_j)",
-        summary="Dice with separate prices for false positives (alpha) and false negatives (beta): raise beta to "
-        "trade precision for recall on rare positives. alpha = beta = 0.5 is Dice.",
-        numpy_kernel=_tversky_numpy,
-        torch_kernel=_tversky_torch,
-        references=(SALEHI, KERAS),
-        aliases=("Tversky", "tversky_loss"),
-        params={"alpha": 0.5, "beta": 0.5},
-        validate=_validate_tversky,
-        keras_factory=_tversky_keras,
-        notes=(
-            "alpha weighs false positives and beta false negatives, as in Salehi et al. and Keras' docstring. Keras' "
-            "code does the reverse (alpha * sum(y (1 - p)), a false-negative sum), so to_keras() swaps them: for "
-            "y=[1, 1, 0, 0], p=[0.9, 0.2, 0.7, 0.1], alpha=0.7, beta=0.3 losslab gives 0.4301 and "
-            "keras.losses.Tversky(alpha=0.7, beta=0.3, axis=-1) 0.4416.",
-            "Per sample, as dice (alpha = beta = 0.5 gives the same numbers); Keras' Tversky() (axis=None) pools the "
-            "whole batch into one score.",
-            _EMPTY_NOTE,
-        ),
-    )
+tversky = families.overlap(
+    name="tversky",
+    title="Tversky",
+    formula=r"\ell(y, p) = 1 - \frac{TP}{TP + \alpha FP + \beta FN + \epsilon},\quad TP = \sum_j y_j p_j,"
+    r"\ FP = \sum_j (1 - y_j) p_j,\ FN = \sum_j y_j (1 - p_j)",
+    summary="Dice with separate prices for false positives (alpha) and false negatives (beta): raise beta to "
+    "trade precision for recall on rare positives. alpha = beta = 0.5 is Dice.",
+    numpy_kernel=_tversky_numpy,
+    torch_kernel=_tversky_torch,
+    references=(SALEHI, KERAS),
+    aliases=("Tversky", "tversky_loss"),
+    params={"alpha": 0.5, "beta": 0.5},
+    validate=_validate_tversky,
+    keras_factory=_tversky_keras,
+    notes=(
+        "alpha weighs false positives and beta false negatives, as in Salehi et al. and Keras' docstring. Keras' "
+        "code does the reverse (alpha * sum(y (1 - p)), a false-negative sum), so to_keras() swaps them: for "
+        "y=[1, 1, 0, 0], p=[0.9, 0.2, 0.7, 0.1], alpha=0.7, beta=0.3 losslab gives 0.4301 and "
+        "keras.losses.Tversky(alpha=0.7, beta=0.3, axis=-1) 0.4416.",
+        "Per sample, as dice (alpha = beta = 0.5 gives the same numbers); Keras' Tversky() (axis=None) pools the "
+        "whole batch into one score.",
+        _EMPTY_NOTE,
+    ),
 )

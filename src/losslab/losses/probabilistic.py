@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import KERAS, TORCH, import_keras, torch_loss
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import KERAS, TORCH, import_keras, torch_loss
+from . import families
+from .spec import LossSpec
 
 _KERAS_EPSILON = 1e-7  # keras.backend.epsilon()
 _GAUSSIAN_EPSILON = 1e-6  # PyTorch GaussianNLLLoss's default eps
@@ -55,38 +55,35 @@ def _poisson_keras(params):
     return import_keras().losses.Poisson()
 
 
-poisson = register(
-    LossSpec(
-        name="poisson",
-        title="Poisson loss",
-        problem_types=("regression",),
-        activations=("exponential", "softplus"),
-        logits_activations=("linear",),
-        logits_param="log_input",
-        target_encoding="counts",
-        target_domain="[0, inf) (counts; non-integer rates are accepted)",
-        prediction_domain="rate [0, inf); with log_input=True the log-rate (-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \hat y_j - y_j \log(\hat y_j + \epsilon),\quad \epsilon = 10^{-7}"
-        r"\qquad(\text{log\_input: } e^{\hat y_j} - y_j \hat y_j)",
-        summary="For counts (visits, events, items sold): the negative log-likelihood of a Poisson distribution "
-        "with the predicted rate. Pair it with an exponential output, or log_input=True with a linear one.",
-        numpy_kernel=_poisson_numpy,
-        torch_kernel=_poisson_torch,
-        references=("McCullagh and Nelder, Generalized Linear Models, 2nd ed., 1989.", KERAS, TORCH),
-        aliases=("Poisson", "poisson_loss"),
-        params={"log_input": False},
-        validate=_poisson_validate,
-        keras_factory=_poisson_keras,
-        torch_factory=torch_loss("PoissonNLLLoss", full=False, eps=_KERAS_EPSILON),
-        notes=(
-            "Negative y_true is an error; so is a negative rate y_pred (Keras returns NaN).",
-            "The constant log(y!) is dropped, so the loss can be negative, and its minimum depends on y.",
-            "PyTorch's PoissonNLLLoss defaults to log_input=True (the name 'PoissonNLLLoss' selects it here); with "
-            "log_input=False it adds eps=1e-8 inside the log, Keras 1e-7: at y=1, rate 0 PyTorch gives 18.42 and Keras "
-            "16.12. losslab uses Keras' 1e-7, and builds nn.PoissonNLLLoss(eps=1e-7) so that both agree.",
-            "Keras has no log-rate form: to_keras() raises for log_input=True.",
-            "scikit-learn's mean_poisson_deviance is 2 * (this loss - mean(y - y log y)), up to the 1e-7.",
-        ),
+poisson = families.probabilistic(
+    name="poisson",
+    title="Poisson loss",
+    activations=("exponential", "softplus"),
+    logits_activations=("linear",),
+    logits_param="log_input",
+    target_encoding="counts",
+    target_domain="[0, inf) (counts; non-integer rates are accepted)",
+    prediction_domain="rate [0, inf); with log_input=True the log-rate (-inf, inf)",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \hat y_j - y_j \log(\hat y_j + \epsilon),\quad \epsilon = 10^{-7}"
+    r"\qquad(\text{log\_input: } e^{\hat y_j} - y_j \hat y_j)",
+    summary="For counts (visits, events, items sold): the negative log-likelihood of a Poisson distribution "
+    "with the predicted rate. Pair it with an exponential output, or log_input=True with a linear one.",
+    numpy_kernel=_poisson_numpy,
+    torch_kernel=_poisson_torch,
+    references=("McCullagh and Nelder, Generalized Linear Models, 2nd ed., 1989.", KERAS, TORCH),
+    aliases=("Poisson", "poisson_loss"),
+    params={"log_input": False},
+    validate=_poisson_validate,
+    keras_factory=_poisson_keras,
+    torch_factory=torch_loss("PoissonNLLLoss", full=False, eps=_KERAS_EPSILON),
+    notes=(
+        "Negative y_true is an error; so is a negative rate y_pred (Keras returns NaN).",
+        "The constant log(y!) is dropped, so the loss can be negative, and its minimum depends on y.",
+        "PyTorch's PoissonNLLLoss defaults to log_input=True (the name 'PoissonNLLLoss' selects it here); with "
+        "log_input=False it adds eps=1e-8 inside the log, Keras 1e-7: at y=1, rate 0 PyTorch gives 18.42 and Keras "
+        "16.12. losslab uses Keras' 1e-7, and builds nn.PoissonNLLLoss(eps=1e-7) so that both agree.",
+        "Keras has no log-rate form: to_keras() raises for log_input=True.",
+        "scikit-learn's mean_poisson_deviance is 2 * (this loss - mean(y - y log y)), up to the 1e-7.",
     ),
     # PyTorch's PoissonNLLLoss / F.poisson_nll_loss default to log_input=True (one key: case and _ are ignored).
     param_aliases={"PoissonNLLLoss": {"log_input": True}},
@@ -129,34 +126,32 @@ def _gaussian_nll_validate(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarra
                   fix="Put a softplus (or exp) on the variance outputs of the model, or predict log-variances and exponentiate.")
 
 
-gaussian_nll = register(
-    LossSpec(
-        name="gaussian_nll",
-        title="Gaussian negative log-likelihood",
-        problem_types=("regression", "probabilistic"),
-        activations=("linear+softplus", "linear+exponential"),
-        target_encoding="real",
-        target_domain="(-inf, inf)",
-        prediction_domain="(n, 2k): k means in (-inf, inf), then k variances in (0, inf)",
-        shape_rule="mean_var",
-        formula=r"\ell(y, \mu, \sigma^2) = \frac{1}{k}\sum_{j=1}^{k} \frac12\left(\log v_j + \frac{(y_j - \mu_j)^2}{v_j}\right)"
-        r"\;[+\tfrac12\log 2\pi],\quad v_j = \max(\sigma_j^2, 10^{-6})",
-        summary="When the noise level varies from sample to sample and you want it predicted: the network outputs a mean "
-        "and a variance per target (linear means, softplus variances). Continuous densities exceed 1, so a negative "
-        "loss is normal.",
-        numpy_kernel=_gaussian_nll_numpy,
-        torch_kernel=_gaussian_nll_torch,
-        references=("Nix and Weigend, Estimating the Mean and Variance of the Target Probability Distribution, ICNN 1994.", TORCH),
-        aliases=("GaussianNLLLoss", "gaussian_nll_loss", "gaussian_negative_log_likelihood", "heteroscedastic_gaussian_nll"),
-        params={"full": False},
-        validate=_gaussian_nll_validate,
-        notes=(
-            "y_pred holds k means then k variances (n, 2k); PyTorch's nn.GaussianNLLLoss takes (input, target, var) "
-            "instead, so to_torch_module() returns a losslab module taking the stacked y_pred.",
-            "Variances are clamped to max(var, 1e-6) as PyTorch does (eps=1e-6, gradients as if unclamped); a variance "
-            "<= 0 is an error (PyTorch clamps 0 silently and raises only for negative ones).",
-            "full=False drops the constant 0.5 log(2 pi), as PyTorch's default does.",
-            "Keras has no Gaussian NLL.",
-        ),
-    )
+gaussian_nll = families.probabilistic(
+    name="gaussian_nll",
+    title="Gaussian negative log-likelihood",
+    problem_types=("regression", "probabilistic"),
+    activations=("linear+softplus", "linear+exponential"),
+    target_encoding="real",
+    target_domain="(-inf, inf)",
+    prediction_domain="(n, 2k): k means in (-inf, inf), then k variances in (0, inf)",
+    shape_rule="mean_var",
+    formula=r"\ell(y, \mu, \sigma^2) = \frac{1}{k}\sum_{j=1}^{k} \frac12\left(\log v_j + \frac{(y_j - \mu_j)^2}{v_j}\right)"
+    r"\;[+\tfrac12\log 2\pi],\quad v_j = \max(\sigma_j^2, 10^{-6})",
+    summary="When the noise level varies from sample to sample and you want it predicted: the network outputs a mean "
+    "and a variance per target (linear means, softplus variances). Continuous densities exceed 1, so a negative "
+    "loss is normal.",
+    numpy_kernel=_gaussian_nll_numpy,
+    torch_kernel=_gaussian_nll_torch,
+    references=("Nix and Weigend, Estimating the Mean and Variance of the Target Probability Distribution, ICNN 1994.", TORCH),
+    aliases=("GaussianNLLLoss", "gaussian_nll_loss", "gaussian_negative_log_likelihood", "heteroscedastic_gaussian_nll"),
+    params={"full": False},
+    validate=_gaussian_nll_validate,
+    notes=(
+        "y_pred holds k means then k variances (n, 2k); PyTorch's nn.GaussianNLLLoss takes (input, target, var) "
+        "instead, so to_torch_module() returns a losslab module taking the stacked y_pred.",
+        "Variances are clamped to max(var, 1e-6) as PyTorch does (eps=1e-6, gradients as if unclamped); a variance "
+        "<= 0 is an error (PyTorch clamps 0 silently and raises only for negative ones).",
+        "full=False drops the constant 0.5 log(2 pi), as PyTorch's default does.",
+        "Keras has no Gaussian NLL.",
+    ),
 )

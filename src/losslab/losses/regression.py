@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
-from ._frameworks import KERAS, TORCH, keras_loss, torch_loss
-from ._registry import register
-from ._spec import LossSpec
+from . import validation as v
+from .frameworks import KERAS, TORCH, keras_loss, torch_loss
+from . import families
+from .spec import LossSpec
 
 
 # ---------------------------------------------------------------- mean squared error
@@ -25,25 +25,18 @@ def _mse_torch(y_true, y_pred):
     return ((y_pred - y_true) ** 2).mean(dim=-1)
 
 
-mean_squared_error = register(
-    LossSpec(
-        name="mean_squared_error",
-        title="Mean squared error",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="real",
-        target_domain="(-inf, inf)",
-        prediction_domain="(-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} (\hat y_j - y_j)^2",
-        summary="The default for regression: the maximum-likelihood loss when the noise is Gaussian. "
-        "Large errors weigh quadratically, so outliers pull hard.",
-        numpy_kernel=_mse_numpy,
-        torch_kernel=_mse_torch,
-        references=(KERAS, TORCH),
-        aliases=("mse", "MeanSquaredError", "MSELoss", "l2", "l2_loss", "squared_error"),
-        keras_factory=keras_loss("MeanSquaredError"),
-        torch_factory=torch_loss("MSELoss"),
-    )
+mean_squared_error = families.regression(
+    name="mean_squared_error",
+    title="Mean squared error",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} (\hat y_j - y_j)^2",
+    summary="The default for regression: the maximum-likelihood loss when the noise is Gaussian. "
+    "Large errors weigh quadratically, so outliers pull hard.",
+    numpy_kernel=_mse_numpy,
+    torch_kernel=_mse_torch,
+    references=(KERAS, TORCH),
+    aliases=("mse", "MeanSquaredError", "MSELoss", "l2", "l2_loss", "squared_error"),
+    keras_factory=keras_loss("MeanSquaredError"),
+    torch_factory=torch_loss("MSELoss"),
 )
 
 
@@ -81,35 +74,32 @@ def _msle_validate(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> No
                   fix="Give the model a non-negative output (softplus or exponential activation), or use mean_squared_error.")
 
 
-mean_squared_logarithmic_error = register(
-    LossSpec(
-        name="mean_squared_logarithmic_error",
-        title="Mean squared logarithmic error",
-        problem_types=("regression",),
-        activations=("softplus", "exponential", "relu"),
-        # Keras clips negative outputs to 1e-7 in compatibility mode, so a linear layer runs too.
-        activations_when={"keras_compat": ("linear", "softplus", "exponential", "relu")},
-        target_encoding="non_negative",
-        target_domain="[0, inf)",
-        prediction_domain="[0, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \left(\log(1 + \hat y_j) - \log(1 + y_j)\right)^2",
-        summary="For non-negative targets spanning orders of magnitude (prices, counts), where relative errors matter: "
-        "under-predicting costs more than over-predicting by the same amount.",
-        numpy_kernel=_msle_numpy,
-        torch_kernel=_msle_torch,
-        references=(KERAS, TORCH),
-        aliases=("msle", "MeanSquaredLogarithmicError", "mean_squared_log_error", "squared_log_error"),
-        params={"keras_compat": False},
-        validate=_msle_validate,
-        keras_factory=keras_loss("MeanSquaredLogarithmicError", drop=("keras_compat",)),
-        notes=(
-            "Negative y_true or y_pred is an error. Keras instead clamps both to max(x, 1e-7), which makes every negative "
-            "value look like 0; keras_compat=True reproduces that (off by default, only for the tutorial experiment that "
-            "applies MSLE to standardized targets).",
-            "Keras clamps zeros too: Keras MSLE(0, 1) = (log 2 - log(1 + 1e-7))^2, 2.9e-7 relative below losslab's (log 2)^2.",
-            "PyTorch has no MSLE class: to_torch_module() runs losslab's kernel.",
-        ),
-    )
+mean_squared_logarithmic_error = families.regression(
+    name="mean_squared_logarithmic_error",
+    title="Mean squared logarithmic error",
+    activations=("softplus", "exponential", "relu"),
+    # Keras clips negative outputs to 1e-7 in compatibility mode, so a linear layer runs too.
+    activations_when={"keras_compat": ("linear", "softplus", "exponential", "relu")},
+    target_encoding="non_negative",
+    target_domain="[0, inf)",
+    prediction_domain="[0, inf)",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \left(\log(1 + \hat y_j) - \log(1 + y_j)\right)^2",
+    summary="For non-negative targets spanning orders of magnitude (prices, counts), where relative errors matter: "
+    "under-predicting costs more than over-predicting by the same amount.",
+    numpy_kernel=_msle_numpy,
+    torch_kernel=_msle_torch,
+    references=(KERAS, TORCH),
+    aliases=("msle", "MeanSquaredLogarithmicError", "mean_squared_log_error", "squared_log_error"),
+    params={"keras_compat": False},
+    validate=_msle_validate,
+    keras_factory=keras_loss("MeanSquaredLogarithmicError", drop=("keras_compat",)),
+    notes=(
+        "Negative y_true or y_pred is an error. Keras instead clamps both to max(x, 1e-7), which makes every negative "
+        "value look like 0; keras_compat=True reproduces that (off by default, only for the tutorial experiment that "
+        "applies MSLE to standardized targets).",
+        "Keras clamps zeros too: Keras MSLE(0, 1) = (log 2 - log(1 + 1e-7))^2, 2.9e-7 relative below losslab's (log 2)^2.",
+        "PyTorch has no MSLE class: to_torch_module() runs losslab's kernel.",
+    ),
 )
 
 
@@ -123,25 +113,18 @@ def _mae_torch(y_true, y_pred):
     return (y_pred - y_true).abs().mean(dim=-1)
 
 
-mean_absolute_error = register(
-    LossSpec(
-        name="mean_absolute_error",
-        title="Mean absolute error",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="real",
-        target_domain="(-inf, inf)",
-        prediction_domain="(-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} |\hat y_j - y_j|",
-        summary="Robust to outliers: the maximum-likelihood loss for Laplace noise, it fits the conditional median. "
-        "Its gradient has constant size, so it can converge slowly near the optimum.",
-        numpy_kernel=_mae_numpy,
-        torch_kernel=_mae_torch,
-        references=(KERAS, TORCH),
-        aliases=("mae", "MeanAbsoluteError", "L1Loss", "l1", "l1_loss", "absolute_error"),
-        keras_factory=keras_loss("MeanAbsoluteError"),
-        torch_factory=torch_loss("L1Loss"),
-    )
+mean_absolute_error = families.regression(
+    name="mean_absolute_error",
+    title="Mean absolute error",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} |\hat y_j - y_j|",
+    summary="Robust to outliers: the maximum-likelihood loss for Laplace noise, it fits the conditional median. "
+    "Its gradient has constant size, so it can converge slowly near the optimum.",
+    numpy_kernel=_mae_numpy,
+    torch_kernel=_mae_torch,
+    references=(KERAS, TORCH),
+    aliases=("mae", "MeanAbsoluteError", "L1Loss", "l1", "l1_loss", "absolute_error"),
+    keras_factory=keras_loss("MeanAbsoluteError"),
+    torch_factory=torch_loss("L1Loss"),
 )
 
 
@@ -166,31 +149,25 @@ def _mape_validate(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> No
         )
 
 
-mean_absolute_percentage_error = register(
-    LossSpec(
-        name="mean_absolute_percentage_error",
-        title="Mean absolute percentage error",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="real",
-        target_domain="(-inf, 0) or (0, inf)",
-        prediction_domain="(-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{100}{k}\sum_{j=1}^{k} \frac{|y_j - \hat y_j|}{\max(|y_j|, 10^{-7})}",
-        summary="Errors relative to the size of the target, in percent: for targets far from zero whose scale varies. "
-        "Near-zero targets dominate it, and it favours under-prediction.",
-        numpy_kernel=_mape_numpy,
-        torch_kernel=_mape_torch,
-        references=(KERAS, "de Myttenaere et al., Mean Absolute Percentage Error for regression models, Neurocomputing 2016."),
-        aliases=("mape", "MeanAbsolutePercentageError", "mean_absolute_percent_error"),
-        validate=_mape_validate,
-        keras_factory=keras_loss("MeanAbsolutePercentageError"),
-        notes=(
-            "A percentage, as in Keras; scikit-learn's mean_absolute_percentage_error is a fraction (ours / 100).",
-            "y_true = 0 is an error (Keras divides by max(|y|, 1e-7) and returns ~1e9 % per unit of error). Non-zero "
-            "|y_true| < 1e-7 is divided by 1e-7, as in Keras.",
-            "PyTorch has no MAPE class: to_torch_module() runs losslab's kernel.",
-        ),
-    )
+mean_absolute_percentage_error = families.regression(
+    name="mean_absolute_percentage_error",
+    title="Mean absolute percentage error",
+    target_domain="(-inf, 0) or (0, inf)",
+    formula=r"\ell(y, \hat y) = \frac{100}{k}\sum_{j=1}^{k} \frac{|y_j - \hat y_j|}{\max(|y_j|, 10^{-7})}",
+    summary="Errors relative to the size of the target, in percent: for targets far from zero whose scale varies. "
+    "Near-zero targets dominate it, and it favours under-prediction.",
+    numpy_kernel=_mape_numpy,
+    torch_kernel=_mape_torch,
+    references=(KERAS, "de Myttenaere et al., Mean Absolute Percentage Error for regression models, Neurocomputing 2016."),
+    aliases=("mape", "MeanAbsolutePercentageError", "mean_absolute_percent_error"),
+    validate=_mape_validate,
+    keras_factory=keras_loss("MeanAbsolutePercentageError"),
+    notes=(
+        "A percentage, as in Keras; scikit-learn's mean_absolute_percentage_error is a fraction (ours / 100).",
+        "y_true = 0 is an error (Keras divides by max(|y|, 1e-7) and returns ~1e9 % per unit of error). Non-zero "
+        "|y_true| < 1e-7 is divided by 1e-7, as in Keras.",
+        "PyTorch has no MAPE class: to_torch_module() runs losslab's kernel.",
+    ),
 )
 
 
@@ -212,29 +189,22 @@ def _huber_validate(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> N
     _positive_param(spec.name, "delta", spec.params["delta"], "delta is the error size where the loss turns from quadratic to linear.")
 
 
-huber = register(
-    LossSpec(
-        name="huber",
-        title="Huber loss",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="real",
-        target_domain="(-inf, inf)",
-        prediction_domain="(-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \begin{cases} \tfrac12 e_j^2 & |e_j| \le \delta \\ "
-        r"\delta(|e_j| - \tfrac12\delta) & \text{otherwise} \end{cases},\quad e = \hat y - y",
-        summary="Squared error for small errors, absolute error for large ones: MSE's smooth optimum with MAE's robustness "
-        "to outliers. Set delta to the error size beyond which a point counts as an outlier.",
-        numpy_kernel=_huber_numpy,
-        torch_kernel=_huber_torch,
-        references=("Huber, Robust Estimation of a Location Parameter, Annals of Mathematical Statistics, 1964.", KERAS, TORCH),
-        aliases=("huber_loss", "Huber", "HuberLoss"),
-        params={"delta": 1.0},
-        validate=_huber_validate,
-        keras_factory=keras_loss("Huber"),
-        torch_factory=torch_loss("HuberLoss"),
-        notes=("Keras Huber(delta) and PyTorch HuberLoss(delta) are this loss; smooth_l1(beta) is huber(delta=beta) / beta.",),
-    )
+huber = families.regression(
+    name="huber",
+    title="Huber loss",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \begin{cases} \tfrac12 e_j^2 & |e_j| \le \delta \\ "
+    r"\delta(|e_j| - \tfrac12\delta) & \text{otherwise} \end{cases},\quad e = \hat y - y",
+    summary="Squared error for small errors, absolute error for large ones: MSE's smooth optimum with MAE's robustness "
+    "to outliers. Set delta to the error size beyond which a point counts as an outlier.",
+    numpy_kernel=_huber_numpy,
+    torch_kernel=_huber_torch,
+    references=("Huber, Robust Estimation of a Location Parameter, Annals of Mathematical Statistics, 1964.", KERAS, TORCH),
+    aliases=("huber_loss", "Huber", "HuberLoss"),
+    params={"delta": 1.0},
+    validate=_huber_validate,
+    keras_factory=keras_loss("Huber"),
+    torch_factory=torch_loss("HuberLoss"),
+    notes=("Keras Huber(delta) and PyTorch HuberLoss(delta) are this loss; smooth_l1(beta) is huber(delta=beta) / beta.",),
 )
 
 
@@ -260,32 +230,25 @@ def _smooth_l1_validate(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) 
     _positive_param(spec.name, "beta", spec.params["beta"], "For beta -> 0 smooth L1 becomes mean_absolute_error: use that.")
 
 
-smooth_l1 = register(
-    LossSpec(
-        name="smooth_l1",
-        title="Smooth L1 loss",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="real",
-        target_domain="(-inf, inf)",
-        prediction_domain="(-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \begin{cases} \tfrac{1}{2\beta} e_j^2 & |e_j| < \beta \\ "
-        r"|e_j| - \tfrac12\beta & \text{otherwise} \end{cases},\quad e = \hat y - y",
-        summary="Huber loss rescaled to slope 1 in its linear part (huber(delta=beta) / beta), as used for box "
-        "regression in object detection; its gradient never exceeds 1 in size.",
-        numpy_kernel=_smooth_l1_numpy,
-        torch_kernel=_smooth_l1_torch,
-        references=("Girshick, Fast R-CNN, ICCV 2015.", TORCH),
-        aliases=("SmoothL1Loss", "smooth_l1_loss", "smoothl1"),
-        params={"beta": 1.0},
-        validate=_smooth_l1_validate,
-        torch_factory=torch_loss("SmoothL1Loss"),
-        notes=(
-            "smooth_l1(beta) = huber(delta=beta) / beta; equal to huber at beta = 1.",
-            "PyTorch accepts beta = 0 (plain L1); losslab asks for mean_absolute_error instead.",
-            "Keras has no smooth L1: use Huber(delta=beta) and divide by beta.",
-        ),
-    )
+smooth_l1 = families.regression(
+    name="smooth_l1",
+    title="Smooth L1 loss",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \begin{cases} \tfrac{1}{2\beta} e_j^2 & |e_j| < \beta \\ "
+    r"|e_j| - \tfrac12\beta & \text{otherwise} \end{cases},\quad e = \hat y - y",
+    summary="Huber loss rescaled to slope 1 in its linear part (huber(delta=beta) / beta), as used for box "
+    "regression in object detection; its gradient never exceeds 1 in size.",
+    numpy_kernel=_smooth_l1_numpy,
+    torch_kernel=_smooth_l1_torch,
+    references=("Girshick, Fast R-CNN, ICCV 2015.", TORCH),
+    aliases=("SmoothL1Loss", "smooth_l1_loss", "smoothl1"),
+    params={"beta": 1.0},
+    validate=_smooth_l1_validate,
+    torch_factory=torch_loss("SmoothL1Loss"),
+    notes=(
+        "smooth_l1(beta) = huber(delta=beta) / beta; equal to huber at beta = 1.",
+        "PyTorch accepts beta = 0 (plain L1); losslab asks for mean_absolute_error instead.",
+        "Keras has no smooth L1: use Huber(delta=beta) and divide by beta.",
+    ),
 )
 
 
@@ -305,29 +268,22 @@ def _log_cosh_torch(y_true, y_pred):
     return (e.logaddexp(-e) - _LOG2).mean(dim=-1)
 
 
-log_cosh = register(
-    LossSpec(
-        name="log_cosh",
-        title="Log-cosh loss",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="real",
-        target_domain="(-inf, inf)",
-        prediction_domain="(-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \log\cosh(\hat y_j - y_j)",
-        summary="A smooth Huber loss with delta = 1: about e^2 / 2 for small errors and |e| - log 2 for large ones, "
-        "with no hyperparameter and no kink.",
-        numpy_kernel=_log_cosh_numpy,
-        torch_kernel=_log_cosh_torch,
-        references=(KERAS, "Chen et al., Log Hyperbolic Cosine Loss Improves Variational Auto-Encoder, 2019."),
-        aliases=("logcosh", "LogCosh", "log_cosh_loss"),
-        keras_factory=keras_loss("LogCosh"),
-        notes=(
-            "Computed as logaddexp(e, -e) - log 2, finite for any finite error; like Keras' e + softplus(-2e) - log 2 it "
-            "loses relative (not absolute) precision for |e| below ~sqrt(machine epsilon).",
-            "PyTorch has no log-cosh class: to_torch_module() runs losslab's kernel.",
-        ),
-    )
+log_cosh = families.regression(
+    name="log_cosh",
+    title="Log-cosh loss",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \log\cosh(\hat y_j - y_j)",
+    summary="A smooth Huber loss with delta = 1: about e^2 / 2 for small errors and |e| - log 2 for large ones, "
+    "with no hyperparameter and no kink.",
+    numpy_kernel=_log_cosh_numpy,
+    torch_kernel=_log_cosh_torch,
+    references=(KERAS, "Chen et al., Log Hyperbolic Cosine Loss Improves Variational Auto-Encoder, 2019."),
+    aliases=("logcosh", "LogCosh", "log_cosh_loss"),
+    keras_factory=keras_loss("LogCosh"),
+    notes=(
+        "Computed as logaddexp(e, -e) - log 2, finite for any finite error; like Keras' e + softplus(-2e) - log 2 it "
+        "loses relative (not absolute) precision for |e| below ~sqrt(machine epsilon).",
+        "PyTorch has no log-cosh class: to_torch_module() runs losslab's kernel.",
+    ),
 )
 
 
@@ -349,30 +305,23 @@ def _quantile_validate(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -
         raise ValueError(f"{spec.name}: expected tau in (0, 1), the quantile to predict (0.5: the median). Received: tau={tau!r}.")
 
 
-quantile = register(
-    LossSpec(
-        name="quantile",
-        title="Quantile (pinball) loss",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="real",
-        target_domain="(-inf, inf)",
-        prediction_domain="(-inf, inf)",
-        formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max\left(\tau (y_j - \hat y_j), (\tau - 1)(y_j - \hat y_j)\right)",
-        summary="Predicts the tau-quantile of the target instead of its mean (tau = 0.9: a value exceeded 10% of the time); "
-        "train one model per tau for prediction intervals. tau = 0.5 is half the absolute error.",
-        numpy_kernel=_quantile_numpy,
-        torch_kernel=_quantile_torch,
-        references=("Koenker and Bassett, Regression Quantiles, Econometrica, 1978.",
-                    "Pedregosa et al., Scikit-learn: Machine Learning in Python (mean_pinball_loss), JMLR 2011."),
-        aliases=("pinball", "pinball_loss", "quantile_loss", "QuantileLoss", "PinballLoss"),
-        params={"tau": 0.5},
-        validate=_quantile_validate,
-        notes=(
-            "scikit-learn's mean_pinball_loss(alpha=tau) is this loss.",
-            "Neither Keras nor PyTorch has a quantile loss: to_torch_module() runs losslab's kernel.",
-        ),
-    )
+quantile = families.regression(
+    name="quantile",
+    title="Quantile (pinball) loss",
+    formula=r"\ell(y, \hat y) = \frac{1}{k}\sum_{j=1}^{k} \max\left(\tau (y_j - \hat y_j), (\tau - 1)(y_j - \hat y_j)\right)",
+    summary="Predicts the tau-quantile of the target instead of its mean (tau = 0.9: a value exceeded 10% of the time); "
+    "train one model per tau for prediction intervals. tau = 0.5 is half the absolute error.",
+    numpy_kernel=_quantile_numpy,
+    torch_kernel=_quantile_torch,
+    references=("Koenker and Bassett, Regression Quantiles, Econometrica, 1978.",
+                "Pedregosa et al., Scikit-learn: Machine Learning in Python (mean_pinball_loss), JMLR 2011."),
+    aliases=("pinball", "pinball_loss", "quantile_loss", "QuantileLoss", "PinballLoss"),
+    params={"tau": 0.5},
+    validate=_quantile_validate,
+    notes=(
+        "scikit-learn's mean_pinball_loss(alpha=tau) is this loss.",
+        "Neither Keras nor PyTorch has a quantile loss: to_torch_module() runs losslab's kernel.",
+    ),
 )
 
 
@@ -402,29 +351,25 @@ def _cosine_validate(spec: LossSpec, y_true: np.ndarray, y_pred: np.ndarray) -> 
         )
 
 
-cosine_similarity = register(
-    LossSpec(
-        name="cosine_similarity",
-        title="Cosine similarity loss",
-        problem_types=("regression",),
-        activations=("linear",),
-        target_encoding="unit_vectors",
-        target_domain="vectors in R^k, k >= 2 (only the direction counts)",
-        prediction_domain="vectors in R^k",
-        formula=r"\ell(y, \hat y) = -\frac{y \cdot \hat y}{\max(\|y\|, \epsilon)\,\max(\|\hat y\|, \epsilon)},\quad \epsilon = 10^{-7}",
-        summary="For vector targets where only the direction matters (embeddings, normalised features): "
-        "-1 is a perfect match, 0 orthogonal, 1 opposite. The length of the prediction is left free.",
-        numpy_kernel=_cosine_numpy,
-        torch_kernel=_cosine_torch,
-        references=(KERAS, "Salton and McGill, Introduction to Modern Information Retrieval, 1983."),
-        aliases=("CosineSimilarity", "cosine", "cosine_proximity", "cosine_loss"),
-        validate=_cosine_validate,
-        keras_factory=keras_loss("CosineSimilarity"),
-        notes=(
-            "Keras' convention: the loss is minus the cosine, so it is minimised (PyTorch's F.cosine_similarity is +cos).",
-            "A zero vector on either side gives loss 0, as Keras' l2-normalize (x / max(||x||, 1e-7)) leaves it zero; "
-            "vectors shorter than 1e-7 are not rescaled to unit length.",
-            "PyTorch's CosineEmbeddingLoss is a different loss (pairs with +-1 labels and a margin).",
-        ),
-    )
+cosine_similarity = families.regression(
+    name="cosine_similarity",
+    title="Cosine similarity loss",
+    target_encoding="unit_vectors",
+    target_domain="vectors in R^k, k >= 2 (only the direction counts)",
+    prediction_domain="vectors in R^k",
+    formula=r"\ell(y, \hat y) = -\frac{y \cdot \hat y}{\max(\|y\|, \epsilon)\,\max(\|\hat y\|, \epsilon)},\quad \epsilon = 10^{-7}",
+    summary="For vector targets where only the direction matters (embeddings, normalised features): "
+    "-1 is a perfect match, 0 orthogonal, 1 opposite. The length of the prediction is left free.",
+    numpy_kernel=_cosine_numpy,
+    torch_kernel=_cosine_torch,
+    references=(KERAS, "Salton and McGill, Introduction to Modern Information Retrieval, 1983."),
+    aliases=("CosineSimilarity", "cosine", "cosine_proximity", "cosine_loss"),
+    validate=_cosine_validate,
+    keras_factory=keras_loss("CosineSimilarity"),
+    notes=(
+        "Keras' convention: the loss is minus the cosine, so it is minimised (PyTorch's F.cosine_similarity is +cos).",
+        "A zero vector on either side gives loss 0, as Keras' l2-normalize (x / max(||x||, 1e-7)) leaves it zero; "
+        "vectors shorter than 1e-7 are not rescaled to unit length.",
+        "PyTorch's CosineEmbeddingLoss is a different loss (pairs with +-1 labels and a margin).",
+    ),
 )

@@ -15,10 +15,10 @@ EPSILON = 1e-7
 
 def losslab_module(name: str, params: Mapping[str, Any]):
     """losslab's own ``torch.nn.Module`` for settings PyTorch's class cannot express."""
-    from ._module import LossModule
-    from ._registry import get
+    from .module import LossModule
+    from .registry import find
 
-    return LossModule(get(name, **params))
+    return LossModule(find(name, **params))
 
 
 def import_keras():

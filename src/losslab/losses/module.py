@@ -6,8 +6,6 @@ from typing import Any
 
 import torch
 
-from ._spec import LossSpec
-
 
 class LossModule(torch.nn.Module):
     """``loss_fn = LossModule(spec); loss_fn(y_pred, y_true)``: PyTorch's argument order.
@@ -16,7 +14,8 @@ class LossModule(torch.nn.Module):
     ``(y_true, y_pred)`` as Keras does. This module follows PyTorch.
     """
 
-    def __init__(self, spec: LossSpec, reduction: str = "mean") -> None:
+    # ``spec`` is a LossSpec; not imported here, as LossSpec.to_torch_module imports this module.
+    def __init__(self, spec: Any, reduction: str = "mean") -> None:
         super().__init__()
         self.spec = spec
         self.reduction = reduction

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..vocab import LOSS_PROBLEM_TYPES, TARGET_ENCODINGS
-from . import _validation as v
+from . import validation as v
 
 # The closed vocabularies the advisor reads (losslab.vocab).
 PROBLEM_TYPES = LOSS_PROBLEM_TYPES
@@ -66,6 +66,9 @@ class LossSpec:
     origin : str
         Where a user-defined loss comes from and a hash of its source
         (``"my_losses.py:trimmed_mse sha256:1a2b..."``); ``""`` for catalog losses.
+    sources : Mapping
+        The hash of each part that ``origin``'s hash covers (each file of the user's code,
+        the function's values), so a refused resume can say which one changed.
     """
 
     name: str
@@ -99,9 +102,11 @@ class LossSpec:
     notes: tuple[str, ...] = ()
     # User-defined losses: "reference sha256:hash", so a resumed study cannot mix two versions.
     origin: str = ""
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _frozen(self.params))
+        object.__setattr__(self, "sources", _frozen(self.sources))
         object.__setattr__(self, "activations_when", _frozen(self.activations_when))
         unknown = set(self.problem_types) - set(PROBLEM_TYPES)
         if unknown:
@@ -246,7 +251,7 @@ class LossSpec:
         spec = self.with_params(**params) if params else self
         if spec.torch_factory is not None:
             return spec.torch_factory(spec.params)
-        from ._module import LossModule
+        from .module import LossModule
 
         return LossModule(spec)
 

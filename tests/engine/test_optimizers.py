@@ -1,0 +1,75 @@
+"""Tests for losslab.engine.optimizers: Keras' update rules, held to torch.optim and to the formulas."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from losslab.engine.optimizers import SGD, Adam, make_optimizer
+
+
+def _grads(steps: int, n: int = 7) -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    return [torch.randn(n, generator=g, dtype=torch.float64) for _ in range(steps)]
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_sgd_equals_torch_optim_sgd_for_a_constant_rate(momentum, nesterov):
+    grads = _grads(20)
+    ours = torch.linspace(-1, 1, 7, dtype=torch.float64)
+    ref = ours.clone().requires_grad_(True)
+    opt = SGD(lr=0.05, momentum=momentum, nesterov=nesterov)
+    state = opt.state(ours)
+    torch_opt = torch.optim.SGD([ref], lr=0.05, momentum=momentum, nesterov=nesterov)
+    for g in grads:
+        opt.step_(ours, g, state)
+        ref.grad = g.clone()
+        torch_opt.step()
+    torch.testing.assert_close(ours, ref.detach(), rtol=1e-12, atol=1e-12)
+
+
+def test_adam_follows_keras_formula():
+    grads = _grads(10)
+    w = torch.zeros(7, dtype=torch.float64)
+    opt = Adam(lr=0.01)
+    state = opt.state(w)
+    m = torch.zeros(7, dtype=torch.float64)
+    v = torch.zeros(7, dtype=torch.float64)
+    expected = torch.zeros(7, dtype=torch.float64)
+    for t, g in enumerate(grads, start=1):
+        opt.step_(w, g, state)
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        expected -= 0.01 * math.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (v.sqrt() + 1e-7)
+    torch.testing.assert_close(w, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_adam_is_close_to_torch_adam_away_from_epsilon():
+    # torch adds eps to the bias-corrected sqrt(v); Keras to the raw one: equal when eps is negligible.
+    grads = _grads(30)
+    ours = torch.ones(7, dtype=torch.float64)
+    ref = ours.clone().requires_grad_(True)
+    opt = Adam(lr=0.01, epsilon=1e-12)
+    state = opt.state(ours)
+    torch_opt = torch.optim.Adam([ref], lr=0.01, eps=1e-12)
+    for g in grads:
+        opt.step_(ours, g, state)
+        ref.grad = g.clone()
+        torch_opt.step()
+    torch.testing.assert_close(ours, ref.detach(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("bad", [dict(lr=0.0), dict(lr=-1.0), dict(lr=float("nan")), dict(momentum=1.0)])
+def test_sgd_refuses_bad_settings_by_name(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        SGD(**bad)
+
+
+def test_make_optimizer_defaults_and_refusal():
+    assert make_optimizer("SGD") == SGD(lr=0.01)
+    assert make_optimizer("adam") == Adam(lr=0.001)
+    assert make_optimizer("sgd", lr=0.1, momentum=0.9) == SGD(lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="optimizer"):
+        make_optimizer("rmsprop")
