@@ -73,7 +73,8 @@ def compare(
             state["higher"] = plan.metrics[0].higher_is_better
             if plan.schedule is not None:
                 bar.console.print(f"Plan: {plan.schedule.describe()}.", highlight=False)
-            state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * plan.spec.model.epochs)
+            per_trial = plan.schedule.per_trial if plan.schedule is not None else 1
+            state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * plan.spec.model.epochs * per_trial)
             if todo == 0:
                 bar.update(state["task"], completed=1)
 

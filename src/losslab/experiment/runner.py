@@ -275,6 +275,7 @@ class Schedule:
     losses: int
     done: frozenset
     threads: int | None = None  # torch threads to train with here (the faster measured)
+    per_trial: int = 1  # replicates trained per trial (the learning rates of a tuned protocol's grid)
 
     @property
     def total_seconds(self) -> float:
@@ -312,6 +313,7 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
     eval_rows = min(CURVE_ROWS, len(fit[0][1]) if model.patience else len(plan_.splits[0].test))
     n_inputs = None
     batches, seconds, threads = [], [], None
+    per_trial = _replicates_per_trial(model)
     for units, cands in by_units.items():
         todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
         if not todo:
@@ -330,9 +332,10 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
         else:
             unit_cost = cost
         threads = threads or unit_cost.threads
-        chunks = [estimate.Chunk(k, len(k) * len(cands), unit_cost.seconds(len(k) * len(cands), steps, model.batch_size,
-                                                                         eval_rows, model.epochs)) for k in kept]
-        chunks += estimate.chunk_splits(todo, len(cands), cost=unit_cost, epochs=model.epochs, steps=steps,
+        width = len(cands) * per_trial
+        chunks = [estimate.Chunk(k, len(k) * width, unit_cost.seconds(len(k) * width, steps, model.batch_size, eval_rows,
+                                                                      model.epochs)) for k in kept]
+        chunks += estimate.chunk_splits(todo, width, cost=unit_cost, epochs=model.epochs, steps=steps,
                                         batch_size=model.batch_size, eval_rows=eval_rows, budget=budget,
                                         max_replicates=MAX_REPLICATES)
         for chunk in chunks:
@@ -341,7 +344,14 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
             seconds.append(chunk.seconds)
     total = len(plan_.trials)
     left = sum(1 for t in plan_.trials if t not in done)
-    return Schedule(batches, seconds, left, total, len(spec.candidates), done, threads)
+    return Schedule(batches, seconds, left, total, len(spec.candidates), done, threads, per_trial)
+
+
+def _replicates_per_trial(model) -> int:
+    """Networks trained per trial: one per learning rate of the grid under a tuned protocol, else one."""
+    if getattr(model, "protocol", "fixed") == "tuned":
+        return len(model.learning_rates)
+    return 1
 
 
 def _n_inputs(plan_: Plan) -> int:
