@@ -11,9 +11,10 @@ import numpy as np
 from .experiment.files import OutputRefused, StudyBusy, folder_writable, write_output
 from .experiment.repair import DamagedStore, Repair
 from .experiment.store import DiskFull, Interrupted, ReadOnlyStudy
+from .experiment.estimate import EstimateTooLong
 from .tutorial.reproduction import Reproduction
 
-__all__ = ["DamagedStore", "DiskFull", "Interrupted", "OptionError", "OutputRefused", "ReadOnlyStudy", "Repair",
+__all__ = ["DamagedStore", "DiskFull", "EstimateTooLong", "Interrupted", "OptionError", "OutputRefused", "ReadOnlyStudy", "Repair",
            "StudyBusy", "compare", "compare_suite", "landscape", "load_study", "load_suite", "repair", "reproduce"]
 
 
@@ -343,7 +344,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             out: str | Path | None = None, device: str | None = None,
             on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False, executor: str = "local",
             ray_address: str | None = None, cpus_per_task: float = 1, gpus_per_task: float = 0, max_retries: int = 2,
-            mlflow: str | bool | None = None) -> StudyResult:
+            mlflow: str | bool | None = None, confirm: bool = False) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
 
     Give the data as arrays (``X``, ``y``), a file (``data=``, ``target=``) or a bundled
@@ -383,6 +384,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     ``epochs`` (default 100) with SGD (momentum 0.9) by default and no early stopping unless
     ``patience`` is given: the tutorials' setup.
 
+    Before anything trains, the study is cut into chunks of about a minute of training each
+    (committed as each finishes) and its time is estimated from a few steps timed on this
+    machine; ``on_start(plan, todo)`` can read both from ``plan.schedule`` (``.describe()``,
+    ``.total_seconds``). A study estimated beyond an hour raises :class:`EstimateTooLong`
+    (a ``ValueError`` that says the estimate) unless ``confirm=True``.
+
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
     ``.trials()``, ``.tuning()``, ``.diagnoses()``, ``.report(path)``.
     """
@@ -395,7 +402,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     from .experiment.executors import make_executor
     from .experiment.results import Study
     from .experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
-    from .experiment.store import Store, check_space
+    from .experiment.estimate import CONFIRM_SECONDS
+    from .experiment.store import Store, check_space, finished_in
     from .experiment.tracking import MLflowTracker
 
     _check_options(repeats=repeats, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
@@ -465,6 +473,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             "Each trial is scored on its held-out rows with the metric, never with the training loss.",
         ],
     })
+    # The plan and its estimate, before anything is written (a resumed study counts what is left).
+    plan.schedule = runner.schedule(plan, finished_in(out) if out is not None else (), device=device)
+    if plan.schedule.total_seconds > CONFIRM_SECONDS and not confirm:
+        raise EstimateTooLong(plan.schedule.total_seconds, plan.schedule.describe())
+    notes, info["design"] = runner.design_notes(plan, batch_given=batch_size is not None)
+    info["notes"] += notes
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
     per_trial = _trial_bytes(plan)
     if not (folder / "study.sqlite").exists():  # a new study: refused before its folder is made

@@ -41,6 +41,9 @@ ENGINE_METRICS = ("accuracy", "mse", "rmse", "mae")
 # Evaluation (learning curves, final scores) runs over at most this many rows of a split at a
 # time; the tutorials' splits (250 rows) are one chunk.
 EVAL_ROWS = 512
+# Evaluation inputs are gathered once and kept when they take at most this many activations
+# (replicates x rows x widest layer, 64 MB in float32).
+_EVAL_ELEMENTS = 16_000_000
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -200,8 +203,9 @@ def _output_at(name: str, pre: np.ndarray) -> np.ndarray:
 
 def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype):
     # A private, writable, row-major copy: torch refuses read-only arrays, and gathering rows
-    # of a column-major array (what pandas and scikit-learn often give) is 20x slower.
-    X = np.array(X, dtype=np.float64, order="C")
+    # of a column-major array (what pandas and scikit-learn often give) is 20x slower. float32
+    # data trained in float32 is used as it is (torch shares it: the data is held once).
+    X = _as_training_array(X, dtype)
     if X.ndim == 2:
         X = X[None]
     if X.ndim != 3:
@@ -278,6 +282,13 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
             )
         reps.append(dataclasses.replace(r, train=tr, test=te, val=va))
     return X, checked, reps
+
+
+def _as_training_array(X, dtype: str) -> np.ndarray:
+    if (dtype == "float32" and isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous
+            and X.flags.writeable):
+        return X
+    return np.array(X, dtype=np.float64, order="C")
 
 
 def predicted_class(out: torch.Tensor, member: Member) -> torch.Tensor:
@@ -516,7 +527,8 @@ class _Group:
                 mask = torch.as_tensor(np.arange(n_max)[None, :] < n[:, None], dtype=self.dtype, device=self.device)
             counts = torch.as_tensor(n, dtype=self.dtype, device=self.device)
             # The evaluation rows never change: gather their inputs once (up to ~64 MB).
-            x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1) if R * n_max * self.X.shape[1] <= 16e6 else None
+            small = R * n_max * self.X.shape[1] <= 16e6 and R * n_max * max(self.net.sizes) <= _EVAL_ELEMENTS
+            x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1) if small else None
             cached = self._eval_cache[split] = (rows, mask, counts, x, n)
         return cached
 
