@@ -202,8 +202,8 @@ def _check_options(**options) -> None:
             bound = f"an integer >= {low}" + (f" and <= {high:,}" if high is not None else "")
             raise OptionError(name, bound, value)
 
-    def real(name, low, high=None, *, low_open=True, high_open=True, none=False):
-        value = options[name]
+    def real(name, low, high=None, *, low_open=True, high_open=True, none=False, value=None):
+        value = options[name] if value is None else value
         if value is None and none:
             return
         ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
@@ -212,16 +212,26 @@ def _check_options(**options) -> None:
             bound = f"a finite number {'>' if low_open else '>='} {low:g}" + (f" and {'<' if high_open else '<='} {high:g}" if high is not None else "")
             raise OptionError(name, bound, value)
 
+    # None: the protocol's default (see compare).
     integer("repeats", 1, MAX_REPEATS)
-    integer("epochs", 1, MAX_EPOCHS)
+    integer("epochs", 1, MAX_EPOCHS, none=True)
     integer("batch_size", 1, none=True)
-    integer("patience", 0)
+    integer("patience", 0, none=True)
     integer("seed", 0)
     integer("max_retries", 0)
-    real("lr", 0, none=True)
+    lr = options["lr"]
+    if lr is not None and not isinstance(lr, (int, float, np.integer, np.floating)):
+        # a grid of learning rates for the tuned protocol: each a finite number > 0
+        rates = list(lr) if isinstance(lr, (list, tuple, np.ndarray)) else None
+        if not rates:
+            raise OptionError("lr", "a finite number > 0, or a non-empty list of them", lr)
+        for rate in rates:
+            real("lr", 0, value=rate)
+    else:
+        real("lr", 0, none=True)
     real("momentum", 0, 1, low_open=False)
     real("test_size", 0, 1)
-    real("validation_split", 0, 0.5)
+    real("validation_split", 0, 0.5, none=True)
     real("cpus_per_task", 0)
     real("gpus_per_task", 0, low_open=False)
     hidden = options["hidden"]
