@@ -489,6 +489,10 @@ def test_absurd_numeric_options_are_refused_by_flag(tmp_path, capsys, flags, mat
     ({"batch_size": True}, "Received: batch_size=True."),
     ({"momentum": 1.0}, "expected momentum to be a finite number >= 0 and < 1."),
     ({"hidden": (4, 0)}, "expected hidden to be positive layer widths"),
+    ({"lr": [1e-3, float("inf")]}, "expected lr to be a finite number > 0. Received: lr=inf."),
+    ({"lr": []}, "expected lr to be a finite number > 0, or a non-empty list of them."),
+    ({"validation_split": 0.7}, "Received: validation_split=0.7."),
+    ({"patience": -1}, "Received: patience=-1."),
 ])
 def test_the_library_names_python_arguments(kwargs, match):
     with pytest.raises(ValueError) as caught:
@@ -497,7 +501,7 @@ def test_the_library_names_python_arguments(kwargs, match):
 
 
 def test_a_nested_parquet_column_is_named_in_one_line(tmp_path, capsys):
-    pytest.importorskip("pyarrow")
+
     path = tmp_path / "nested.parquet"
     pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "tags": [[1, 2], [3], None, [6]], "y": [0, 1, 0, 1]}).to_parquet(path)
     assert main(["compare", str(path), "--target", "y", "--out", str(tmp_path / "s")]) == 2
