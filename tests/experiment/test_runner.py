@@ -367,3 +367,45 @@ def test_categorical_and_sparse_categorical_give_the_same_numbers(tmp_path):
             b = by_key[("sparse_categorical_crossentropy", rep, fold)]
             for name in a:
                 np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------- ordinal targets
+class _IndexRegression:
+    """An encoding of a regression on the level index (what prepare gives mse on ordinal levels)."""
+
+    classes = None
+
+    @staticmethod
+    def decode(outputs):
+        return np.asarray(outputs)[:, 0]
+
+
+def test_an_ordinal_regression_is_rounded_to_the_nearest_level_and_clipped():
+    from losslab.experiment.runner import _score_levels
+    from losslab.metrics import get_metric
+
+    levels = ("low", "mid", "high")
+    y_true = np.array(["low", "mid", "high", "high"])
+    outputs = np.array([[0.4], [1.6], [7.0], [-3.0]])  # levels 0, 2, 2 (clipped), 0 (clipped)
+    mae = _score_levels(get_metric("mae"), _IndexRegression(), y_true, outputs, None, levels)
+    assert mae == pytest.approx((0 + 1 + 0 + 2) / 4)
+    acc = _score_levels(get_metric("accuracy"), _IndexRegression(), y_true, outputs, None, levels)
+    assert acc == pytest.approx(2 / 4)
+    # standardized index targets come back to index units before rounding
+    scaled = _score_levels(get_metric("mae"), _IndexRegression(), y_true, (outputs - 1.0) / 2.0, (1.0, 2.0), levels)
+    assert scaled == pytest.approx(mae)
+
+
+@pytest.mark.parametrize("levels", [(0, 1, 2), ("low", "mid", "high")])
+def test_compare_scores_every_candidate_of_an_ordinal_target_on_levels(tmp_path, levels):
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"x": rng.normal(size=120)})
+    y = pd.Series(np.array(levels)[np.clip(np.rint(X.x + 1 + rng.normal(scale=0.3, size=120)), 0, 2).astype(int)], name="grade")
+    study = losslab.compare(X, y, kind="ordinal", repeats=5, epochs=5, hidden=(4,), out=tmp_path / "s")
+    summary = study.summary()
+    assert "sparse_categorical_crossentropy" in summary.index
+    if isinstance(levels[0], int):  # numbers have an order: regressions on the level index, scored on levels
+        assert "mean_squared_error" in summary.index and summary["mae_mean"].between(0, 2).all()
+    else:  # text levels have none losslab can read: nothing that uses it is proposed
+        assert "mean_squared_error" not in summary.index
+    assert summary[f"{study.spec.metric}_mean"].between(0, 1).all()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import losses
 from .choices import Choice, Recommendation, choose, finish
 from .problem import IMBALANCE_RATIO, Problem
@@ -134,15 +136,23 @@ def _ordinal(p: Problem) -> Recommendation:
     index = f"levels -> index 0 .. {k - 1} in their order {'(already)' if p.classes == tuple(range(k)) else ''}".strip()
     trig = f"{k} ordered levels: a regression on the level index uses the order (missing by one level costs less than by {k - 1})"
     caveat = f"round each prediction to the nearest level and clip it to 0 .. {k - 1} to score it as a level; report mae on the index"
-    alts = [
-        choose(p, "mean_squared_error", 1, metric, "one linear unit predicts the level index; squared error on it", prefer=("linear",),
-               trigger=trig, encode=index, caveat=caveat),
-        choose(p, "mean_absolute_error", 1, metric, "one linear unit predicts the level index; absolute error on it fits the median level",
-               prefer=("linear",), trigger=trig, encode=index, caveat=caveat),
-    ]
+    # Text levels ("low", "mid", "high") carry no order losslab can read (sorting them is
+    # alphabetical), so nothing that uses the order is proposed for them.
+    numeric = all(isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in p.classes)
+    alts, notes = [], []
+    if numeric:
+        alts = [
+            choose(p, "mean_squared_error", 1, metric, "one linear unit predicts the level index; squared error on it", prefer=("linear",),
+                   trigger=trig, encode=index, caveat=caveat),
+            choose(p, "mean_absolute_error", 1, metric, "one linear unit predicts the level index; absolute error on it fits the median level",
+                   prefer=("linear",), trigger=trig, encode=index, caveat=caveat),
+        ]
+        also = tuple(dict.fromkeys((*also, "mae")))
+        notes.append(f"mae is the mean distance between the predicted and the true level index (0 .. {k - 1})")
+    else:
+        notes.append("text levels have no order that can be read from them: give the levels as integers 0 .. "
+                     f"{k - 1} in their order to compare regressions on the level index and score mae on levels")
     alts += _imbalance_alternatives(p, k, None, "sparse_categorical_crossentropy", ("softmax",), metric)
-    also = tuple(dict.fromkeys((*also, "mae")))
-    notes = [f"mae is the mean distance between the predicted and the true level index (0 .. {k - 1})"]
     return finish(p, primary, alts, warnings, also, notes)
 
 

@@ -100,10 +100,11 @@ def plan(spec: StudySpec, X, y=None, *, cap_batch: bool = False) -> Plan:
         # categorical cross-entropy, ...) and checked as the loss will get them, read with
         # the problem kind decided once from the raw target.
         enc = data.encode(loss, activation)
+        levels = tuple(data.problem.classes) if kind == "ordinal" else None
         # Every metric must be computable from this loss's outputs: try it on perfect ones.
         for m in metrics:
             try:
-                _score(m, enc, y_values, enc.perfect_outputs(), None)
+                _score(m, enc, y_values, enc.perfect_outputs(), None, levels=levels)
             except ValueError as err:
                 raise ValueError(f"metric {m.name!r} cannot score {c.label}: {err}") from None
         encodings[c.label] = enc
@@ -173,8 +174,15 @@ def _default_metric(kind: str) -> str:
     return default_metric(kind)
 
 
-def _score(metric: Metric, enc, y_true: np.ndarray, outputs: np.ndarray, target_scale) -> float:
+def _levels(plan_: Plan) -> tuple | None:
+    """The ordered levels of an ordinal target (what its predictions are scored as), else None."""
+    return tuple(plan_.problem.classes) if plan_.problem.kind == "ordinal" else None
+
+
+def _score(metric: Metric, enc, y_true: np.ndarray, outputs: np.ndarray, target_scale, levels: tuple | None = None) -> float:
     """A held-out metric from a network's outputs, decoded as the loss's encoding says."""
+    if levels is not None:
+        return _score_levels(metric, enc, y_true, outputs, target_scale, levels)
     given: dict[str, Any] = {}
     if enc.classes is None:  # regression: back to the target's units
         pred = enc.decode(outputs)
@@ -190,6 +198,32 @@ def _score(metric: Metric, enc, y_true: np.ndarray, outputs: np.ndarray, target_
             except ValueError:
                 pass  # this encoding has none (margins have no probabilities)
     return metric.score(y_true, classes=enc.classes, **given)
+
+
+def _score_levels(metric: Metric, enc, y_true: np.ndarray, outputs: np.ndarray, target_scale, levels: tuple) -> float:
+    """An ordinal target's metric: every candidate's prediction becomes a level, so that a
+    softmax over the levels and a regression on the level index are scored alike. A regression
+    on the index is rounded to the nearest level and clipped to the ends; label metrics compare
+    levels, and mae/rmse/mse the level indices (0 .. k-1), as :mod:`losslab.metrics` says."""
+    position = {level: i for i, level in enumerate(levels)}
+    true_index = np.array([position[v] for v in np.asarray(y_true).ravel()])
+    given: dict[str, Any] = {}
+    if enc.classes is None:  # a regression on the level index
+        pred = np.asarray(enc.decode(outputs), dtype=np.float64).ravel()
+        if target_scale is not None:
+            mean, std = target_scale
+            pred = pred * std + mean
+        index = np.clip(np.rint(pred), 0, len(levels) - 1).astype(int)
+    else:
+        index = np.array([position[v] for v in np.asarray(enc.decode(outputs)).ravel()])
+        try:
+            given["probabilities"] = enc.probabilities(outputs)
+        except ValueError:
+            pass
+    if metric.name in ("mae", "rmse", "mse") or getattr(metric, "same_as", None) in ("mae", "rmse", "mse"):
+        return metric.score(true_index, predictions=index.astype(np.float64), classes=tuple(range(len(levels))))
+    labels = np.asarray(levels)[index]
+    return metric.score(np.asarray(y_true).ravel(), labels=labels, classes=levels, **given)
 
 
 def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = None,
@@ -461,7 +495,8 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
         tuning = None
         if tuned:
             # A rate whose validation loss was never finite ends with its untrained weights: no score.
-            val_scores = [_val_score(main, enc, y_raw[val_used], history.outputs["val"][i], scale, plan_.activations[c.label])
+            val_scores = [_val_score(main, enc, y_raw[val_used], history.outputs["val"][i], scale, plan_.activations[c.label],
+                                     _levels(plan_))
                           if history.best_epoch[i] >= 0 else math.nan for i in reps]
             pick = _choose(val_scores, [history.final("val")[r] for r in reps], main.higher_is_better)
             r = reps[pick]
@@ -487,14 +522,15 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
         else:
             y_test = y_raw[s.test]
             for m in plan_.metrics:
-                values[m.name] = _score(m, enc, y_test, outputs, scale)
+                values[m.name] = _score(m, enc, y_test, outputs, scale, levels=_levels(plan_))
             values.update(_per_output(plan_, enc, y_test, outputs, scale))
         results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values,
                                    _history_json(history, r, metrics, model, tuning), status))
     return results
 
 
-def _val_score(metric: Metric, enc, y_val: np.ndarray, outputs: np.ndarray, scale, activation: str) -> float:
+def _val_score(metric: Metric, enc, y_val: np.ndarray, outputs: np.ndarray, scale, activation: str,
+               levels: tuple | None = None) -> float:
     """The study's metric on the validation rows (NaN for a model whose outputs are not finite)."""
     outputs = np.asarray(outputs, dtype=np.float64)
     if not np.isfinite(outputs).all():
@@ -502,7 +538,7 @@ def _val_score(metric: Metric, enc, y_val: np.ndarray, outputs: np.ndarray, scal
     if activation == "softmax":  # rows that sum to 1 at float64 precision, as for the held-out score
         outputs = outputs / outputs.sum(axis=-1, keepdims=True)
     try:
-        return float(_score(metric, enc, y_val, outputs, scale))
+        return float(_score(metric, enc, y_val, outputs, scale, levels=levels))
     except ValueError:
         # A metric a few validation rows cannot give (AUC with one class among them): no score.
         return math.nan
