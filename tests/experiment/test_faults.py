@@ -215,7 +215,8 @@ def test_a_second_writer_names_the_process_that_holds_the_study(tmp_path, refere
 
 def test_two_writers_started_together_one_runs_one_is_refused(tmp_path, reference):
     out = tmp_path / "study"
-    children = [start(["compare", *STUDY, "--out", str(out)], pause=0.5) for _ in range(2)]
+    # Slow commits (3 s each, 6 of them): the runs overlap even when one process starts seconds late.
+    children = [start(["compare", *STUDY, "--out", str(out)], pause=3.0) for _ in range(2)]
     results = [(c.wait(timeout=180), c.communicate()[1]) for c in children]
     codes = sorted(rc for rc, _ in results)
     print(f"\ntwo writers at once: exit statuses {codes}")
