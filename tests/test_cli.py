@@ -101,15 +101,40 @@ def test_compare_losses_with_several_parameters(tmp_path, capsys):
     assert len(study.results) == 4
 
 
-def test_compare_survives_a_study_where_every_trial_diverges(tmp_path, capsys):
+def test_a_study_where_every_trial_diverges_exits_non_zero_with_the_fix(tmp_path, capsys):
     out = tmp_path / "study"
+    # The fixed protocol: SGD at one rate for every epoch (the tuned one restores a finite best epoch).
     code = main(["compare", "--dataset", "diabetes", "--losses", "mse,mae", "--lr", "1000", "--repeats", "2",
-                 "--epochs", "3", "--hidden", "8", "--out", str(out)])
+                 "--epochs", "3", "--hidden", "8", "--protocol", "fixed", "--out", str(out)])
     captured = capsys.readouterr()
-    assert code == 0, captured.err
+    assert code == 1, captured.err
+    # The table and the report are still there: the study is stored, it just has nothing to compare.
     assert "(2 diverged)" in captured.out and "4 of 4 trials diverged" in captured.out
     assert (out / "report.html").exists()
     assert set(losslab.load_study(out).trials().status) == {"diverged"}
+    line = captured.err.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert line.startswith("losslab: no result: every one of the 4 trials diverged")
+    assert "--lr 1000 is 100000 times the default for sgd; try --lr 0.01" in line
+    # No internal message leaks, in the verdict or the report.
+    for text in (captured.out, captured.err, (out / "report.html").read_text(encoding="utf-8")):
+        assert "Design:" not in text and "repeats=0" not in text
+
+
+def test_every_trial_diverging_at_the_default_rate_suggests_a_smaller_rate_or_adam():
+    study = losslab.compare(dataset="diabetes", losses="mse", repeats=2, epochs=2, hidden=(4,), lr=0.01,
+                            optimizer="sgd", _validate_only=False)
+    assert study.no_result_reason() is None  # it trains fine: no reason to give
+    from losslab.api import _no_result_reason
+    from losslab.experiment.store import TrialResult
+
+    diverged = [TrialResult(r.loss, r.repeat, r.fold, r.seed, r.n_train, r.n_test, {"rmse": float("nan")},
+                            {"loss_train": [1.0, float("nan")]}, "diverged") for r in study.results]
+    fake = type("S", (), {"results": diverged, "complete": True, "spec": study.spec})()
+    text = _no_result_reason(fake, cli=False)
+    assert "every one of the 2 trials diverged (" in text
+    assert "lr=0.001" in text and "optimizer='adam'" in text
+    assert "--lr" not in text  # the library names Python arguments
 
 
 # ---------------------------------------------------------------------- one-line errors
@@ -276,3 +301,211 @@ def test_compare_announces_what_it_leaves_out(tmp_path, capsys):
     assert main(["compare", str(path), "--target", "y", "--exclude", "nope", "--out", str(tmp_path / "never")]) == 2
     line = one_line_error(capsys)
     assert "unknown feature column 'nope'" in line and "Received: --exclude nope;" in line
+
+# ---------------------------------------------------------------------- what report may write
+def sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def small_study(tmp_path_factory):
+    out = tmp_path_factory.mktemp("small") / "study"
+    losslab.compare(dataset="iris", repeats=2, cv=2, epochs=3, hidden=(6,), batch_size=16, out=out)
+    return out
+
+
+def test_report_never_writes_over_the_store(small_study, tmp_path, capsys):
+    store = small_study / "study.sqlite"
+    before = sha(store)
+    other = tmp_path / "other"
+    losslab.compare(dataset="iris", repeats=2, cv=2, epochs=3, hidden=(6,), batch_size=16, out=other)
+    (tmp_path / "link.html").symlink_to(store)
+    for target in (store, other / "study.sqlite", other / "study.lock", other / "study.sqlite-wal", tmp_path / "link.html"):
+        for force in ([], ["--force"]):
+            assert main(["report", str(small_study), "--out", str(target), *force]) == 2
+            line = one_line_error(capsys)
+            assert "belongs to a losslab study's store" in line and "Choose another --out file" in line
+    assert sha(store) == before
+    assert len(losslab.load_study(small_study).results) == 8 and len(losslab.load_study(other).results) == 8
+    assert main(["report", str(small_study), "--out", str(tmp_path)]) == 2
+    assert "expected --out to be a file to write" in one_line_error(capsys)
+
+
+def test_report_replaces_only_files_it_wrote_unless_forced(small_study, tmp_path, capsys):
+    mine = tmp_path / "mine.html"
+    mine.write_text("my notes")
+    assert main(["report", str(small_study), "--out", str(mine)]) == 2
+    line = one_line_error(capsys)
+    assert f"refusing to write over {mine}: the file exists and losslab did not write it" in line
+    assert mine.read_text() == "my notes"
+    assert main(["report", str(small_study), "--out", str(mine), "--force"]) == 0
+    assert mine.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+    # The study's own report.html: losslab wrote it, so it redraws it; edited by hand, it is the user's.
+    default = small_study / "report.html"
+    assert main(["report", str(small_study), "--format", "csv"]) == 0
+    assert main(["report", str(small_study), "--format", "csv"]) == 0
+    assert (small_study / "trials.csv").exists()  # exports go beside the store
+    default.write_text(default.read_text(encoding="utf-8") + "<!-- my annotations -->", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["report", str(small_study)]) == 2
+    assert "or it changed since" in one_line_error(capsys)
+    assert "my annotations" in default.read_text(encoding="utf-8")
+    assert main(["report", str(small_study), "--force"]) == 0
+    assert "my annotations" not in default.read_text(encoding="utf-8")
+    # Written through a temporary file and a rename: nothing is left beside them.
+    assert not [p.name for p in small_study.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_library_names_its_arguments_when_it_refuses_an_output(small_study, tmp_path):
+    study = losslab.load_study(small_study)
+    with pytest.raises(ValueError, match=r"Received: path=.*study\.sqlite"):
+        study.report(small_study / "study.sqlite")
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(ValueError, match="pass force=True to replace it"):
+        study.export(tmp_path / "x.json", "json")
+    assert study.export(tmp_path / "x.json", "json", force=True).read_text().startswith("{")
+
+
+# ---------------------------------------------------------------------- bugs, user errors, version
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"losslab {losslab.__version__}"
+
+
+def bug_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_a_bug_says_so_in_one_line_and_logs_the_traceback(tmp_path, capsys, monkeypatch):
+    from losslab import api
+
+    monkeypatch.setenv("LOSSLAB_LOG_DIR", str(tmp_path / "logs"))
+
+    # A bug: a TypeError that Python raises inside losslab's own code (no `raise` statement of losslab's).
+    monkeypatch.setattr(api, "load_study", lambda folder: api._split_losses(None))
+    assert main(["report", str(tmp_path)]) == 70
+    line = bug_line(capsys)
+    assert line.startswith("losslab: internal error (a bug in losslab, not a problem with your input): "
+                           "TypeError: 'NoneType' object is not iterable.")
+    log = next((tmp_path / "logs").iterdir())
+    assert f"The full traceback is in {log}" in line and "--debug" in line
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text and "_split_losses" in text and "report" in text
+
+    # --debug prints the traceback too.
+    assert main(["--debug", "report", str(tmp_path)]) == 70
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and err.strip().splitlines()[-1].startswith("losslab: internal error")
+
+
+def test_a_value_error_from_a_library_losslab_calls_is_a_bug_too(tmp_path, capsys, monkeypatch):
+    from losslab import api
+
+    monkeypatch.setenv("LOSSLAB_LOG_DIR", str(tmp_path / "logs"))
+    # Failure 2 of the real-table issue: NumPy's message, raised inside NumPy.
+    monkeypatch.setattr(api, "load_study", lambda folder: np.stack([np.zeros(2), np.zeros(3)]))
+    assert main(["report", str(tmp_path)]) == 70
+    line = bug_line(capsys)
+    assert "a bug in losslab" in line and "all input arrays must have the same shape" in line
+
+
+def test_losslab_s_own_refusals_stay_one_line_without_bug(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    line = one_line_error(capsys)
+    assert "no study in" in line and "bug" not in line
+
+
+def test_an_error_in_the_users_own_code_points_at_it(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from losslab import api
+
+    monkeypatch.setenv("LOSSLAB_LOG_DIR", str(tmp_path / "logs"))
+    code = tmp_path / "my_losses.py"
+    code.write_text("def load(folder):\n    raise ValueError('my own check failed')\n")
+    spec = importlib.util.spec_from_file_location("my_losses", code)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(api, "load_study", module.load)
+    assert main(["report", str(tmp_path)]) == 2
+    line = bug_line(capsys)
+    assert line.startswith(f"losslab: error in your code ({code}:2): ValueError: my own check failed")
+    assert "bug" not in line
+
+
+def test_ctrl_c_in_a_command_says_what_is_stored(capsys, monkeypatch, tmp_path):
+    from losslab import api
+    from losslab.experiment.store import Interrupted
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted(3, tmp_path)
+
+    monkeypatch.setattr(api, "compare", interrupted)
+    assert main(["compare", "--dataset", "iris", "--out", str(tmp_path)]) == 130
+    assert bug_line(capsys) == f"losslab: interrupted: 3 trials stored in {tmp_path}; run the same command to resume."
+
+    def bare(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "load_study", bare)
+    assert main(["report", str(tmp_path)]) == 130
+    assert bug_line(capsys) == "losslab: interrupted."
+
+
+# ---------------------------------------------------------------------- numeric guards
+@pytest.mark.parametrize(("flags", "match"), [
+    (["--lr", "inf"], "expected --lr to be a finite number > 0. Received: --lr inf."),
+    (["--lr", "nan"], "expected --lr to be a finite number > 0. Received: --lr nan."),
+    (["--lr", "-0.1"], "Received: --lr -0.1."),
+    (["--epochs", "0"], "expected --epochs to be an integer >= 1 and <= 100,000. Received: --epochs 0."),
+    (["--epochs", "100001"], "Received: --epochs 100001."),
+    (["--repeats", "0"], "expected --repeats to be an integer >= 1 and <= 10,000. Received: --repeats 0."),
+    (["--repeats", "10001"], "Received: --repeats 10001."),
+    (["--batch-size", "0"], "expected --batch-size to be an integer >= 1. Received: --batch-size 0."),
+    (["--test-size", "1.5"], "expected --test-size to be a finite number > 0 and < 1. Received: --test-size 1.5."),
+    (["--test-size", "nan"], "Received: --test-size nan."),
+    (["--patience", "-1"], "expected --patience to be an integer >= 0."),
+    (["--cpus-per-task", "0"], "expected --cpus-per-task to be a finite number > 0."),
+    (["--gpus-per-task", "inf"], "expected --gpus-per-task to be a finite number >= 0."),
+])
+def test_absurd_numeric_options_are_refused_by_flag(tmp_path, capsys, flags, match):
+    out = tmp_path / "study"
+    assert main(["compare", "--dataset", "iris", *flags, "--out", str(out)]) == 2
+    line = one_line_error(capsys)
+    assert match in line, line
+    assert "Design" not in line and not out.exists()
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"lr": float("inf")}, "expected lr to be a finite number > 0. Received: lr=inf."),
+    ({"epochs": 0}, "Received: epochs=0."),
+    ({"repeats": 10_001}, "expected repeats to be an integer >= 1 and <= 10,000. Received: repeats=10001."),
+    ({"repeats": 2.5}, "Received: repeats=2.5."),
+    ({"batch_size": True}, "Received: batch_size=True."),
+    ({"momentum": 1.0}, "expected momentum to be a finite number >= 0 and < 1."),
+    ({"hidden": (4, 0)}, "expected hidden to be positive layer widths"),
+    ({"lr": [1e-3, float("inf")]}, "expected lr to be a finite number > 0. Received: lr=inf."),
+    ({"lr": []}, "expected lr to be a finite number > 0, or a non-empty list of them."),
+    ({"validation_split": 0.7}, "Received: validation_split=0.7."),
+    ({"patience": -1}, "Received: patience=-1."),
+])
+def test_the_library_names_python_arguments(kwargs, match):
+    with pytest.raises(ValueError) as caught:
+        losslab.compare(dataset="iris", **kwargs)
+    assert match in str(caught.value) and "--" not in str(caught.value)
+
+
+def test_a_nested_parquet_column_is_named_in_one_line(tmp_path, capsys):
+
+    path = tmp_path / "nested.parquet"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "tags": [[1, 2], [3], None, [6]], "y": [0, 1, 0, 1]}).to_parquet(path)
+    assert main(["compare", str(path), "--target", "y", "--out", str(tmp_path / "s")]) == 2
+    line = one_line_error(capsys)
+    assert "column 'tags'" in line and "holds a list in 3 of its 4 rows (a nested Parquet column)" in line
+    assert "unhashable" not in line

@@ -6,7 +6,16 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
+from .experiment.files import OutputRefused, StudyBusy, folder_writable, write_output
+from .experiment.repair import DamagedStore, Repair
+from .experiment.store import DiskFull, Interrupted, ReadOnlyStudy
+from .experiment.estimate import EstimateTooLong
 from .tutorial.reproduction import Reproduction
+
+__all__ = ["DamagedStore", "DiskFull", "EstimateTooLong", "Interrupted", "OptionError", "OutputRefused", "ReadOnlyStudy", "Repair",
+           "StudyBusy", "compare", "compare_suite", "landscape", "load_study", "load_suite", "repair", "reproduce"]
 
 
 class ReproduceResult(Reproduction):
@@ -76,7 +85,7 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
 
 # ---------------------------------------------------------------------- compare
 class StudyResult:
-    """A study (see :class:`losslab.experiment.results.Study`) plus its HTML report."""
+    """A study (see :class:`losslab.experiment.results.Study`) plus its HTML report and exports."""
 
     def __init__(self, study) -> None:
         self.study = study
@@ -84,15 +93,150 @@ class StudyResult:
     def __getattr__(self, name):
         return getattr(self.study, name)
 
-    def report(self, path: str | Path | None = None) -> Path:
-        """Write the self-contained HTML report (default: ``report.html`` in the study folder)."""
+    def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
+        """Write the self-contained HTML report; return where it went.
+
+        ``path`` defaults to ``report.html`` in the study folder, or, when that folder is
+        read-only, ``<folder name>-report.html`` in the current directory. The file is
+        written whole or not at all (a temporary file, then a rename), never over a study's
+        store, and never over an existing file that losslab did not write unless ``force``.
+        """
         from .report.html import write_report
 
-        if path is None:
-            if self.study.folder is None:
-                raise ValueError("report: expected a path for a study without a folder.")
-            path = Path(self.study.folder) / "report.html"
-        return write_report(self.study, path)
+        target = self._output(path, "report.html", "report")
+        return write_output(target, lambda tmp: write_report(self.study, tmp), force=force)
+
+    def export(self, path: str | Path | None = None, fmt: str = "json", *, force: bool = False) -> Path:
+        """Every trial as JSON (with the spec and histories) or CSV (metrics only); return where it went.
+
+        ``path`` defaults to ``trials.<fmt>`` beside the store (or in the current directory
+        when the study folder is read-only); written as :meth:`report` writes.
+        """
+        # A format other than json or csv is refused by the study's own export, before the rename.
+        target = self._output(path, f"trials.{fmt}", "trials")
+        return write_output(target, lambda tmp: self.study.export(tmp, fmt), force=force)
+
+    def no_result_reason(self, *, cli: bool = False) -> str | None:
+        """Why a finished study gave no result at all (every trial diverged or failed), with the fix
+        that fits the cause; ``None`` when some trial has a score. ``cli`` names command-line flags."""
+        return _no_result_reason(self.study, cli=cli)
+
+    def _output(self, path, name: str, stem: str) -> Path:
+        if path is not None:
+            return Path(path)
+        if self.study.folder is None:
+            raise ValueError("expected path for a study without a folder. Received: path=None.")
+        folder = Path(self.study.folder)
+        if folder_writable(folder):
+            return folder / name
+        # A study on a read-only medium: read it there, write beside the user.
+        here = Path.cwd()
+        if not folder_writable(here):
+            raise ValueError(f"{folder} is read-only, and so is the current directory {here}: expected path, "
+                             "a file in a writable folder. Received: path=None.")
+        candidate, n = here / f"{folder.resolve().name}-{stem}{Path(name).suffix}", 2
+        while candidate.exists():
+            candidate = here / f"{folder.resolve().name}-{stem}-{n}{Path(name).suffix}"
+            n += 1
+        return candidate
+
+
+def _no_result_reason(study, *, cli: bool) -> str | None:
+    results = study.results
+    if not results or not study.complete or any(r.status == "ok" for r in results):
+        return None
+    diverged = sum(r.status == "diverged" for r in results)
+    if not diverged:
+        return (f"every one of the {len(results)} trials failed ({results[0].history.get('error', ['unknown error'])[0]}). "
+                "Run the same command again to retry them.")
+    model = study.spec.model
+    def flag(name, value):
+        if cli:
+            return f"--{name.replace('_', '-')} {format(value, 'g') if isinstance(value, float) else value}"
+        return f"{name}={value!r}"
+
+    first = sum(1 for r in results if r.status == "diverged" and r.history.get("loss_train")
+                and not np.isfinite(r.history["loss_train"][0]))
+    when = " in the first epoch" if first == diverged else ""
+    default = 0.01 if model.optimizer == "sgd" else 0.001
+    reason = f"every one of the {len(results)} trials diverged{when} (the training loss became NaN or infinite), so there is nothing to compare."
+    if model.learning_rate > default:
+        fix = (f"Lower the learning rate: {flag('lr', model.learning_rate)} is {model.learning_rate / default:g} times "
+               f"the default for {model.optimizer}; try {flag('lr', default)}.")
+    else:
+        smaller = model.learning_rate / 10
+        fix = (f"Lower the learning rate ({flag('lr', float(f'{smaller:.3g}'))})"
+               + (f" or use {flag('optimizer', 'adam')}, which adapts its step size" if model.optimizer == "sgd" else "")
+               + "; if the target's values are very large, a loss on a log scale (msle) may suit it better.")
+    return f"{reason} {fix}"
+
+
+class OptionError(ValueError):
+    """A bad value for one of the API's arguments: the message names the Python argument;
+    the command line names its flag instead (:meth:`for_flag`)."""
+
+    def __init__(self, argument: str, expected: str, value, hint: str = "") -> None:
+        self.argument, self.expected, self.value, self.hint = argument, expected, value, hint
+        super().__init__(f"expected {argument} to be {expected}. Received: {argument}={value!r}.{' ' + hint if hint else ''}")
+
+    def for_flag(self, flag: str) -> str:
+        return f"expected {flag} to be {self.expected}. Received: {flag} {self.value}.{' ' + self.hint if self.hint else ''}"
+
+
+# Hard caps: beyond them a study is a typo, not a plan (100,000 epochs of one small MLP is
+# hours per trial; 10,000 repeats gives a confidence interval 18x narrower than 30 do).
+MAX_EPOCHS = 100_000
+MAX_REPEATS = 10_000
+
+
+def _check_options(**options) -> None:
+    """Refuse non-finite, non-positive or absurd numeric options by name, before anything loads."""
+    import math
+
+    def integer(name, low, high=None, *, none=False):
+        value = options[name]
+        if value is None and none:
+            return
+        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
+        if not ok:
+            bound = f"an integer >= {low}" + (f" and <= {high:,}" if high is not None else "")
+            raise OptionError(name, bound, value)
+
+    def real(name, low, high=None, *, low_open=True, high_open=True, none=False, value=None):
+        value = options[name] if value is None else value
+        if value is None and none:
+            return
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = ok and (value > low if low_open else value >= low) and (high is None or (value < high if high_open else value <= high))
+        if not ok:
+            bound = f"a finite number {'>' if low_open else '>='} {low:g}" + (f" and {'<' if high_open else '<='} {high:g}" if high is not None else "")
+            raise OptionError(name, bound, value)
+
+    # None: the protocol's default (see compare).
+    integer("repeats", 1, MAX_REPEATS)
+    integer("epochs", 1, MAX_EPOCHS, none=True)
+    integer("batch_size", 1, none=True)
+    integer("patience", 0, none=True)
+    integer("seed", 0)
+    integer("max_retries", 0)
+    lr = options["lr"]
+    if lr is not None and not isinstance(lr, (int, float, np.integer, np.floating)):
+        # a grid of learning rates for the tuned protocol: each a finite number > 0
+        rates = list(lr) if isinstance(lr, (list, tuple, np.ndarray)) else None
+        if not rates:
+            raise OptionError("lr", "a finite number > 0, or a non-empty list of them", lr)
+        for rate in rates:
+            real("lr", 0, value=rate)
+    else:
+        real("lr", 0, none=True)
+    real("momentum", 0, 1, low_open=False)
+    real("test_size", 0, 1)
+    real("validation_split", 0, 0.5, none=True)
+    real("cpus_per_task", 0)
+    real("gpus_per_task", 0, low_open=False)
+    hidden = options["hidden"]
+    if isinstance(hidden, (int, np.integer)) or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in hidden) or not len(hidden):
+        raise OptionError("hidden", "positive layer widths, e.g. (64, 32)", hidden)
 
 
 def _source(data) -> dict:
@@ -202,14 +346,15 @@ def check(loss, output_activation: str | None = None, y=None, *, output_units: i
 def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | None = None, target=None,
             losses: Sequence[str] | str | None = None, metric: str | None = None, extra_metrics: Sequence[str] = (),
             repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
-            epochs: int = 100, batch_size: int | None = None, optimizer: str = "sgd", lr: float | None = None,
-            momentum: float = 0.9, patience: int = 0, sweep: str | None = None, validation_split: float = 0.1, seed: int = 0,
+            epochs: int | None = None, batch_size: int | None = None, optimizer: str | None = None,
+            lr: float | Sequence[float] | None = None, momentum: float = 0.9, patience: int | None = None,
+            protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None, seed: int = 0,
             dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
             include: Sequence[str] | str | None = None, stratify: bool = True,
             out: str | Path | None = None, device: str | None = None,
             on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False, executor: str = "local",
             ray_address: str | None = None, cpus_per_task: float = 1, gpus_per_task: float = 0, max_retries: int = 2,
-            mlflow: str | bool | None = None) -> StudyResult:
+            mlflow: str | bool | None = None, confirm: bool = False) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
 
     Give the data as arrays (``X``, ``y``), a file (``data=``, ``target=``) or a bundled
@@ -238,8 +383,25 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     MLflow: a parent run, a nested run per trial, the verdict and the report (see
     :mod:`losslab.experiment.tracking`; the HTML report is then also written to the study folder).
 
+    ``protocol="tuned"`` (the default) gives each loss its best chance: inside each trial a
+    ``validation_split`` share (default 0.2) of the training rows chooses, per loss, the
+    learning rate from the grid ``lr`` (default ``[1e-3, 3e-3, 1e-2, 3e-2]``; one value fixes
+    it) and the stopping epoch (early stopping with the best epoch's weights restored,
+    ``patience`` default 10, at most ``epochs`` default 200), with ``optimizer`` Adam by
+    default; then the held-out rows score the chosen model. Nothing about the held-out rows
+    steers the choice. The whole grid trains as one lockstep computation.
+    ``protocol="fixed"`` trains every loss with one rate (``lr``, default 0.01 for SGD) for
+    ``epochs`` (default 100) with SGD (momentum 0.9) by default and no early stopping unless
+    ``patience`` is given: the tutorials' setup.
+
+    Before anything trains, the study is cut into chunks of about a minute of training each
+    (committed as each finishes) and its time is estimated from a few steps timed on this
+    machine; ``on_start(plan, todo)`` can read both from ``plan.schedule`` (``.describe()``,
+    ``.total_seconds``). A study estimated beyond an hour raises :class:`EstimateTooLong`
+    (a ``ValueError`` that says the estimate) unless ``confirm=True``.
+
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
-    ``.trials()``, ``.report(path)``.
+    ``.trials()``, ``.tuning()``, ``.diagnoses()``, ``.report(path)``.
     """
     import tempfile
 
@@ -250,9 +412,13 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     from .experiment.executors import make_executor
     from .experiment.results import Study
     from .experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
-    from .experiment.store import Store
+    from .experiment.estimate import CONFIRM_SECONDS
+    from .experiment.store import Store, check_space, finished_in
     from .experiment.tracking import MLflowTracker
 
+    _check_options(repeats=repeats, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
+                   max_retries=max_retries, lr=lr, momentum=momentum, test_size=test_size, validation_split=validation_split,
+                   cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task, hidden=hidden)
     if dataset is not None and "," in dataset:
         raise ValueError("several data sets are a suite: use losslab.compare_suite(datasets=[...]) "
                          "(the command line does this for --dataset a,b,c).")
@@ -289,8 +455,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         data=prepared.data, target=tuple(str(c) for c in y.columns) if y.ndim == 2 else (str(y.name),),
         candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
         resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
-        model=Model(hidden=tuple(hidden), epochs=epochs, batch_size=32 if batch_size is None else batch_size, optimizer=optimizer, lr=lr,
-                    momentum=momentum, patience=patience, validation_split=validation_split),
+        model=_model(Model, protocol=protocol, hidden=hidden, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                     lr=lr, momentum=momentum, patience=patience, validation_split=validation_split),
         seed=seed, dropna=dropna, kind=kind, stratify=stratify,
     )
     # Every check, before anything is written.
@@ -317,16 +483,59 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             "Each trial is scored on its held-out rows with the metric, never with the training loss.",
         ],
     })
+    # The plan and its estimate, before anything is written (a resumed study counts what is left).
+    plan.schedule = runner.schedule(plan, finished_in(out) if out is not None else (), device=device)
+    if plan.schedule.total_seconds > CONFIRM_SECONDS and not confirm:
+        raise EstimateTooLong(plan.schedule.total_seconds, plan.schedule.describe())
+    notes, info["design"] = runner.design_notes(plan, batch_given=batch_size is not None)
+    info["notes"] += notes
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
+    per_trial = _trial_bytes(plan)
+    if not (folder / "study.sqlite").exists():  # a new study: refused before its folder is made
+        check_space(folder, len(plan.trials), per_trial)
     with Store.create_or_resume(folder, spec, fingerprint(X, y), info) as store:
         todo = len(plan.trials) - len(store.finished())
+        store.expect(len(plan.trials), per_trial)
+        store.check_space(todo)
         if on_start is not None:
             on_start(plan, todo)
-        runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device, executor=executor_, tracker=tracker)
+        try:
+            runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device, executor=executor_, tracker=tracker)
+        except KeyboardInterrupt:
+            # Ctrl-C: what is committed stays; say how much, and how to go on.
+            raise Interrupted(store.count(), folder) from None
     result = StudyResult(Study.load(folder))
     if tracker is not None:
-        tracker.finish(result.study, report=result.report())
+        from .report.html import build_report
+
+        built = build_report(result.study)  # the HTML once, and its figures for MLflow as they are
+        tracker.finish(result.study, report=built.write(folder / "report.html"), figures=built.figures)
     return result
+
+
+def _model(Model, *, protocol, hidden, epochs, batch_size, optimizer, lr, momentum, patience, validation_split):
+    """The study's model with each protocol's defaults filled in (see :func:`compare`)."""
+    if protocol not in ("tuned", "fixed"):
+        raise ValueError(f"compare: expected protocol='tuned' or 'fixed'. Received: protocol={protocol!r}.")
+    tuned = protocol == "tuned"
+    if lr is not None and not isinstance(lr, (int, float)):
+        lr = tuple(lr)
+    return Model(hidden=tuple(hidden), epochs=(200 if tuned else 100) if epochs is None else epochs,
+                 batch_size=32 if batch_size is None else batch_size,
+                 optimizer=("adam" if tuned else "sgd") if optimizer is None else optimizer, lr=lr, momentum=momentum,
+                 patience=(10 if tuned else 0) if patience is None else patience,
+                 validation_split=(0.2 if tuned else 0.1) if validation_split is None else validation_split,
+                 protocol=protocol)
+
+def _trial_bytes(plan) -> int:
+    """One stored trial's size: its learning curves (loss, and accuracy for classes; train and
+    held-out) and its metrics (per target column too)."""
+    from .experiment.store import trial_bytes
+
+    classes = getattr(plan.problem, "classes", None) is not None
+    columns = plan.y.shape[1] if getattr(plan.y, "ndim", 1) == 2 else 1
+    metrics = len(plan.metrics) * (1 + (columns if columns > 1 else 0))
+    return trial_bytes(plan.spec.model.epochs, 4 if classes else 2, metrics)
 
 
 def _expand_sweep(names: list, sweep: str) -> list:
@@ -375,10 +584,25 @@ def _check_device(device: str | None) -> None:
 
 
 def load_study(folder: str | Path) -> StudyResult:
-    """A study from its folder (``losslab report FOLDER``)."""
+    """A study from its folder (``losslab report FOLDER``), opened read-only: a study on a
+    read-only medium reads as any other. A damaged store raises :class:`DamagedStore`
+    (with how many trials are readable); :func:`repair` copies them into a fresh store."""
     from .experiment.results import Study
 
     return StudyResult(Study.load(folder))
+
+
+def repair(folder: str | Path, out: str | Path | None = None) -> Repair:
+    """Copy the readable trials of a damaged study into a fresh store beside it (``losslab repair FOLDER``).
+
+    ``out`` defaults to ``<folder>-repaired`` (``-repaired-2``, ... when taken); the damaged
+    store is only read. Resume the study by running its command with ``out`` as its folder:
+    only the lost trials train again. Returns a :class:`~losslab.experiment.repair.Repair`
+    (``folder``, ``trials`` copied, ``unreadable``).
+    """
+    from .experiment import repair as repairing
+
+    return repairing.repair(folder, out)
 
 
 # ---------------------------------------------------------------------- landscape
@@ -491,14 +715,15 @@ class SuiteResult:
     def __getattr__(self, name):
         return getattr(self.suite, name)
 
-    def report(self, path: str | Path | None = None) -> Path:
+    def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """The suite's report: across-data-set statistics and each data set's verdict, with
-        every data set's own report beside it."""
+        every data set's own report beside it (written as :meth:`StudyResult.report` writes)."""
         from .report.suite_html import write_suite_report
 
         for name, study in self.suite.studies.items():
             StudyResult(study).report()
-        return write_suite_report(self.suite, path or self.suite.folder / "report.html")
+        target = Path(path) if path is not None else self.suite.folder / "report.html"
+        return write_output(target, lambda tmp: write_suite_report(self.suite, tmp), force=force)
 
 
 def suite_sources(datasets: str | Sequence[str] | None = None, datasets_dir: str | Path | None = None) -> dict[str, str]:
@@ -567,6 +792,13 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
     return SuiteResult(Suite.load(folder))
 
 
+def is_suite(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a suite (several data sets) rather than one study."""
+    from .experiment.suite import Suite
+
+    return Suite.is_suite(folder)
+
+
 def load_suite(folder: str | Path) -> SuiteResult:
     """A suite from its folder (``losslab report FOLDER``)."""
     from .experiment.suite import Suite
@@ -598,10 +830,3 @@ def reproduce_plan(only: str | Sequence[str] | None = None, *, repeats: int = 30
 
     chosen = tutorial.select(only)
     return len(chosen), tutorial.total_work(chosen, repeats)
-
-
-def is_suite(folder: str | Path) -> bool:
-    """Whether ``folder`` holds a suite (several data sets) rather than one study."""
-    from .experiment.suite import Suite
-
-    return Suite.is_suite(folder)

@@ -30,8 +30,9 @@ pytestmark = pytest.mark.xdist_group("ray")
 
 # breast_cancer: bce and hinge share one sigmoid unit, sparse cross-entropy has two softmax
 # units: two widths, and with at most 4 replicates per engine call, several batches of each.
+# The fixed protocol: one model per trial, so the batch counts below are trials.
 STUDY = dict(dataset="breast_cancer", losses=["bce", "hinge", "sparse_categorical_crossentropy"], repeats=2, cv=3,
-             epochs=4, hidden=(6,), batch_size=32, seed=3)
+             epochs=4, hidden=(6,), batch_size=32, seed=3, protocol="fixed")
 N_TRIALS = 3 * 2 * 3
 
 
@@ -280,7 +281,7 @@ def test_a_failure_becomes_failed_trials_whatever_the_executor_yields(tmp_path, 
 def test_cli_runs_a_study_on_ray(ray_local, tmp_path, capsys, small_batches, local_reference):
     out = tmp_path / "study"
     args = ["compare", "--dataset", "breast_cancer", "--losses", "bce,hinge,sparse_categorical_crossentropy",
-            "--repeats", "2", "--cv", "3", "--epochs", "4", "--hidden", "6", "--batch-size", "32", "--seed", "3",
+            "--repeats", "2", "--cv", "3", "--epochs", "4", "--hidden", "6", "--batch-size", "32", "--seed", "3", "--protocol", "fixed",
             "--out", str(out), "--executor", "ray", "--cpus-per-task", "1", "--max-retries", "1"]
     assert main(args) == 0
     assert "Verdict:" in capsys.readouterr().out

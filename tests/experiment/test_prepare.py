@@ -12,7 +12,7 @@ from losslab import api
 from losslab.experiment import prepare as P
 from losslab.experiment import runner
 
-TINY = dict(epochs=2, hidden=(4,), batch_size=16)
+TINY = dict(epochs=2, hidden=(4,), batch_size=16, protocol="fixed")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ and the tutorial's target encodings (hinge on {-1, 1}, one-hot vs integer labels
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -90,8 +91,10 @@ def test_preprocessing_is_fitted_on_training_rows_only(tmp_path, engine_calls, p
         fitted = views[rep.view][rep.train]
         assert len(rep.train) == (len(split.train) if not patience else len(split.train) - round(0.1 * len(split.train)))
         assert set(rep.train) <= set(split.train)
-        np.testing.assert_allclose(fitted[:, :2].mean(axis=0), 0.0, atol=1e-12)
-        np.testing.assert_allclose(fitted[:, :2].std(axis=0), 1.0, atol=1e-12)
+        # The views are float32 (the engine trains in float32): scaled to float32 rounding.
+        assert views.dtype == np.float32
+        np.testing.assert_allclose(fitted[:, :2].astype(np.float64).mean(axis=0), 0.0, atol=1e-6)
+        np.testing.assert_allclose(fitted[:, :2].astype(np.float64).std(axis=0), 1.0, atol=1e-6)
         targets = members[0].targets[rep.view][rep.train]
         np.testing.assert_allclose([targets.mean(), targets.std()], [0.0, 1.0], atol=1e-12)
     first = views[0][:, 0]
@@ -178,42 +181,137 @@ def test_cuda_is_refused_before_anything_is_written_where_torch_has_none(tmp_pat
 
 
 # ---------------------------------------------------------------------- early stopping
-# Golden values from Keras 3.15.1: keras.callbacks.EarlyStopping(monitor="val_loss",
-# patience=p) fed these val_loss values through on_epoch_end: (best_epoch, stopped_epoch),
-# both 0-based. Keras leaves stopped_epoch at 0 when it never stops; losslab then returns
-# the last epoch, the one whose end training reached.
-@pytest.mark.parametrize(("curve", "patience", "expected"), [
-    ([1.0, 0.8, 0.85, 0.9, 0.7], 2, (1, 3)),
-    ([1.0, 0.8, 0.85, 0.9, 0.7], 3, (4, 4)),  # Keras: (4, never stopped)
-    ([1.0, 0.9, 0.8, 0.7], 2, (3, 3)),  # Keras: (3, never stopped)
-    ([1.0, 1.0, 1.0, 1.0], 2, (0, 2)),  # no change is no improvement
-    ([0.5, 0.6], 1, (0, 1)),
-    ([0.5, 0.4, 0.45, 0.3, 0.5, 0.6, 0.2], 2, (3, 5)),
-    ([1.0, math.nan, 0.9, 0.95, 0.97], 2, (2, 4)),
-    ([3.0, 2.0, 1.0, 1.5, 0.5, 0.6, 0.7, 0.8], 3, (4, 7)),
-])
-def test_early_stopping_follows_keras(curve, patience, expected):
-    assert runner._early_stopping(np.array(curve), patience) == expected
-
-
 def test_a_study_with_patience_stores_where_it_stopped(tmp_path):
     # Pure noise: the validation loss soon stops improving, so some trials stop early.
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(80, 4)), rng.normal(size=80)
     epochs = 12
     study = losslab.compare(X, y, losses=["mse", "mae"], repeats=3, epochs=epochs, hidden=(16,), batch_size=8,
-                            optimizer="adam", lr=0.05, patience=2, validation_split=0.25, out=tmp_path)
+                            optimizer="adam", lr=0.05, patience=2, validation_split=0.25, protocol="fixed", out=tmp_path)
     stops = []
     for r in study.results:
-        assert set(r.history) == {"loss_train", "loss_val", "stopped_epoch"}
-        assert len(r.history["loss_val"]) == epochs
-        # stored 1-based, as Keras prints "Epoch 5: early stopping"
-        (stopped,) = r.history["stopped_epoch"]
-        assert stopped == runner._early_stopping(np.array(r.history["loss_val"]), 2)[1] + 1
+        assert set(r.history) == {"loss_train", "loss_val", "loss_test", "stopped_epoch", "best_epoch"}
+        # stored 1-based, as Keras prints "Epoch 5: early stopping"; the curves end there.
+        (stopped,), (best,) = r.history["stopped_epoch"], r.history["best_epoch"]
+        assert len(r.history["loss_val"]) == len(r.history["loss_test"]) == stopped
+        val = np.array(r.history["loss_val"])
+        assert best == int(np.argmin(val)) + 1
+        assert stopped == epochs or stopped - best == 2
         assert r.n_train == 60 - 15 and r.n_test == 20
         stops.append(stopped)
     assert min(stops) < epochs
-    assert study.spec.model.patience == 2
+    assert study.spec.model.patience == 2 and study.spec.model.protocol == "fixed"
+
+
+# ---------------------------------------------------------------------- the tuned protocol
+def test_compare_defaults_to_the_tuned_protocol_and_fixed_keeps_the_tutorials_setup(tmp_path):
+    X, y = regression_frame()
+    tuned = losslab.compare(X, y, losses=["mse"], repeats=1, hidden=(4,), out=tmp_path / "t", _validate_only=True)
+    m = tuned.spec.model
+    assert (m.protocol, m.optimizer, m.patience, m.epochs, m.validation_split) == ("tuned", "adam", 10, 200, 0.2)
+    assert m.learning_rates == (1e-3, 3e-3, 1e-2, 3e-2)
+    fixed = losslab.compare(X, y, losses=["mse"], repeats=1, hidden=(4,), protocol="fixed", out=tmp_path / "f",
+                            _validate_only=True).spec.model
+    assert (fixed.protocol, fixed.optimizer, fixed.patience, fixed.epochs, fixed.learning_rates) == ("fixed", "sgd", 0, 100, (0.01,))
+    one = losslab.compare(X, y, losses=["mse"], repeats=1, lr=[0.02], out=tmp_path / "o", _validate_only=True).spec.model
+    assert one.learning_rates == (0.02,)
+    with pytest.raises(ValueError, match="protocol='fixed'"):
+        losslab.compare(X, y, losses=["mse"], protocol="fixed", lr=[0.01, 0.1], out=tmp_path / "x")
+    with pytest.raises(ValueError, match="protocol='tuned' or 'fixed'"):
+        losslab.compare(X, y, losses=["mse"], protocol="best", out=tmp_path / "x")
+
+
+def _train_one_at_a_time(X, members, replicates, **kwargs):
+    """The engine called once per replicate, the histories put together: what lockstep replaces."""
+    from losslab.engine import History
+
+    real = runner.__dict__["_real_train"]
+    parts = [real(X, members, [rep], **kwargs) for rep in replicates]
+    h = History.empty(replicates, parts[0].members, kwargs["network"], kwargs["epochs"], kwargs.get("metrics", ()), False)
+    for i, p in enumerate(parts):
+        for split in h.loss:
+            h.loss[split][i] = p.loss[split][0]
+            for name in h.metrics:
+                h.metrics[name][split][i] = p.metrics[name][split][0]
+        h.fill([i], ([(W[:1], b[:1]) for W, b in p.weights], {k: v[:1] for k, v in p.outputs.items() if v[0] is not None},
+                     {k: {m: v[:1] for m, v in d.items()} for k, d in p.evaluation.items()}))
+        h.best_epoch[i], h.stopped_epoch[i] = p.best_epoch[0], p.stopped_epoch[0]
+    return h
+
+
+@pytest.mark.parametrize("dataset,losses", [("diabetes", ["mse", "mae"]), ("breast_cancer", ["bce", "hinge"])])
+def test_tuned_lockstep_grid_equals_each_configuration_trained_alone(tmp_path, monkeypatch, dataset, losses):
+    kw = dict(losses=losses, repeats=2, epochs=25, patience=3, hidden=(6,), lr=[1e-3, 1e-2, 0.1])
+    lockstep = losslab.compare(dataset=dataset, out=tmp_path / "lockstep", **kw)
+    monkeypatch.setitem(runner.__dict__, "_real_train", runner.train)
+    monkeypatch.setattr(runner, "train", _train_one_at_a_time)
+    alone = losslab.compare(dataset=dataset, out=tmp_path / "alone", **kw)
+    a, b = lockstep.study.tuning(), alone.study.tuning()
+    assert len(a) == 2 * 2 * 3
+    pd.testing.assert_frame_equal(a.drop(columns="val_score"), b.drop(columns="val_score"))
+    np.testing.assert_allclose(a.val_score, b.val_score, rtol=1e-5)
+    metric = lockstep.study.spec.metric
+    np.testing.assert_allclose(lockstep.trials()[metric], alone.trials()[metric], rtol=1e-5)
+    # Something was chosen, and not always the same thing.
+    assert a.chosen.sum() == 4 and a.epoch.nunique() > 1
+
+
+def test_held_out_labels_do_not_steer_the_choice(tmp_path):
+    # The held-out rows only score: shuffling their targets changes the score, not the
+    # chosen learning rate, stopping epoch or validation scores.
+    ds = load_dataset("diabetes")
+    X, y = ds.X, ds.y
+    spec = StudySpec(data="arrays", target=("y",), candidates=(Candidate.parse("mse"), Candidate.parse("mae")),
+                     metric="rmse", resampling=Resampling.from_cli(repeats=1, cv=None),
+                     model=Model(hidden=(8,), epochs=40, patience=4, optimizer="adam", protocol="tuned", validation_split=0.2))
+    plan = runner.plan(spec, X, y)
+    test = plan.splits[0].test
+    shuffled = y.copy()
+    shuffled.iloc[test] = np.random.default_rng(0).permutation(y.iloc[test].to_numpy())
+    plan2 = runner.plan(spec, X, shuffled)
+    assert all(np.array_equal(s.test, t.test) and np.array_equal(s.train, t.train) for s, t in zip(plan.splits, plan2.splits))
+    first = runner._train_batch(plan, spec.candidates, 1, plan.splits, frozenset(), None, None)
+    second = runner._train_batch(plan2, spec.candidates, 1, plan2.splits, frozenset(), None, None)
+    for r1, r2 in zip(first, second):
+        for key in ("lr", "tuning_val_score", "tuning_best_epoch", "tuning_stopped_epoch", "loss_train", "loss_val"):
+            assert r1.history[key] == r2.history[key], key
+        assert r1.metrics["rmse"] != r2.metrics["rmse"]  # the held-out targets did change
+
+
+def test_choice_prefers_the_best_validation_score_then_the_lower_loss():
+    assert runner._choose([0.5, 0.7, 0.6], [1.0, 2.0, 0.5], higher_is_better=True) == 1
+    assert runner._choose([0.5, 0.7, 0.6], [1.0, 2.0, 0.5], higher_is_better=False) == 0
+    assert runner._choose([0.7, 0.7, math.nan], [1.0, 0.5, 0.1], higher_is_better=True) == 1
+    assert runner._choose([math.nan, math.nan], [math.nan, 3.0], higher_is_better=True) == 1
+
+
+def test_study_reports_its_tuning_diagnoses_and_protocol(tmp_path):
+    ds = load_dataset("diabetes")
+    study = losslab.compare(ds.X, ds.y, losses=["mse", "mae"], repeats=2, hidden=(8,), epochs=30,
+                            lr=[1e-4, 3e-4], out=tmp_path)
+    t = study.study.tuning()
+    assert list(t.columns) == ["loss", "trial", "repeat", "fold", "lr", "epoch", "stopped", "val_score", "chosen"]
+    assert set(t.lr) == {1e-4, 3e-4} and (t.groupby(["loss", "trial"]).chosen.sum() == 1).all()
+    # Rates this small still improve at the last epoch: chosen at the grid's top, every time.
+    notes = study.study.diagnoses()
+    assert any("grid's largest" in n and "widen the learning-rate grid (lr=[0.0001, 0.0003, 0.0009])" in n for n in notes)
+    assert "Protocol: tuned" in study.verdict()
+    exported = json.loads(study.study.export(tmp_path / "trials.json").read_text())
+    assert len(exported["tuning"]) == len(t) and exported["diagnoses"] == notes
+    assert exported["protocol"].startswith("tuned")
+
+
+def test_overfitting_is_diagnosed_from_the_learning_curves():
+    from losslab.experiment.results import _overfitting
+
+    epochs = np.arange(1, 41)
+    train = list(1.0 / epochs)
+    test = list(1.0 / epochs[:10]) + list(0.1 + 0.02 * (epochs[10:] - 10))
+    fixed = Model(epochs=40)
+    text = _overfitting("mse", [{"loss_train": train, "loss_test": test}] * 3, fixed)
+    assert text.startswith("mse: its mean held-out loss rises after epoch 10") and "last epoch's model" in text
+    flat = list(1.0 / epochs)
+    assert _overfitting("mse", [{"loss_train": train, "loss_test": flat}] * 3, fixed) is None
 
 
 # ---------------------------------------------------------------------- problems and encodings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -18,8 +19,19 @@ import pandas as pd
 import pytest
 
 import losslab
+from losslab.experiment import files as files_mod
+from losslab.experiment import repair as repair_mod
 from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec
-from losslab.experiment.store import FILENAME, Store, TrialResult
+from losslab.experiment.store import (
+    FILENAME,
+    DamagedStore,
+    DiskFull,
+    Interrupted,
+    ReadOnlyStudy,
+    Store,
+    StudyBusy,
+    TrialResult,
+)
 
 
 def small_spec(**changes) -> StudySpec:
@@ -258,3 +270,241 @@ def test_sigkill_loses_nothing_committed_and_the_rerun_completes(tmp_path):
         assert a.history.keys() == b.history.keys()
         for key in a.history:
             np.testing.assert_allclose(a.history[key], b.history[key], rtol=1e-4, atol=1e-6)
+
+
+# ---------------------------------------------------------------------- faults, one at a time
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_study(tmp_path):
+    with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:
+        store.add([trial("hinge", 0)])
+        # Another open file description: flock refuses it as it would another process.
+        with pytest.raises(StudyBusy, match=rf"in use by process {os.getpid()} .*two runs cannot write one study"):
+            Store.create_or_resume(tmp_path, small_spec(), "f", {})
+        # Readers are never refused: WAL lets them read a study being written.
+        assert len(losslab.load_study(tmp_path).results) == 1
+    # Released on close.
+    with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:
+        assert store.finished() == {("hinge", 0, 0)}
+
+
+def test_a_lock_that_fails_halfway_is_released(tmp_path, monkeypatch):
+    import json
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no memory for the holder's record")
+
+    monkeypatch.setattr(json, "dumps", broken)
+    with pytest.raises(RuntimeError):
+        files_mod.StudyLock(tmp_path).acquire()
+    monkeypatch.undo()
+    with files_mod.StudyLock(tmp_path):
+        assert json.loads((tmp_path / "study.lock").read_text())["pid"] == os.getpid()
+
+
+def test_a_new_store_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    def broken(self):
+        raise RuntimeError("killed while writing the study's description")
+
+    # Fails after the tables exist, inside the transaction that writes the description.
+    monkeypatch.setattr(StudySpec, "to_json", broken)
+    with pytest.raises(RuntimeError, match="killed while"):
+        Store.create_or_resume(tmp_path, small_spec(), "f", {})
+    monkeypatch.undo()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert FILENAME not in names and not any(".tmp" in n for n in names), names
+    with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:  # and the folder is usable
+        assert store.trials() == []
+
+
+class _FullDisk:
+    """A connection whose writes fail as SQLite's do on a full disk, after ``allow`` batches."""
+
+    def __init__(self, db, allow: int) -> None:
+        self._db, self.allow = db, allow
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+    def __enter__(self):
+        return self._db.__enter__()
+
+    def __exit__(self, *exc):
+        return self._db.__exit__(*exc)
+
+    def executemany(self, sql, rows):
+        if sql.startswith("INSERT"):
+            if self.allow == 0:
+                raise sqlite3.OperationalError("database or disk is full")
+            self.allow -= 1
+        return self._db.executemany(sql, rows)
+
+
+def test_a_full_disk_keeps_what_was_committed_and_says_what_the_rest_needs(tmp_path):
+    with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:
+        store.expect(total=40, per_trial_bytes=50_000)
+        store._db = _FullDisk(store._db, allow=1)
+        store.add([trial("hinge", 0), trial("hinge", 1)])
+        with pytest.raises(DiskFull) as caught:
+            store.add([trial("bce", 0)])
+        assert store.finished() == {("hinge", 0, 0), ("hinge", 1, 0)}
+    text = str(caught.value)
+    assert caught.value.errno == 28 and "\n" not in text
+    assert "the 2 trials stored so far are kept (the 1 just trained were not stored)" in text
+    # 38 trials left x 50 kB x 1.25, and as much again for the write-ahead log.
+    assert "the 38 trials left need about 4.8 MB" in text and "run the same command to resume" in text
+
+
+def test_the_free_space_estimate_refuses_a_study_that_clearly_does_not_fit(tmp_path, monkeypatch):
+    import shutil
+
+    from losslab.experiment import store as store_mod
+
+    with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:
+        store.expect(total=1000, per_trial_bytes=store_mod.trial_bytes(epochs=500, curves=4, metrics=1))
+        usage = shutil.disk_usage(tmp_path)
+        monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=5_000_000))
+        with pytest.raises(DiskFull, match=r"its 1000 trials to train need about 39\.7 MB \(28\.4 kB per trial.*5\.0 MB free"):
+            store.check_space(1000)
+        store.check_space(10)  # 10 trials fit
+
+
+def test_compare_stops_before_training_when_the_disk_is_too_small(tmp_path, monkeypatch):
+    import shutil
+
+    from losslab.experiment import runner
+    from losslab.experiment import store as store_mod
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=4_000))
+    monkeypatch.setattr(runner, "_train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
+    X, y = binary_arrays()
+    with pytest.raises(DiskFull, match="not enough disk space"):
+        losslab.compare(X, y, out=tmp_path / "new", **STUDY)
+    assert not (tmp_path / "new").exists()
+    # A study already begun: checked for the trials it has left, once it is open.
+    monkeypatch.undo()
+    losslab.compare(X, y, out=tmp_path / "begun", **STUDY)
+    db = sqlite3.connect(tmp_path / "begun" / FILENAME)
+    db.execute("DELETE FROM trials WHERE repeat = 1")
+    db.commit()
+    db.close()
+    monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=1_000))
+    monkeypatch.setattr(runner, "_train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
+    with pytest.raises(DiskFull, match="its 2 trials to train"):
+        losslab.compare(X, y, out=tmp_path / "begun", **STUDY)
+
+
+def test_ctrl_c_says_how_many_trials_are_stored(tmp_path, monkeypatch):
+    from losslab.experiment import runner
+
+    real = runner._train_batch
+    calls = []
+
+    def interrupted_after_one_batch(*args, **kwargs):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "MAX_REPLICATES", 2)
+    monkeypatch.setattr(runner, "_train_batch", interrupted_after_one_batch)
+    X, y = binary_arrays()
+    with pytest.raises(Interrupted) as caught:
+        losslab.compare(X, y, out=tmp_path, **STUDY)
+    assert isinstance(caught.value, KeyboardInterrupt) and caught.value.stored == 2
+    assert str(caught.value) == f"interrupted: 2 trials stored in {tmp_path}; run the same command to resume."
+    monkeypatch.undo()
+    assert len(losslab.compare(X, y, out=tmp_path, **STUDY).results) == 4  # and the lock went with it
+
+
+def damage_trial_pages(path: Path, keep_first: bool = True) -> int:
+    """Overwrite the header of one page that holds trial records (its b-tree page type becomes
+    invalid); returns the page number. The store must be closed (its log folded into the file)."""
+    data = bytearray(path.read_bytes())
+    size = int.from_bytes(data[16:18], "big")
+    pages = [i for i in range(1, len(data) // size) if b'"loss_train"' in data[i * size:(i + 1) * size]]
+    assert len(pages) >= 3, pages
+    victim = pages[len(pages) // 2]
+    data[victim * size: victim * size + 12] = b"\xee" * 12
+    path.write_bytes(bytes(data))
+    return victim
+
+
+def many_trials_store(folder: Path, n: int = 30) -> None:
+    with Store.create_or_resume(folder, small_spec(resampling=Resampling.from_cli(repeats=n, cv=None)), "f", {}) as store:
+        long = {"loss_train": [round(0.5 + i * 1e-4, 7) for i in range(60)], "loss_test": [0.6] * 60}
+        store.add([dataclasses.replace(trial(loss, r), history=long) for loss in ("binary_crossentropy", "hinge")
+                   for r in range(n)])
+
+
+def test_a_damaged_store_says_how_many_trials_are_readable_and_repair_copies_them(tmp_path):
+    folder = tmp_path / "study"
+    many_trials_store(folder)
+    damage_trial_pages(folder / FILENAME)
+    before = sha(folder / FILENAME)
+    with pytest.raises(DamagedStore) as caught:
+        losslab.load_study(folder)
+    text = str(caught.value)
+    readable = caught.value.readable
+    assert 0 < readable < 60 and "\n" not in text
+    assert f"{readable} trials are readable, {60 - readable} are not" in text
+    assert f"losslab repair {folder}" in text
+    # Resuming refuses it too, and changes nothing.
+    with pytest.raises(DamagedStore):
+        Store.create_or_resume(folder, small_spec(resampling=Resampling.from_cli(repeats=30, cv=None)), "f", {})
+    done = losslab.repair(folder)
+    assert done.folder == tmp_path / "study-repaired" and done.trials == readable and done.unreadable == 60 - readable
+    assert sha(folder / FILENAME) == before
+    with Store.open_existing(done.folder) as store:
+        assert len(store.trials()) == readable
+        assert store.spec() == small_spec(resampling=Resampling.from_cli(repeats=30, cv=None))
+        assert store.meta("fingerprint") == "f"
+        assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # A second repair goes beside the first, never over it.
+    assert losslab.repair(folder).folder == tmp_path / "study-repaired-2"
+    with pytest.raises(ValueError, match="holds a study already"):
+        losslab.repair(folder, out=done.folder)
+
+
+def test_repair_refuses_a_store_whose_description_is_gone(tmp_path):
+    many_trials_store(tmp_path / "s")
+    path = tmp_path / "s" / FILENAME
+    data = bytearray(path.read_bytes())
+    size = int.from_bytes(data[16:18], "big")
+    # Page 2 is the meta table's (created first): without it no trial can be attributed.
+    data[size: size + 12] = b"\xee" * 12
+    path.write_bytes(bytes(data))
+    with pytest.raises(DamagedStore, match="beyond repair: its study description"):
+        losslab.repair(tmp_path / "s")
+    assert not (tmp_path / "s-repaired").exists()
+
+
+@pytest.mark.parametrize("with_log", [False, True])
+def test_a_store_in_a_folder_that_cannot_be_written_is_read(tmp_path, monkeypatch, with_log):
+    folder = tmp_path / "study"
+    spec = small_spec()
+    store = Store.create_or_resume(folder, spec, "f", {})
+    store.add([trial("hinge", 0), trial("hinge", 1)])
+    if with_log:
+        # A writer that stopped without closing: committed trials still in the write-ahead log.
+        store._db.execute("PRAGMA wal_autocheckpoint=0")
+        store.add([trial("bce", 0)])
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        for name in (FILENAME, FILENAME + "-wal"):
+            (copy / name).write_bytes((folder / name).read_bytes())
+        store.close()
+        folder = copy
+    else:
+        store.close()
+    monkeypatch.setattr(repair_mod, "folder_writable", lambda f: False)
+    from losslab.experiment import store as store_mod
+
+    monkeypatch.setattr(store_mod, "folder_writable", lambda f: False)
+    before = {p.name: sha(p) for p in folder.iterdir()}
+    study = losslab.load_study(folder)
+    assert len(study.results) == (3 if with_log else 2)
+    assert {p.name: sha(p) for p in folder.iterdir()} == before
+    with pytest.raises(ReadOnlyStudy, match=f"{folder} is read-only.* its {3 if with_log else 2} trials can be read"):
+        Store.create_or_resume(folder, spec, "f", {})

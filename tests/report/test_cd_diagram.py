@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from losslab.report.cd_diagram import groups_within_cd, plot_critical_difference
-from losslab.stats.within import compare_losses
+from losslab.stats.across import compare_across
 
 # Demšar (2006), Section 3.2.4: average ranks of C4.5 and three variants over 14 data sets;
 # CD = 1.25 at alpha = 0.05 and 1.12 at alpha = 0.10 (k = 4, N = 14).
@@ -79,8 +79,8 @@ def test_draws_into_a_given_axes_without_resizing_it():
 
 def test_reads_a_comparison():
     rng = np.random.default_rng(0)
-    rows = [(loss, seed, 0, rng.normal(shift)) for loss, shift in (("bce", 1.0), ("hinge", 0.0), ("mse", 0.2)) for seed in range(15)]
-    result = compare_losses(pd.DataFrame(rows, columns=["loss", "seed", "fold", "value"]), higher_is_better=True, design="independent")
+    rows = [(f"d{i}", loss, rng.normal(shift)) for loss, shift in (("bce", 1.0), ("hinge", 0.0), ("mse", 0.2)) for i in range(15)]
+    result = compare_across(pd.DataFrame(rows, columns=["dataset", "loss", "value"]), higher_is_better=True, method="demsar")
     fig = plot_critical_difference(result.avg_ranks, result.critical_difference)
     assert f"CD = {result.critical_difference:.2f}" in texts(fig)
     assert all(any(t.startswith(f"{name} (") for t in texts(fig)) for name in ("bce", "hinge", "mse"))

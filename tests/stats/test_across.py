@@ -20,8 +20,8 @@ import scikit_posthocs
 from scipy import stats as sps
 
 from losslab.report.cd_diagram import groups_within_cd, plot_critical_difference
-from losslab.stats import demsar as _across
-from losslab.stats.across import AcrossComparison, compare_across
+from losslab.stats import bayes, tests
+from losslab.stats.across import AcrossComparison, _paired_differences, compare_across
 
 
 def long_form(table: dict[str, list[float]]) -> pd.DataFrame:
@@ -167,7 +167,7 @@ def test_wilcoxon_reproduces_demsar_table_2():
     result = compare_across(long_form({"C4.5": C45, "C4.5+m": C45_M}), higher_is_better=True, metric="auc")
     row = result.pairwise.iloc[0]
     assert result.decided_by == "Wilcoxon signed-rank test" and row["test"] == "Wilcoxon signed-rank test"
-    _, r_plus, r_minus = _across.wilcoxon_over_datasets(_across.paired_differences(np.array(C45_M), np.array(C45)))
+    r_plus, r_minus = tests.signed_rank_sums(_paired_differences(np.array(C45_M), np.array(C45)), split_zeros=True)
     assert (r_plus, r_minus) == (93.0, 12.0)
     assert row["statistic"] == 12.0
     assert row["p"] == pytest.approx(sps.wilcoxon(C45_M, C45, zero_method="zsplit").pvalue, rel=1e-9)  # 0.0110
@@ -189,7 +189,7 @@ def test_wilcoxon_reproduces_demsar_table_2():
 def test_bayesian_sampler_matches_a_direct_monte_carlo_on_three_data_sets():
     # The same Dirichlet weights, summed the slow way: theta_a = sum_ij w_i w_j [z_i + z_j > 2r] over z = (0, d_1, d_2, d_3).
     d, rope, s = np.array([0.03, -0.02, 0.005]), 0.01, 0.5
-    samples = _across.signed_rank_posterior(d, rope=rope, prior_strength=s, n_samples=4000, rng=np.random.default_rng(1))
+    samples = bayes.signed_rank_posterior(d, rope=rope, prior_strength=s, n_samples=4000, rng=np.random.default_rng(1))
     w = np.random.default_rng(1).dirichlet([s, 1.0, 1.0, 1.0], size=4000)  # one block: the sampler draws the same weights
     z = np.array([0.0, *d])
     theta_a = np.zeros(4000)
@@ -205,7 +205,7 @@ def test_bayesian_sampler_matches_a_direct_monte_carlo_on_three_data_sets():
     moments = (np.outer(a, a) + np.diag(a)) / (a.sum() * (a.sum() + 1))
     walsh = z[:, None] + z[None, :]
     exact = [np.sum(moments * (walsh > 2 * rope)), np.sum(moments * (np.abs(walsh) <= 2 * rope)), np.sum(moments * (walsh < -2 * rope))]
-    big = _across.signed_rank_posterior(d, rope=rope, prior_strength=s, n_samples=100_000, rng=np.random.default_rng(2))
+    big = bayes.signed_rank_posterior(d, rope=rope, prior_strength=s, n_samples=100_000, rng=np.random.default_rng(2))
     se = big.std(axis=0) / math.sqrt(len(big))
     assert np.all(np.abs(big.mean(axis=0) - exact) < 5 * se)
 

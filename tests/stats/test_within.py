@@ -1,8 +1,15 @@
-"""Tests for losslab.stats.within: reference values, decision flow, simulations, validation.
+"""Tests for losslab.stats.within: reference values, decision flow, edge cases, simulations, validation.
 
-Reference values are either SciPy 1.17 / scikit-posthocs 0.17 on the same data (what we
-delegate to them) or hand arithmetic from the published formulas, written out in the
-comments (what we implement ourselves).
+Reference values are either SciPy 1.17 on the same data (what we delegate to it) or hand
+arithmetic from the published formulas, written out in the comments (what we implement
+ourselves); the test functions themselves are held to scipy / mlxtend / statsmodels /
+scikit-posthocs in test_tests.py and to baycomp in test_bayes.py.
+
+Changed by issue 13 (overlapping trials), on purpose: no Friedman/Nemenyi within one data set
+(more than two losses: the design's test per pair with Holm), 5x2cv decided by the corrected
+repeated k-fold cv test (Alpaydin's F beside it: no direction), the interval beside a verdict is the
+deciding test's (not a bootstrap), Wilcoxon's direction from the signed ranks, "cannot test"
+for differences with no spread, "too few trials" below 5 trials.
 """
 
 from __future__ import annotations
@@ -14,7 +21,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-import scikit_posthocs
 from scipy import stats as sps
 
 from losslab.stats import tests as _tests
@@ -59,7 +65,9 @@ def test_paired_t_and_wilcoxon_match_scipy():
     row = result.pairwise.iloc[0]
     assert (row["loss_a"], row["loss_b"], row["test"]) == ("bce", "hinge", "paired t-test")
     assert row["mean_diff"] == pytest.approx(np.mean(a - b))
-    assert result.omnibus.name == "paired t-test" and result.omnibus.p == pytest.approx(t.pvalue)
+    # The interval beside the verdict is the t-test's own: scipy's confidence_interval of ttest_rel.
+    ci = t.confidence_interval(0.95)
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(ci.low, rel=1e-12), pytest.approx(ci.high, rel=1e-12))
     assert result.best == "bce" and bool(row["significant"])
 
 
@@ -132,7 +140,13 @@ def test_5x2cv_tests_hand_computed():
     assert f["statistic"] == pytest.approx(39 / 14, rel=1e-9)
     assert f["p"] == pytest.approx(sps.f.sf(39 / 14, 10, 5), rel=1e-9)
     assert f["df"] == (10.0, 5.0)
-    assert result.pairwise["test"].iloc[0] == "combined 5x2cv F-test"  # Alpaydin's test is primary
+    # Issue 13: F has no direction and no interval for the difference, so the corrected repeated
+    # k-fold cv test over the 10 folds (n_test/n_train = 1/(k-1) = 1) decides; F is reported beside.
+    # d: sum 0.24, mean 0.024, sum of squares about the mean 0.0078 - 10 * 0.024^2 = 0.00204, s^2 = 0.00204/9;
+    # t = 0.024 / sqrt((1/10 + 1) * 0.00204/9) = 0.024 / 0.015790 = 1.5199, df 9.
+    assert result.pairwise["test"].iloc[0] == "corrected repeated k-fold cv test"
+    assert result.pairwise["statistic"].iloc[0] == pytest.approx(0.024 / math.sqrt(1.1 * 0.00204 / 9), rel=1e-9)
+    assert not bool(f["primary"])
     # The functions themselves, on the table directly.
     assert _tests.alpaydin_5x2cv_f(FIVE_BY_TWO).statistic == pytest.approx(39 / 14)
     assert _tests.dietterich_5x2cv_t(-FIVE_BY_TWO).statistic == pytest.approx(-math.sqrt(10 / 7))
@@ -140,76 +154,14 @@ def test_5x2cv_tests_hand_computed():
 
 # --- more than two losses ------------------------------------------------------------
 
-# The example in scikit-posthocs' docstring of posthoc_nemenyi_friedman: 6 blocks x 3 groups.
-NEMENYI_EXAMPLE = np.array([[31, 27, 24], [31, 28, 31], [45, 29, 46], [21, 18, 48], [42, 36, 46], [32, 17, 40]], dtype=float)
 
-
-def test_friedman_and_nemenyi_match_scipy_and_scikit_posthocs():
-    scores = long_form({name: list(NEMENYI_EXAMPLE[:, i]) for i, name in enumerate("xyz")})
-    result = compare_losses(scores, higher_is_better=True, design="independent", alpha=0.10)
-    friedman = sps.friedmanchisquare(*NEMENYI_EXAMPLE.T)
-    assert result.omnibus.name == "Friedman test"
-    assert result.omnibus.statistic == pytest.approx(friedman.statistic, rel=1e-12)
-    assert result.omnibus.p == pytest.approx(friedman.pvalue, rel=1e-12)
-    reference = scikit_posthocs.posthoc_nemenyi_friedman(NEMENYI_EXAMPLE)
-    reference.index = reference.columns = list("xyz")
-    k, n = 3, 6
-    ranks = sps.rankdata(-NEMENYI_EXAMPLE, axis=1).mean(axis=0)
-    for row in result.pairwise.itertuples():
-        assert row.test == "Nemenyi test"
-        assert row.p == pytest.approx(reference.loc[row.loss_a, row.loss_b], rel=1e-12)
-        assert row.p_adjusted == row.p  # family-wise already
-        # Demšar (2006) eq.: q = |R_i - R_j| / sqrt(k(k+1)/(6N)); p from the studentized range at q*sqrt(2), k, inf.
-        gap = abs(ranks["xyz".index(row.loss_a)] - ranks["xyz".index(row.loss_b)])
-        assert row.p == pytest.approx(sps.studentized_range.sf(gap / math.sqrt(k * (k + 1) / (6 * n)) * math.sqrt(2), k, np.inf), rel=1e-9)
-    assert result.avg_ranks == pytest.approx(dict(zip("xyz", ranks)))
-
-
-# q_0.05 for k = 2..10, Demšar (2006) Table 5(a) (studentized range / sqrt(2), infinite df).
-DEMSAR_Q05 = {2: 1.960, 3: 2.343, 4: 2.569, 5: 2.728, 6: 2.850, 7: 2.949, 8: 3.031, 9: 3.102, 10: 3.164}
-
-
-@pytest.mark.parametrize("k, q", sorted(DEMSAR_Q05.items()))
-def test_nemenyi_critical_difference_matches_demsar_table(k, q):
-    n = 14
-    cd = _tests.nemenyi_critical_difference(k, n, 0.05)
-    assert cd / math.sqrt(k * (k + 1) / (6 * n)) == pytest.approx(q, abs=1e-3)
-
-
-# Demšar (2006), Section 3.2.4 worked example: AUC of four classifiers (C4.5 and three variants) on
-# 14 data sets. Published: average ranks 3.143, 2.000, 2.893, 1.964; chi2_F = 9.28; F_F = 3.69;
-# CD = 1.25 at alpha = 0.05 (none of the differences exceeds it) and CD = 1.12 at alpha = 0.10,
-# where C4.5 is significantly worse than C4.5+m and C4.5+m+cf while C4.5+cf cannot be placed.
-# The per-data-set ranks below are a reconstruction (rank 1 = best; ties share ranks) whose column
-# means, chi2_F and F_F reproduce every published number; individual rows may differ from the paper.
-DEMSAR_RANKS = {
-    "C4.5": [4, 1, 4, 4, 4, 1, 3, 2.5, 4, 2.5, 4, 3, 4, 3],
-    "C4.5+m": [1, 4, 3, 2, 1, 2.5, 1, 1, 1, 2.5, 3, 1, 3, 2],
-    "C4.5+cf": [2, 3, 2, 3, 3, 4, 4, 4, 2, 2.5, 1, 4, 2, 4],
-    "C4.5+m+cf": [3, 2, 1, 1, 2, 2.5, 2, 2.5, 3, 2.5, 2, 2, 1, 1],
-}
-
-
-def test_demsar_worked_example():
-    scores = long_form(DEMSAR_RANKS)
-    result = compare_losses(scores, higher_is_better=False, design="independent", metric="rank")
-    assert result.avg_ranks == pytest.approx({"C4.5": 3.143, "C4.5+m": 2.000, "C4.5+cf": 2.893, "C4.5+m+cf": 1.964}, abs=5e-4)
-    # Demšar's chi2_F = 12N/(k(k+1)) * (sum R_j^2 - k(k+1)^2/4) = 8.4 * (26.1046 - 25) = 9.28, without tie correction.
-    ranks = np.array(list(result.avg_ranks.values()))
-    chi2 = 12 * 14 / 20 * (np.sum(ranks**2) - 25)
-    assert chi2 == pytest.approx(9.28, abs=5e-3)
-    assert 13 * chi2 / (14 * 3 - chi2) == pytest.approx(3.69, abs=5e-3)  # Iman-Davenport F_F
-    # SciPy corrects for ties: c = 1 - sum(t^3 - t) / (N k (k^2 - 1)); ties: two pairs (6 + 6) and one
-    # four-way tie (60) -> c = 1 - 72/840; chi2 = 9.2786 / c = 10.148.
-    assert result.omnibus.statistic == pytest.approx(chi2 / (1 - 72 / 840), rel=1e-9)
-    assert result.critical_difference == pytest.approx(1.25, abs=5e-3)  # 2.569 * sqrt(20/84) = 1.2536
-    assert not result.pairwise["significant"].any()
-    at_10 = compare_losses(scores, higher_is_better=False, design="independent", metric="rank", alpha=0.10)
-    assert at_10.critical_difference == pytest.approx(1.12, abs=5e-3)  # 2.291 * sqrt(20/84) = 1.1179
-    significant = {frozenset((r.loss_a, r.loss_b)) for r in at_10.pairwise.itertuples() if r.significant}
-    assert significant == {frozenset(("C4.5", "C4.5+m")), frozenset(("C4.5", "C4.5+m+cf"))}
-    assert at_10.best is None
-    assert at_10.verdict().startswith("no loss beats every other on rank")
+def test_independent_trials_with_three_losses_use_pairwise_tests_with_holm():
+    # Issue 13: no Friedman or Nemenyi within one data set; every pair gets the design's test, Holm over the pairs.
+    table = {"x": [31, 31, 45, 21, 42, 32.0], "y": [27, 28, 29, 18, 36, 17.0], "z": [24, 31, 46, 48, 46, 40.0]}
+    result = compare_losses(long_form(table), higher_is_better=True, design="independent", alpha=0.10)
+    assert not {"Friedman test", "Nemenyi test"} & set(result.all_tests["test"])
+    assert result.pairwise["p_adjusted"].to_numpy() == pytest.approx(_tests.holm(result.pairwise["p"].to_numpy()))
+    assert not hasattr(result, "critical_difference") and not hasattr(result, "omnibus")
 
 
 def test_overlapping_design_uses_corrected_pairwise_tests_with_holm():
@@ -219,8 +171,7 @@ def test_overlapping_design_uses_corrected_pairwise_tests_with_holm():
     result = compare_losses(long_form({k: list(v) for k, v in table.items()}), higher_is_better=True, design=Design("holdout", test_fraction=0.1))
     assert set(result.pairwise["test"]) == {"corrected resampled t-test"}
     assert result.pairwise["p_adjusted"].to_numpy() == pytest.approx(_tests.holm(result.pairwise["p"].to_numpy()))
-    assert result.omnibus.name == "Friedman test"
-    assert "Nemenyi test" in set(result.all_tests["test"])  # reported beside, not deciding
+    assert not {"Friedman test", "Nemenyi test"} & set(result.all_tests["test"])  # issue 13: not on overlapping trials
     for row in result.pairwise.itertuples():  # the primary test is the hand formula with n_test/n_train = 1/9
         d = table[row.loss_a] - table[row.loss_b]
         t = d.mean() / math.sqrt((1 / 20 + 1 / 9) * d.var(ddof=1))
@@ -229,24 +180,12 @@ def test_overlapping_design_uses_corrected_pairwise_tests_with_holm():
     assert "Holm-adjusted" in result.verdict()
 
 
-def test_holm_step_down_hand_computed():
-    # p = [0.01, 0.04, 0.03, 0.005], m = 4. Sorted: 0.005*4 = 0.02, 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 = 0.04 -> max(0.06, 0.04) = 0.06.
-    assert _tests.holm(np.array([0.01, 0.04, 0.03, 0.005])) == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    # Capped at 1 and kept monotone: 0.5*2 = 1.0, then max(1.0, 0.6*1) = 1.0.
-    assert _tests.holm(np.array([0.6, 0.5])) == pytest.approx([1.0, 1.0])
-    assert _tests.holm(np.array([0.2])) == pytest.approx([0.2])
-
-
 # --- effect sizes ----------------------------------------------------------------------
 
 
-def test_cliffs_delta_and_cohens_dz_hand_computed():
-    # Cliff's delta of a = [1, 2, 3] vs b = [2, 2, 4]: signs of a_i - b_j over the 9 pairs:
-    # a=1: -,-,-; a=2: 0,0,-; a=3: +,+,- -> (2 - 6) / 9 = -1/3.
-    assert _tests.cliffs_delta(np.array([1.0, 2, 3]), np.array([2.0, 2, 4])) == pytest.approx(-1 / 3)
-    # d = [1, 2, 3, 6]: mean 3, sd = sqrt((4 + 1 + 0 + 9) / 3) = sqrt(14/3) -> d_z = 3 / 2.1602 = 1.3887.
-    assert _tests.cohens_dz(np.array([1.0, 2, 3, 6])) == pytest.approx(3 / math.sqrt(14 / 3))
-    # Through compare_losses: a = b + d.
+def test_cliffs_delta_and_cohens_dz_through_compare_losses():
+    # The functions are checked by hand in test_tests.py. Through compare_losses: a = b + d, 4 trials (too few
+    # to test, but the effect sizes are still reported).
     b = np.array([10.0, 11, 12, 13])
     result = compare_losses(long_form({"a": list(b + [1, 2, 3, 6]), "b": list(b)}), higher_is_better=True, design="independent")
     row = result.pairwise.iloc[0]
@@ -256,33 +195,22 @@ def test_cliffs_delta_and_cohens_dz_hand_computed():
     assert row["cliffs_delta"] == pytest.approx(10 / 16)
 
 
-def test_bootstrap_interval_covers_the_true_mean_and_is_reproducible():
-    rng = np.random.default_rng(11)
-    covered = 0
-    for _ in range(200):
-        d = rng.normal(0.5, 1.0, 40)
-        low, high = _tests.mean_difference_ci(d, confidence=0.95, n_resamples=500, rng=np.random.default_rng(0))
-        covered += low <= 0.5 <= high
-    assert 0.88 <= covered / 200 <= 0.99  # percentile bootstrap, n = 40: close to the nominal 0.95
-
-    scores = long_form({"bce": BCE, "hinge": HINGE})
-    first = compare_losses(scores, higher_is_better=True, design="independent", rng=7)
-    again = compare_losses(scores, higher_is_better=True, design="independent", rng=np.random.default_rng(7))
-    other = compare_losses(scores, higher_is_better=True, design="independent", rng=8)
-    pd.testing.assert_frame_equal(first.pairwise, again.pairwise)
-    assert (first.pairwise["ci_low"].iloc[0], first.pairwise["ci_high"].iloc[0]) != (other.pairwise["ci_low"].iloc[0], other.pairwise["ci_high"].iloc[0])
-    row = first.pairwise.iloc[0]
-    assert row["ci_low"] < row["mean_diff"] < row["ci_high"]
-
-
-def test_bootstrap_interval_is_widened_when_training_sets_overlap():
-    d = np.array([0.02, 0.05, 0.01, 0.04, 0.03, 0.02, 0.06, 0.03])
-    scores = long_form({"a": list(0.7 + d), "b": [0.7] * 8})
-    plain = compare_losses(scores, higher_is_better=True, design="independent").pairwise.iloc[0]
-    holdout = compare_losses(scores, higher_is_better=True, design=Design("holdout", test_fraction=0.2)).pairwise.iloc[0]
-    factor = math.sqrt(1 + 8 * 0.25)  # Nadeau-Bengio: (1/J + r) / (1/J) = 1 + J r
-    assert holdout["mean_diff"] - holdout["ci_low"] == pytest.approx(factor * (plain["mean_diff"] - plain["ci_low"]))
-    assert holdout["ci_high"] - holdout["mean_diff"] == pytest.approx(factor * (plain["ci_high"] - plain["mean_diff"]))
+def test_interval_is_the_corrected_t_interval():
+    # Issue 13: the interval beside a verdict is the deciding test's. Corrected resampled t, d as in the hand
+    # example above: mean 0.03, s^2 = 0.00025, J = 5, n_test/n_train = 0.25 -> se = sqrt(0.45 * 0.00025) = 0.010607;
+    # t_{4, 0.975} = 2.776445 -> half width 0.029449: [0.000551, 0.059449].
+    d = np.array([0.02, 0.05, 0.01, 0.04, 0.03])
+    result = compare_losses(long_form({"a": list(0.7 + d), "b": [0.7] * 5}), higher_is_better=True, design=Design("holdout", test_fraction=0.2))
+    row = result.pairwise.iloc[0]
+    half = sps.t.ppf(0.975, 4) * math.sqrt(0.45 * 0.00025)
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(0.03 - half, rel=1e-9), pytest.approx(0.03 + half, rel=1e-9))
+    assert half == pytest.approx(0.029449, abs=1e-6)
+    # p < 0.05 exactly when the interval excludes 0 (p = 0.0474 here, the lower end just above 0).
+    assert row["p"] < 0.05 and row["ci_low"] > 0
+    assert "(95% CI 0.000551 to 0.0594; corrected resampled t-test p=0.047)" in result.verdict()
+    # A wider held-out share widens the interval by exactly the correction's factor.
+    wider = compare_losses(long_form({"a": list(0.7 + d), "b": [0.7] * 5}), higher_is_better=True, design=Design("holdout", test_fraction=0.5)).pairwise.iloc[0]
+    assert (wider["ci_high"] - wider["mean_diff"]) / half == pytest.approx(math.sqrt((1 / 5 + 1) / (1 / 5 + 0.25)))
 
 
 # --- degenerate data -------------------------------------------------------------------
@@ -311,40 +239,139 @@ def test_identical_scores_give_no_difference_without_warnings(design, folds, tri
     assert result.verdict().startswith("no significant difference in accuracy")
 
 
-def test_constant_nonzero_difference_is_significant_and_finite_where_it_can_be():
+# --- issue 13 edge cases, each with the inputs that showed the bug ----------------------------------
+
+
+@pytest.mark.parametrize("design", ["independent", Design("holdout", test_fraction=0.25)])
+def test_constant_nonzero_difference_cannot_be_tested(design):
+    # Was: t = inf, p = 0, "CI 0.0263 to 0.0263". A constant difference has no spread: the t statistic is x / 0.
     scores = long_form({"a": [0.9, 0.8, 0.85, 0.95, 0.7], "b": [0.8, 0.7, 0.75, 0.85, 0.6]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = compare_losses(scores, higher_is_better=True, design="independent")
+        result = compare_losses(scores, higher_is_better=True, design=design)
     row = result.pairwise.iloc[0]
-    assert row["p"] < 1e-6 and bool(row["significant"]) and result.best == "a"
-    assert row["cohen_d"] > 1e6  # +inf, or huge where float rounding leaves a tiny spread
-    assert row["ci_low"] == pytest.approx(0.1) and row["ci_high"] == pytest.approx(0.1)
+    assert math.isnan(row["p"]) and math.isnan(row["statistic"]) and math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
+    assert not bool(row["significant"]) and row["better"] is None and result.best is None
+    assert row["note"] == "the differences have no spread" and math.isnan(row["cohen_d"])
+    assert "cannot test: the differences have no spread (a - b = 0.1 in every one of 5 trials)" in result.verdict()
+    assert "inf" not in result.verdict() and "p<" not in result.verdict()
+    assert result.bayes[["p_left", "p_rope", "p_right"]].isna().all().all()
 
 
-def test_wilcoxon_direction_follows_the_median_and_the_verdict_says_so():
-    # Fifteen trials where a wins by 0.01 and one where it loses by 1: Wilcoxon (primary, since the
-    # differences are far from normal) favours a, while the mean difference, (0.15 - 1) / 16, favours b.
+@pytest.mark.parametrize("n_trials", [2, 3, 4])
+def test_too_few_trials_give_no_p_value(n_trials):
+    # Was: 2-3 trials accepted, "best ... p<0.0001".
+    scores = long_form({"a": [0.9, 0.81, 0.86, 0.95][:n_trials], "b": [0.8, 0.7, 0.75, 0.85][:n_trials], "c": [0.5, 0.4, 0.45, 0.5][:n_trials]})
+    result = compare_losses(scores, higher_is_better=True, design=Design("holdout", test_fraction=0.25))
+    assert result.pairwise["p"].isna().all() and result.pairwise["p_adjusted"].isna().all()
+    assert not result.pairwise["significant"].any() and result.best is None
+    assert result.verdict().startswith(f"too few trials to test; run at least 5 (mean score over {n_trials} trials: a ")
+    assert "p=" not in result.verdict() and "p<" not in result.verdict()
+    assert "run at least 5" in result.reason
+
+
+def test_5x2cv_with_no_spread_within_repetitions_cannot_be_tested_by_f():
+    # Was: F = inf, p = 0 and a winner, beside paired t p = 0.17. Each repetition's two folds agree (sum s_i^2 = 0)
+    # while the signs alternate across repetitions: a winner by "2 of 750 predictions" in the issue.
+    d = np.array([1, 1, -1, -1, 1, 1, -1, -1, 2, 2], dtype=float) / 750
+    result = compare_losses(long_form({"a": list(0.8 + d), "b": [0.8] * 10}, folds=2), higher_is_better=True, design="5x2cv")
+    f = row_of(result, "combined 5x2cv F-test")
+    assert math.isnan(f["statistic"]) and math.isnan(f["p"]) and f["note"] == "the differences have no spread"
+    assert math.isnan(row_of(result, "5x2cv paired t-test")["p"])
+    row = result.pairwise.iloc[0]
+    assert row["test"] == "corrected repeated k-fold cv test" and row["p"] > 0.5 and not bool(row["significant"])
+    assert result.best is None
+    verdict = result.verdict()
+    assert "the combined 5x2cv F-test beside it (no direction): cannot test: the differences have no spread" in verdict
+    assert "inf" not in verdict and "p<0.0001" not in verdict
+
+
+def test_5x2cv_names_a_winner_only_from_the_directional_test():
+    # Repetitions alternate in sign with some spread inside each: F (no direction) may reject, but the winner can only
+    # come from the corrected t on the mean difference, which is 0 here.
+    d = np.array([0.05, 0.06, -0.05, -0.06, 0.05, 0.06, -0.05, -0.06, 0.0, 0.0])
+    result = compare_losses(long_form({"a": list(0.7 + d), "b": [0.7] * 10}, folds=2), higher_is_better=True, design="5x2cv")
+    assert row_of(result, "combined 5x2cv F-test")["p"] < 0.05  # F "rejects": sum d^2 is large against the small within-repetition spread
+    row = result.pairwise.iloc[0]
+    assert row["estimate"] == pytest.approx(0.0, abs=1e-15) and row["p"] > 0.9
+    assert not bool(row["significant"]) and result.best is None
+
+
+def test_wilcoxon_direction_comes_from_the_signed_ranks_not_the_median():
+    # Was: "b beats a ... though the mean difference favours a by 0.036", direction from the median of d, while R+ > R-
+    # and Hodges-Lehmann favour a. Here the median of d is negative (-0.01) but a's positive differences are the large ones:
+    # |d| ranks: the six -0.01 share ranks 1-6 (3.5 each, R- = 21); the five 0.2..0.6 take ranks 7-11 (R+ = 45).
+    d = np.array([-0.01] * 6 + [0.2, 0.3, 0.4, 0.5, 0.6])
+    assert np.median(d) < 0
+    result = compare_losses(long_form({"a": list(2 + d), "b": [2.0] * 11}), higher_is_better=True, design="independent")
+    row = result.pairwise.iloc[0]
+    assert row["test"] == "Wilcoxon signed-rank test"  # Shapiro-Wilk rejects normal differences
+    assert _tests.signed_rank_sums(d, split_zeros=False) == (45.0, 21.0)
+    # Hodges-Lehmann: the median of the 66 Walsh averages (d_i + d_j)/2, i <= j.
+    i, j = np.triu_indices(11)
+    assert row["estimate"] == pytest.approx(np.median((d[i] + d[j]) / 2)) and row["estimate"] > 0
+    assert row["better"] == "a" and row["ci_low"] <= row["estimate"] <= row["ci_high"]
+
+
+def test_wilcoxon_significant_verdict_reports_hodges_lehmann_with_its_interval():
+    # Fifteen trials where a wins by 0.01 and one where it loses by 1: Wilcoxon decides; R+ = 120 > R- = 16 and the
+    # Hodges-Lehmann estimate is 0.01, although the mean difference, (0.15 - 1) / 16, favours b.
     d = np.array([0.01] * 15 + [-1.0])
     result = compare_losses(long_form({"a": list(2 + d), "b": [2.0] * 16}), higher_is_better=True, design="independent")
     row = result.pairwise.iloc[0]
     assert row["test"] == "Wilcoxon signed-rank test" and bool(row["significant"])
-    assert row["better"] == "a" and row["mean_diff"] == pytest.approx(-0.85 / 16)
+    # The pair is ordered by mean (b first), so its estimate is Hodges-Lehmann's for b - a: -0.01.
+    assert (row["loss_a"], row["better"]) == ("b", "a") and row["mean_diff"] == pytest.approx(0.85 / 16) and row["estimate"] == pytest.approx(-0.01)
     assert result.best == "a"
-    assert result.verdict() == (
-        f"a beats b on score in most trials (Wilcoxon signed-rank test p={row['p']:.2g}), "
-        "though the mean difference favours b by 0.0531 over 16 trials"
+    assert result.verdict().startswith(
+        f"a has higher score than b by 0.01 (Hodges-Lehmann) (95% CI {-row['ci_high']:.3g} to {-row['ci_low']:.3g}; "
+        f"Wilcoxon signed-rank test p={row['p']:.2g}) over 16 trials"
     )
 
 
-def test_a_significant_test_without_direction_names_no_winner():
-    # 5x2cv where each replication's folds agree (sum s_i^2 = 0, so F is infinite) but the signs
-    # alternate across replications: the mean difference is exactly 0, so no loss is favoured.
-    d = np.array([1, 1, -1, -1, 1, 1, -1, -1, 0, 0], dtype=float)
-    result = compare_losses(long_form({"a": list(10 + d), "b": [10.0] * 10}, folds=2), higher_is_better=True, design="5x2cv")
-    row = result.pairwise.iloc[0]
-    assert row["p"] == 0.0 and row["better"] is None and not row["significant"]
-    assert result.best is None and result.verdict().startswith("no significant difference in score between")
+def test_early_stopping_validation_share_enters_the_correction():
+    # 25% held out, models fitted on 90% of the training rows: n_test/n_fitted = 0.25 / (0.75 * 0.9) = 0.37037.
+    d = np.array([0.02, 0.05, 0.01, 0.04, 0.03, 0.0, 0.06])
+    scores = long_form({"a": list(0.7 + d), "b": [0.7] * 7})
+    plain = compare_losses(scores, higher_is_better=True, design=Design("holdout", test_fraction=0.25))
+    stopped = compare_losses(scores, higher_is_better=True, design=Design("holdout", test_fraction=0.25, train_fraction=0.9))
+    assert (plain.ratio, stopped.ratio) == (pytest.approx(1 / 3), pytest.approx(0.25 / (0.75 * 0.9)))
+    t = d.mean() / math.sqrt((1 / 7 + 0.25 / 0.675) * d.var(ddof=1))
+    assert stopped.pairwise["statistic"].iloc[0] == pytest.approx(t)
+    assert stopped.pairwise["p"].iloc[0] > plain.pairwise["p"].iloc[0]
+    assert "models fitted on 0.9 of each training set" in stopped.reason
+    assert Design("kfold", k=5, train_fraction=0.8).ratio() == pytest.approx(1 / (4 * 0.8))
+
+
+def test_forest_and_bayes_tables_for_the_report():
+    rng = np.random.default_rng(3)
+    base = rng.normal(0.8, 0.02, 20)
+    table = {"a": base + 0.03 + rng.normal(0, 0.01, 20), "b": base + rng.normal(0, 0.01, 20), "c": base + 0.01 + rng.normal(0, 0.01, 20)}
+    result = compare_losses(long_form({k: list(v) for k, v in table.items()}), higher_is_better=True, design=Design("holdout", test_fraction=0.1))
+    forest = result.forest
+    assert list(forest.index) == ["a", "c", "b"] and list(forest.columns) == ["difference", "low", "high", "p_adjusted", "test", "decided"]
+    assert forest.loc["a", "difference"] == 0 and forest.loc["a", ["low", "high", "p_adjusted"]].isna().all()
+    for loss in ("b", "c"):
+        d = table[loss] - table["a"]  # loss - best
+        half = sps.t.ppf(0.975, 19) * math.sqrt((1 / 20 + 1 / 9) * d.var(ddof=1))
+        assert forest.loc[loss, "difference"] == pytest.approx(d.mean())
+        assert (forest.loc[loss, "low"], forest.loc[loss, "high"]) == (pytest.approx(d.mean() - half), pytest.approx(d.mean() + half))
+        pair = result.pairwise[(result.pairwise["loss_a"] == "a") & (result.pairwise["loss_b"] == loss)].iloc[0]
+        assert forest.loc[loss, "p_adjusted"] == pair["p_adjusted"] and forest.loc[loss, "decided"] == pair["significant"]
+        assert forest.loc[loss, "test"] == "corrected resampled t-test"
+    bayes = result.bayes
+    assert list(bayes.columns) == ["loss_a", "loss_b", "p_left", "p_rope", "p_right", "rope"] and len(bayes) == 3
+    np.testing.assert_allclose(bayes[["p_left", "p_rope", "p_right"]].sum(axis=1), 1.0)
+    assert "Bayesian correlated t-test: P(a better than c) = " in result.verdict()
+
+
+def test_bayes_direction_follows_the_metric():
+    # For an error metric the lower loss is better: p_left is P(loss_a better) = P(mean of a - b < -rope).
+    d = np.array([-0.05, -0.04, -0.06, -0.05, -0.03, -0.07])
+    result = compare_losses(long_form({"a": list(1 + d), "b": [1.0] * 6}), higher_is_better=False, design=Design("holdout", test_fraction=0.2), metric="rmse")
+    row = result.bayes.iloc[0]
+    assert (row["loss_a"], row["loss_b"]) == ("a", "b") and row["p_left"] > 0.95 and row["p_right"] < 0.01
+    assert "P(a better) = " in result.verdict() and "P(equivalent within 0.01 rmse) = " in result.verdict()
 
 
 # --- verdict and result object --------------------------------------------------------
@@ -354,9 +381,11 @@ def test_verdict_wording():
     result = compare_losses(long_form({"bce": BCE, "hinge": HINGE}), higher_is_better=True, design="independent", metric="accuracy")
     row = result.pairwise.iloc[0]
     p_text = "p<0.0001" if row["p"] < 1e-4 else f"p={row['p']:.2g}"
+    bayes = result.bayes.iloc[0]
     assert result.verdict() == (
         f"bce has higher accuracy than hinge by {row['mean_diff']:.3g} (95% CI {row['ci_low']:.3g} to {row['ci_high']:.3g}; "
-        f"paired t-test {p_text}) over 12 trials"
+        f"paired t-test {p_text}) over 12 trials; Bayesian correlated t-test: P(bce better) = {bayes['p_left']:.2f}, "
+        f"P(equivalent within 0.01 accuracy) = {bayes['p_rope']:.2f}"
     )
     # Error-like metric: the lower loss wins, and the advantage is reported positive.
     errors = long_form({"mse": [1 - v for v in BCE], "mae": [1 - v for v in HINGE]})
@@ -366,13 +395,12 @@ def test_verdict_wording():
     rng = np.random.default_rng(0)
     null = long_form({name: list(rng.normal(size=30)) for name in ("a", "b", "c")})
     none = compare_losses(null, higher_is_better=True, design="independent", metric="accuracy")
-    assert none.omnibus.p >= 0.05
-    assert none.verdict() == f"no significant difference in accuracy among the 3 losses at alpha=0.05 over 30 trials (Friedman p={none.omnibus.p:.2g})"
-    assert "Friedman" in none.reason and "Nemenyi" in none.reason
+    assert none.verdict().startswith("no significant difference in accuracy among the 3 losses at alpha=0.05 over 30 trials (paired t-test, Holm-adjusted over 3 pairs); Bayesian correlated t-test: P(")
+    assert "Holm-adjusted over the 3 pairs" in none.reason and "not used within one data set" in none.reason
 
 
 def test_comparison_is_frozen_and_summary_is_sorted_by_rank():
-    # a beats b and b beats c in every trial: average ranks 1, 2, 3; CD = 2.343 * sqrt(12/72) = 0.957 < 1.
+    # a beats b and b beats c in every trial: average ranks 1, 2, 3.
     scores = long_form({"b": HINGE, "a": [v + 0.03 for v in BCE], "c": [v - 0.05 for v in HINGE]})
     result = compare_losses(scores, higher_is_better=True, design="independent")
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -385,7 +413,7 @@ def test_comparison_is_frozen_and_summary_is_sorted_by_rank():
     ]  # fmt: skip
     assert [(r.loss_a, r.loss_b) for r in result.pairwise.itertuples()] == [("a", "b"), ("a", "c"), ("b", "c")]
     assert result.best == "a"
-    assert result.verdict().startswith("a is the best of the 3 losses on score over 12 trials (Friedman p")
+    assert result.verdict().startswith("a is the best of the 3 losses on score over 12 trials: higher score than b by ")
 
 
 # --- simulations: error rates ------------------------------------------------------------
@@ -411,7 +439,7 @@ def simulate(n_studies: int, n_losses: int, n_trials: int, shift: list[float], *
 
 
 def run(studies: list[pd.DataFrame], design: Design | str = "independent") -> list[Comparison]:
-    return [compare_losses(s, higher_is_better=True, design=design, n_bootstrap=100) for s in studies]
+    return [compare_losses(s, higher_is_better=True, design=design) for s in studies]
 
 
 def rate(results: list[Comparison], found) -> float:
@@ -435,13 +463,12 @@ def test_corrected_test_holds_alpha_when_trials_are_correlated():
     assert rate(results, lambda r: row_of(r, "paired t-test")["p"] < 0.05) > 0.3
 
 
-def test_friedman_path_false_positive_rate_and_power():
+def test_holm_path_false_positive_rate_and_power():
     null = run(simulate(400, 3, 20, [0, 0, 0], seed=4))
-    assert rate(null, lambda r: r.omnibus.p < 0.05) < 0.09
     assert rate(null, any_significant) < 0.09  # family-wise, over the 3 pairs
     planted = run(simulate(200, 3, 40, [1, 0, 0], seed=5))
     wins = lambda r: (r.pairwise["significant"] & (r.pairwise["better"] == "l0")).any()  # noqa: E731
-    assert rate(planted, lambda r: r.omnibus.p < 0.05) > 0.9
+    assert rate(planted, lambda r: r.best == "l0") > 0.9
     assert rate(planted, wins) > 0.9
     tied = lambda r: r.pairwise.loc[r.pairwise["loss_a"] != "l0", "significant"].any()  # noqa: E731
     assert rate(planted, tied) < 0.09  # l1 and l2 do not differ
@@ -491,8 +518,7 @@ def test_alpha_outside_the_unit_interval_is_refused(alpha):
     [
         ({"higher_is_better": "yes"}, TypeError, r"higher_is_better: expected True or False \(is a larger score better\?\). Received: higher_is_better='yes'"),
         ({"metric": ""}, ValueError, r"metric: expected the metric's name"),
-        ({"rng": None}, TypeError, r"rng: expected a non-negative integer seed or a numpy.random.Generator"),
-        ({"n_bootstrap": 10}, ValueError, r"n_bootstrap: expected an integer >= 100. Received: n_bootstrap=10"),
+        ({"rope": -0.01}, ValueError, r"rope: expected the region of practical equivalence in score units, a finite number >= 0 .* Received: rope=-0.01"),
         ({"design": 5}, TypeError, r"design: expected a Design or a kind name"),
         ({"design": "loo"}, ValueError, r"Design: expected kind to be one of 'independent', 'holdout', 'kfold', 'repeated_kfold', '5x2cv'. Received: kind='loo'"),
         ({"design": Design("holdout")}, ValueError, r"a 'holdout' design needs the held-out share .* Pass Design\('holdout', test_fraction=0.2\)"),
@@ -511,18 +537,10 @@ def test_scores_must_be_a_dataframe():
         compare_losses([1, 2], higher_is_better=True, design="independent")
 
 
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        ({"kind": "kfold"}, r"kind='kfold' needs the number of folds. Received: k=None; pass e.g. Design\('kfold', k=5\)"),
-        ({"kind": "kfold", "k": 5, "repeats": 3}, r"Received: repeats=3; use Design\('repeated_kfold', k=5, repeats=3\)"),
-        ({"kind": "repeated_kfold", "k": 5}, r"kind='repeated_kfold' needs repeats >= 2. Received: repeats=None"),
-        ({"kind": "5x2cv", "k": 3}, r"5x2cv is 5 repetitions of 2-fold CV. Received: k=3"),
-        ({"kind": "holdout", "test_fraction": 1.2}, r"expected test_fraction strictly between 0 and 1. Received: test_fraction=1.2"),
-        ({"kind": "kfold", "k": 1}, r"expected k to be an integer >= 2. Received: k=1"),
-        ({"kind": "independent", "test_fraction": 0.2}, r"test_fraction does not apply to kind='independent'"),
-    ],
-)
-def test_bad_designs_are_refused(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        Design(**kwargs)
+def test_module_examples_run():
+    import doctest
+
+    import losslab.stats.within as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5 and result.failed == 0

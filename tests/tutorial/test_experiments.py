@@ -143,7 +143,6 @@ def _fake(test_values):
     from losslab.tutorial.experiments import ProblemRun
 
     names = list(test_values)
-    R = len(names) * 3
     member = np.repeat(np.arange(len(names)), 3)
     values = np.array([test_values[n] for n in names]).repeat(3)
     ev = {s: {"loss": values, "mse": values} for s in ("train", "test")}

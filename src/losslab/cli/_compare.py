@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from . import app, console
+from . import NoResult, app, console
 from ._advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt, flags
 
 
@@ -25,11 +28,13 @@ def compare(
     cv: Annotated[Optional[str], typer.Option(help="Folds per repeat (e.g. 5), or 5x2; default: a random hold-out split per repeat.")] = None,
     test_size: Annotated[float, typer.Option(help="Held-out share of each hold-out split.")] = 0.25,
     hidden: Annotated[str, typer.Option(help="Hidden layer widths, e.g. 64,32.")] = "50",
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 100,
-    batch_size: Annotated[Optional[int], typer.Option(help="Minibatch size (default 32, or every training row of a smaller fold).")] = None,
-    optimizer: Annotated[str, typer.Option(help="sgd (momentum 0.9) or adam.")] = "sgd",
-    lr: Annotated[Optional[float], typer.Option(help="Learning rate (default 0.01 for sgd, 0.001 for adam).")] = None,
-    patience: Annotated[int, typer.Option(help="Early stopping patience on a validation split (0: off).")] = 0,
+    protocol: Annotated[str, typer.Option(help="tuned: each loss at its own best learning rate and stopping epoch, chosen on a validation share of the training rows; fixed: one rate, fixed epochs (the tutorials').")] = "tuned",
+    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: at most 200 with --protocol tuned, 100 with fixed).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Minibatch size (default 32, every training row of a smaller fold, larger on a table over 6,400 training rows: about 200 steps an epoch).")] = None,
+    optimizer: Annotated[Optional[str], typer.Option(help="sgd (momentum 0.9) or adam (default: adam with --protocol tuned, sgd with fixed).")] = None,
+    lr: Annotated[Optional[str], typer.Option(help="Learning rate, or with --protocol tuned a grid to choose from, e.g. 1e-3,3e-3,1e-2,3e-2 (the default; one value fixes it). Fixed: default 0.01 for sgd, 0.001 for adam.")] = None,
+    patience: Annotated[Optional[int], typer.Option(help="Early stopping patience on a validation split (0: off; default 10 with --protocol tuned, 0 with fixed).")] = None,
+    validation_split: Annotated[Optional[float], typer.Option(help="Share of each training fold that chooses the learning rate and stopping epoch (default 0.2 with --protocol tuned, 0.1 with fixed).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
     kind: KindOpt = None,
     dropna: DropnaOpt = False,
@@ -45,10 +50,9 @@ def compare(
     gpus_per_task: Annotated[float, typer.Option(help="GPUs each Ray task asks for (then it trains on cuda).")] = 0,
     max_retries: Annotated[int, typer.Option(help="Retries of a Ray task whose worker died; then its trials are stored as failed.")] = 2,
     mlflow: Annotated[Optional[str], typer.Option(help="Log to MLflow: local (./mlruns) or a tracking URI (pip install 'losslab[mlflow]').")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Start a study estimated beyond an hour without asking.")] = False,
 ) -> None:
     """Compare candidate losses on your data: seeds x folds, a statistical test, a verdict and an HTML report."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .. import api
 
     if format not in (None, "json", "csv"):
@@ -57,11 +61,17 @@ def compare(
         widths = tuple(int(h) for h in hidden.split(",") if h.strip())
     except ValueError:
         raise ValueError(f"expected --hidden as comma-separated widths, e.g. 64,32. Received: --hidden {hidden}.") from None
+    rates = None
+    if lr is not None:
+        try:
+            rates = [float(x) for x in lr.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(f"expected --lr as a number or comma-separated numbers, e.g. 1e-3,3e-3,1e-2. Received: --lr {lr}.") from None
+        rates = rates[0] if len(rates) == 1 else rates
     con = console()
     running: dict[str, list[float]] = {}
     state = {"task": None, "metric": metric}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  console=con, transient=True) as bar:
+    with _progress(con) as bar:
 
         def on_start(plan, todo):
             from rich.markup import escape
@@ -70,7 +80,10 @@ def compare(
                 bar.console.print(escape(note), highlight=False)
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
-            state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * plan.spec.model.epochs)
+            if plan.schedule is not None:
+                bar.console.print(f"Plan: {plan.schedule.describe()}.", highlight=False)
+            per_trial = plan.schedule.per_trial if plan.schedule is not None else 1
+            state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * plan.spec.model.epochs * per_trial)
             if todo == 0:
                 bar.update(state["task"], completed=1)
 
@@ -92,11 +105,11 @@ def compare(
 
         common = dict(losses=losses, metric=metric, extra_metrics=tuple(a.strip() for a in also.split(",")) if also else (),
                       repeats=repeats, cv=cv, test_size=test_size, hidden=widths, epochs=epochs, batch_size=batch_size,
-                      optimizer=optimizer, lr=lr, patience=patience, sweep=sweep, seed=seed, dropna=dropna, kind=kind,
-                      exclude=exclude, include=include, stratify=stratify, out=out,
+                      optimizer=optimizer, lr=rates, patience=patience, protocol=protocol, validation_split=validation_split,
+                      sweep=sweep, seed=seed, dropna=dropna, kind=kind, exclude=exclude, include=include, stratify=stratify, out=out,
                       device=device, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials, executor=executor,
                       ray_address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
-                      max_retries=max_retries, mlflow=mlflow)
+                      max_retries=max_retries, mlflow=mlflow, confirm=yes)
         if datasets_dir is not None or (dataset is not None and "," in dataset):
             if data is not None:
                 raise ValueError("expected a data file, --dataset or --datasets-dir (one of them).")
@@ -106,34 +119,122 @@ def compare(
                 bar.console.print(f"data set {name}", highlight=False)
 
             try:
-                suite = api.compare_suite(dataset, datasets_dir=datasets_dir, target=target, on_dataset=on_dataset, **common)
+                suite = _confirmed(con, bar, lambda **kw: api.compare_suite(dataset, datasets_dir=datasets_dir, target=target,
+                                                                            on_dataset=on_dataset, **kw), common)
             except ValueError as err:
                 raise ValueError(flags(str(err))) from None
         else:
             suite = None
             try:
-                study = api.compare(data=data, dataset=dataset, target=target, **common)
+                study = _confirmed(con, bar, lambda **kw: api.compare(data=data, dataset=dataset, target=target, **kw), common)
             except ValueError as err:
                 raise ValueError(flags(str(err))) from None
     if suite is not None:
         _print_suite(con, suite)
         paths = [suite.report()]
         if format:
-            paths += [s.export(s.folder / f"trials.{format}", format) for s in suite.studies.values()]
+            paths += [api.StudyResult(s).export(None, format) for s in suite.studies.values()]
         con.print("Wrote: " + ", ".join(str(p) for p in paths) + " (and each data set's report.html)", highlight=False)
         return
     _print_study(con, study)
-    paths = [study.report(Path(out) / "report.html")]
+    paths = [study.report()]
     if format:
-        paths.append(study.export(Path(out) / f"trials.{format}", format))
+        paths.append(study.export(None, format))
     con.print("Wrote: " + ", ".join(str(p) for p in paths), highlight=False)
+    reason = study.no_result_reason(cli=True)
+    if reason:
+        raise NoResult(reason)
+
+
+def _confirmed(con, bar, call, kwargs):
+    """``call(**kwargs)``; a study estimated beyond an hour asks first on a terminal, and
+    elsewhere stops with the estimate and the flag that starts it anyway."""
+    from .. import api
+
+    try:
+        return call(**kwargs)
+    except api.EstimateTooLong as err:
+        if not (con.is_terminal and sys.stdin.isatty()):
+            raise ValueError(f"{err.plan_text}: more than an hour. Run again with --yes to start it, "
+                             "or make it smaller (--repeats, --epochs, --losses).") from None
+        bar.stop()
+        if not typer.confirm(f"{err.plan_text}. Start it?", default=False):
+            raise typer.Abort() from None
+        bar.start()
+        return call(**{**kwargs, "confirm": True})
+
+
+class _Lines:
+    """Progress for a pipe or CI: a plain line every ``every`` seconds (and at the end)
+    with trials done, share of training, elapsed time and what is left, instead of a bar."""
+
+    def __init__(self, con, every: float = 15.0) -> None:
+        self.console, self.every = con, every
+        self.tasks: dict[int, dict] = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for task in self.tasks.values():
+            if task["completed"] and task["printed"] != task["completed"]:
+                self._print(task)
+
+    def start(self) -> None:
+        """Nothing to redraw (the bar's interface)."""
+
+    def stop(self) -> None:
+        """Nothing to hide (the bar's interface)."""
+
+    def add_task(self, description: str, total: float) -> int:
+        now = time.monotonic()
+        self.tasks[len(self.tasks)] = {"description": description, "total": total, "completed": 0.0, "started": now,
+                                       "last": now, "printed": None}
+        return len(self.tasks) - 1
+
+    def advance(self, task_id: int, k: float) -> None:
+        self.update(task_id, completed=self.tasks[task_id]["completed"] + k)
+
+    def update(self, task_id: int, *, completed: float | None = None, description: str | None = None) -> None:
+        task = self.tasks[task_id]
+        if completed is not None:
+            task["completed"] = completed
+        if description is not None:
+            task["description"] = description
+        if time.monotonic() - task["last"] >= self.every:
+            self._print(task)
+
+    def _print(self, task: dict) -> None:
+        now = time.monotonic()
+        task["last"], task["printed"] = now, task["completed"]
+        elapsed = now - task["started"]
+        share = min(1.0, task["completed"] / task["total"]) if task["total"] else 1.0
+        left = f", about {_clock(elapsed * (1 - share) / share)} left" if 0 < share < 1 else ""
+        self.console.print(f"[{_clock(elapsed)}] {task['description']}: {share:.0%} of training{left}", highlight=False,
+                           markup=False)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _progress(con):
+    """A bar with elapsed time and time left on a terminal; plain lines every 15 s on a pipe or in CI."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    if not con.is_terminal or os.environ.get("CI"):
+        return _Lines(con)
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=con, transient=True)
 
 
 @app.command()
 def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `losslab compare --out`.")],
-           out: Annotated[Optional[Path], typer.Option(help="Where to write the HTML (default FOLDER/report.html).")] = None,
-           format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial: json or csv.")] = None) -> None:  # noqa: A002
-    """Re-draw a study's report (and exports) from its store."""
+           out: Annotated[Optional[Path], typer.Option(help="Where to write the HTML (default FOLDER/report.html; never the store, nor an existing file without --force).")] = None,
+           format: Annotated[Optional[str], typer.Option("--format", help="Also export every trial beside the store: json or csv.")] = None,  # noqa: A002
+           force: Annotated[bool, typer.Option("--force", help="Replace an existing file that losslab did not write.")] = False) -> None:
+    """Re-draw a study's report (and exports) from its store; the store is only read."""
     from .. import api
 
     if format not in (None, "json", "csv"):
@@ -142,14 +243,16 @@ def report(folder: Annotated[Path, typer.Argument(help="A study folder made by `
     if api.is_suite(folder):
         suite = api.load_suite(folder)
         _print_suite(con, suite)
-        con.print(f"Wrote: {suite.report(out)} (and each data set's report.html)", highlight=False)
+        con.print(f"Wrote: {suite.report(out, force=force)} (and each data set's report.html)", highlight=False)
         return
     study = api.load_study(folder)
     _print_study(con, study)
-    paths = [study.report(out or Path(folder) / "report.html")]
+    paths = [study.report(out, force=force)]
     if format:
-        paths.append(study.export(Path(folder) / f"trials.{format}", format))
+        paths.append(study.export(None, format, force=force))
     con.print("Wrote: " + ", ".join(str(p) for p in paths), highlight=False)
+    if out is None and Path(paths[0]).resolve().parent != Path(folder).resolve():
+        con.print(f"({folder} is read-only: the report went to the current directory.)", highlight=False)
 
 
 def _print_study(con, study) -> None:
@@ -169,6 +272,18 @@ def _print_study(con, study) -> None:
         t.add_row(escape(str(loss)), f"{int(row.trials)}" + (f" ({', '.join(notes)})" if notes else ""), *cells)
     con.print(t)
     con.print("[bold]Verdict:[/bold] " + escape(study.verdict()))
+    for note in study.diagnoses():
+        con.print("[bold]Note:[/bold] " + escape(_flags(note)))
+
+
+def _flags(text: str) -> str:
+    """A library sentence in command-line words: ``lr=[0.001, 0.01]`` -> ``--lr 0.001,0.01``."""
+    import re
+
+    text = re.sub(r"widen the learning-rate grid \(lr=\[([^\]]*)\]\)",
+                  lambda m: "widen --lr (e.g. --lr " + m.group(1).replace(" ", "") + ")", text)
+    text = re.sub(r"\(epochs=(\d+)\)", r"(--epochs \1)", text)
+    return text.replace("(patience, or protocol='tuned')", "(--patience, or --protocol tuned)")
 
 
 def _print_suite(con, suite) -> None:

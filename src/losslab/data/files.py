@@ -107,6 +107,7 @@ def _read_table(p: Path, suffix: str) -> pd.DataFrame:
             frame = pd.read_parquet(p)
         except Exception as err:  # pyarrow raises its own types for corrupt files
             raise ValueError(f"load_table: expected a Parquet file. Received: path='{p}', which Parquet cannot read ({type(err).__name__}: {err}).") from None
+        _check_flat(p, frame)
     else:
         sep = "\t" if suffix == ".tsv" else ","
         _check_header(p, sep)
@@ -121,6 +122,21 @@ def _read_table(p: Path, suffix: str) -> pd.DataFrame:
         raise ValueError(f"load_table: expected at least one data row. Received: path='{p}' with columns {list(frame.columns)} but no rows.")
     frame.columns = [str(c) for c in frame.columns]
     return frame
+
+
+def _check_flat(p: Path, frame: pd.DataFrame) -> None:
+    # Parquet can nest: a list, array or struct per cell, which no feature encoding can use
+    # (and which pandas cannot hash, so it would fail later with a message about numpy).
+    for column in frame.columns[frame.dtypes == object]:
+        values = frame[column].dropna()
+        nested = values[values.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray)))]
+        if len(nested):
+            kind = "struct" if isinstance(nested.iloc[0], dict) else "list"
+            raise ValueError(
+                f"load_table: expected one number or string per cell. Received: column {str(column)!r} of '{p}' holds "
+                f"a {kind} in {len(nested)} of its {len(frame)} rows (a nested Parquet column). Flatten it into "
+                "columns of single values, or drop it, before loading the file."
+            )
 
 
 def _check_header(p: Path, sep: str) -> None:

@@ -16,6 +16,8 @@ from . import activations as act
 from .network import Network
 from .trainer import ENGINE_METRICS, Member, _affine, predicted_class
 
+_BLOCK_ELEMENTS = 16_000_000  # activations per block of rows in predict (128 MB in float64)
+
 
 def unflatten(network: Network, flat: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """``(G, P)`` flat weight sets -> per layer ``W`` (G, fan_in, fan_out) and ``b`` (G, 1, fan_out)."""
@@ -52,12 +54,16 @@ def predict(X: np.ndarray, weights: np.ndarray, *, network: Network, output_acti
     weights = np.asarray(weights, dtype=np.float64)
     if weights.ndim != 2 or weights.shape[1] != network.n_params:
         raise ValueError(f"predict: expected weights of shape (G, {network.n_params}). Received: {weights.shape}.")
-    x = np.asarray(X, dtype=np.float64)
-    x = x if rows is None else x[np.asarray(rows)]
+    # Rows first, then the dtype: a large table is never copied whole.
+    x = np.asarray(X) if rows is None else np.asarray(X)[np.asarray(rows)]
     tdtype = torch.float64 if dtype == "float64" else torch.float32
+    x = torch.as_tensor(np.asarray(x, dtype=np.float64 if dtype == "float64" else np.float32))
+    flat = torch.as_tensor(weights, dtype=tdtype)
+    # A block of rows at a time: memory bounded by weight sets x block x widest layer.
+    block = max(1, _BLOCK_ELEMENTS // (len(weights) * max(network.sizes)))
     with torch.no_grad():
-        out = _forward(network, torch.as_tensor(weights, dtype=tdtype), torch.as_tensor(x, dtype=tdtype), output_activation)
-    return out.numpy()
+        out = [_forward(network, flat, x[lo: lo + block], output_activation) for lo in range(0, max(1, len(x)), block)]
+    return torch.cat(out, dim=1).numpy()
 
 
 def evaluate(

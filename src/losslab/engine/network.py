@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ..vocab import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..vocab import HIDDEN_ACTIVATIONS
 
 INITIALIZERS = ("he_uniform", "he_normal", "glorot_uniform", "glorot_normal")
 

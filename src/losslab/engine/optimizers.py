@@ -5,6 +5,10 @@ SGD with momentum (Keras): ``v = m * v - lr * g; w = w + v``; Nesterov:
 ``b = m * b + g; w = w - lr * b`` for a constant learning rate (``v = -lr * b``).
 Adam (Keras): ``m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);``
 ``w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``, eps = 1e-7.
+
+``step_`` takes an optional ``lr`` tensor laid out like the weights (one rate per weight,
+in practice one per replicate): a grid of learning rates then trains in one lockstep
+call. Without it the optimizer's own ``lr`` is used, with the arithmetic it always had.
 """
 
 from __future__ import annotations
@@ -30,7 +34,20 @@ class SGD:
     def state(self, params: torch.Tensor) -> dict:
         return {"v": torch.zeros_like(params)} if self.momentum else {}
 
-    def step_(self, params: torch.Tensor, grads: torch.Tensor, state: dict) -> None:
+    def step_(self, params: torch.Tensor, grads: torch.Tensor, state: dict, lr: torch.Tensor | None = None) -> None:
+        if lr is not None:
+            # -lr * g per weight: the same formulas with a tensor of rates.
+            step = grads * lr
+            if not self.momentum:
+                params.sub_(step)
+                return
+            v = state["v"]
+            v.mul_(self.momentum).sub_(step)
+            if self.nesterov:
+                params.add_(v, alpha=self.momentum).sub_(step)
+            else:
+                params.add_(v)
+            return
         if not self.momentum:
             params.add_(grads, alpha=-self.lr)
             return
@@ -59,12 +76,16 @@ class Adam:
     def state(self, params: torch.Tensor) -> dict:
         return {"m": torch.zeros_like(params), "v": torch.zeros_like(params), "t": 0}
 
-    def step_(self, params: torch.Tensor, grads: torch.Tensor, state: dict) -> None:
+    def step_(self, params: torch.Tensor, grads: torch.Tensor, state: dict, lr: torch.Tensor | None = None) -> None:
         state["t"] += 1
         t = state["t"]
         m, v = state["m"], state["v"]
         m.lerp_(grads, 1 - self.beta_1)
         v.mul_(self.beta_2).addcmul_(grads, grads, value=1 - self.beta_2)
+        if lr is not None:
+            correction = math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+            params.addcdiv_(m * lr, v.sqrt().add_(self.epsilon), value=-correction)
+            return
         step = self.lr * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         params.addcdiv_(m, v.sqrt().add_(self.epsilon), value=-step)
 

@@ -10,11 +10,17 @@ ops: a gather of every replicate's minibatch, one ``baddbmm`` per layer forward,
 ``bmm`` per layer backward (hand-written), the loss gradient with respect to the outputs
 from autograd on the small output tensor (so any catalog or custom loss trains), and one
 optimizer update over a single flat buffer holding every weight of every replicate.
+
+A grid of configurations is one call too: each replicate may carry its own learning rate
+(a tensor of rates laid out like the weights) and its own validation rows; with early
+stopping a replicate that stops leaves the batch (the rest go on, the batch shrinks) and ends
+with its best epoch's weights, kept in one buffer updated only when it improves.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import math
 import time
@@ -27,10 +33,17 @@ from ..losses import LossSpec
 from . import activations as act
 from .gradients import closed_form
 from .history import History
-from .network import OUTPUT_ACTIVATIONS, Network, shuffle_stream
+from ..vocab import OUTPUT_ACTIVATIONS
+from .network import Network, shuffle_stream
 from .optimizers import SGD, Adam
 
 ENGINE_METRICS = ("accuracy", "mse", "rmse", "mae")
+# Evaluation (learning curves, final scores) runs over at most this many rows of a split at a
+# time; the tutorials' splits (250 rows) are one chunk.
+EVAL_ROWS = 512
+# Evaluation inputs are gathered once and kept when they take at most this many activations
+# (replicates x rows x widest layer, 64 MB in float32).
+_EVAL_ELEMENTS = 16_000_000
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -66,10 +79,13 @@ class Member:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Replicate:
-    """One network: which member's loss it trains, its seed, its rows of ``X``.
+    """One network: which member's loss it trains, its seed, its rows of ``X``, its learning rate.
 
-    ``train`` and ``test`` are row indices into view ``view`` of ``X`` (views let every
-    fold carry its own preprocessing).
+    ``train``, ``val`` and ``test`` are row indices into view ``view`` of ``X`` (views let
+    every fold carry its own preprocessing). ``val`` rows are what early stopping watches;
+    ``test`` rows are only recorded (learning curves) and never steer training. ``lr``
+    overrides the optimizer's learning rate for this replicate alone, so a grid of
+    learning rates trains in one lockstep call.
     """
 
     member: int
@@ -77,6 +93,8 @@ class Replicate:
     train: np.ndarray
     test: np.ndarray | None = None
     view: int = 0
+    val: np.ndarray | None = None
+    lr: float | None = None
 
 
 def train(
@@ -95,6 +113,7 @@ def train(
     record_trajectory: bool = False,
     progress: Callable[[int], None] | None = None,
     closed_forms: bool = True,
+    patience: int = 0,
 ) -> History:
     """Train every replicate; return a :class:`History` with one row per replicate.
 
@@ -123,9 +142,28 @@ def train(
     closed_forms : bool
         Use the closed-form output gradients of common pairs (MSE + linear, BCE + sigmoid,
         hinge + tanh, ...) instead of autograd; the same numbers to rounding, faster.
+    patience : int
+        Early stopping on each replicate's own ``val`` rows, as Keras'
+        ``EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)``:
+        a replicate whose validation loss has not improved for ``patience`` epochs stops
+        (it leaves the lockstep batch, so the batch shrinks as replicates stop) and ends
+        with the weights of its best epoch. Only the best weights are kept, one copy per
+        replicate, updated when its validation loss improves. 0: off.
     """
     optimizer = optimizer or SGD()
     X, members, replicates = _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype)
+    if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
+        raise ValueError(f"train: expected patience >= 0 (0: no early stopping). Received: patience={patience!r}.")
+    has_val = [r.val is not None and r.val.size > 0 for r in replicates]
+    if any(has_val) and not all(has_val):
+        raise ValueError("train: expected val rows on every replicate or on none. Received: val on "
+                         f"{sum(has_val)} of {len(replicates)} replicates.")
+    if patience and not all(has_val):
+        raise ValueError(f"train: early stopping (patience={patience}) watches each replicate's val rows. "
+                         "Received: replicates without val; give Replicate(..., val=rows).")
+    if patience and record_trajectory:
+        raise ValueError("train: expected record_trajectory=False with early stopping (a stopped replicate has no "
+                         f"later weights). Received: record_trajectory=True, patience={patience}.")
     torch_dtype = _DTYPES[dtype]
     device = torch.device(device or "cpu")
     started = time.perf_counter()
@@ -138,7 +176,8 @@ def train(
         for rows in groups.values():
             rows.sort(key=lambda i: replicates[i].member)
             _Group(X, members, [replicates[i] for i in rows], network, optimizer, batch_size, metrics,
-                   torch_dtype, device, closed_forms).run(epochs, history, rows, record_trajectory, progress)
+                   torch_dtype, device, closed_forms).run(epochs, history, np.asarray(rows), record_trajectory,
+                                                          progress, patience)
     history.seconds = time.perf_counter() - started
     return history
 
@@ -164,8 +203,9 @@ def _output_at(name: str, pre: np.ndarray) -> np.ndarray:
 
 def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype):
     # A private, writable, row-major copy: torch refuses read-only arrays, and gathering rows
-    # of a column-major array (what pandas and scikit-learn often give) is 20x slower.
-    X = np.array(X, dtype=np.float64, order="C")
+    # of a column-major array (what pandas and scikit-learn often give) is 20x slower. float32
+    # data trained in float32 is used as it is (torch shares it: the data is held once).
+    X = _as_training_array(X, dtype)
     if X.ndim == 2:
         X = X[None]
     if X.ndim != 3:
@@ -228,17 +268,27 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
             raise ValueError(f"train: replicate {i}: expected view in [0, {n_views}). Received: view={r.view}.")
         tr = np.asarray(r.train, dtype=np.int64)
         te = None if r.test is None else np.asarray(r.test, dtype=np.int64)
-        for arg, idx in (("train", tr), ("test", te)):
+        va = None if r.val is None else np.asarray(r.val, dtype=np.int64)
+        for arg, idx in (("train", tr), ("test", te), ("val", va)):
             if idx is not None and idx.size and (idx.min() < 0 or idx.max() >= n_rows):
                 raise ValueError(f"train: replicate {i}: {arg} indices must lie in [0, {n_rows}).")
+        if r.lr is not None and not (isinstance(r.lr, (int, float, np.floating)) and math.isfinite(r.lr) and r.lr > 0):
+            raise ValueError(f"train: replicate {i}: expected lr > 0 (or None: the optimizer's). Received: lr={r.lr!r}.")
         if tr.size == 0:
             raise ValueError(f"train: replicate {i}: expected training rows. Received: an empty train index.")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1 or batch_size > tr.size:
             raise ValueError(
                 f"train: expected 1 <= batch_size <= the number of training rows ({tr.size}). Received: batch_size={batch_size!r}."
             )
-        reps.append(dataclasses.replace(r, train=tr, test=te))
+        reps.append(dataclasses.replace(r, train=tr, test=te, val=va))
     return X, checked, reps
+
+
+def _as_training_array(X, dtype: str) -> np.ndarray:
+    if (dtype == "float32" and isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous
+            and X.flags.writeable):
+        return X
+    return np.array(X, dtype=np.float64, order="C")
 
 
 def predicted_class(out: torch.Tensor, member: Member) -> torch.Tensor:
@@ -302,31 +352,92 @@ class _Group:
                 self.slices.append((start, start + count, m, t, lab))
                 start += count
         # Row indices into the flattened (view, row) axis, padded to the longest set.
-        self.train_rows, self.n_train = self._pad([r.view * n_rows + r.train for r in reps])
-        tests = [r.test for r in reps]
-        self.has_test = all(t is not None and t.size for t in tests)
-        if self.has_test:
-            self.test_rows, self.n_test = self._pad([r.view * n_rows + r.test for r in reps])
+        self.split_rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for split in ("train", "val", "test"):
+            sets = [getattr(r, split) for r in reps]
+            if all(t is not None and t.size for t in sets):
+                self.split_rows[split] = self._pad([r.view * n_rows + t for r, t in zip(reps, sets)])
+        self.train_rows, self.n_train = self.split_rows["train"]
+        self.has_test, self.has_val = "test" in self.split_rows, "val" in self.split_rows
         self.equal_train = bool((self.n_train == self.n_train[0]).all())
         # Parameters: one flat buffer; each layer's W (R, in, out) and b (R, 1, out) are views.
         self.params = torch.zeros(R * network.n_params, dtype=dtype, device=device)
         self.grads = torch.zeros_like(self.params)
-        self.W, self.b, self.gW, self.gb = [], [], [], []
-        offset = 0
-        for fan_in, fan_out in network.layer_shapes:
-            for store, gstore, shape in ((self.W, self.gW, (R, fan_in, fan_out)), (self.b, self.gb, (R, 1, fan_out))):
-                size = math.prod(shape)
-                store.append(self.params[offset: offset + size].view(shape))
-                gstore.append(self.grads[offset: offset + size].view(shape))
-                offset += size
+        self._views()
         for i, r in enumerate(reps):
             for layer, (w, bias) in enumerate(network.initial_weights(r.seed)):
                 self.W[layer][i].copy_(torch.as_tensor(w))
                 self.b[layer][i, 0].copy_(torch.as_tensor(bias))
         self.state = optimizer.state(self.params)
+        # A learning rate per replicate, laid out like the weights (one value per weight):
+        # only when some replicate asks for its own, so the plain path keeps its arithmetic.
+        self.lr = None
+        if any(r.lr is not None for r in reps):
+            rates = torch.tensor([optimizer.lr if r.lr is None else float(r.lr) for r in reps], dtype=dtype, device=device)
+            self.lr = torch.empty_like(self.params)
+            for view in self._layout(self.lr):
+                view.copy_(rates.view(R, *[1] * (view.dim() - 1)).expand_as(view))
         self._eval_cache: dict = {}
         self.closed_forms = [closed_form(m.loss, m.output_activation) if closed_forms else None for _, _, m, _, _ in self.slices]
         self.rngs = [shuffle_stream(r.seed) for r in reps]
+        self.ids = np.arange(R)  # each replicate's place in the group as it started
+        self.keys = None
+        self.best = None
+
+    def _layout(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        """Views of a flat buffer laid out like the weights: W0 (R, in, out), b0 (R, 1, out), W1, ..."""
+        views, offset = [], 0
+        for fan_in, fan_out in self.net.layer_shapes:
+            for shape in ((self.R, fan_in, fan_out), (self.R, 1, fan_out)):
+                size = math.prod(shape)
+                views.append(flat[offset: offset + size].view(shape))
+                offset += size
+        return views
+
+    def _views(self) -> None:
+        w, g = self._layout(self.params), self._layout(self.grads)
+        self.W, self.b, self.gW, self.gb = w[0::2], w[1::2], g[0::2], g[1::2]
+
+    def _gather(self, flat: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """The replicates ``keep`` of a flat buffer laid out like the weights."""
+        return torch.cat([v.reshape(self.R, -1).index_select(0, keep).reshape(-1) for v in self._layout(flat)])
+
+    def subset(self, keep: np.ndarray) -> _Group:
+        """A group of the replicates ``keep`` (positions in this group), in the state they are in now.
+
+        Each replicate's numbers do not depend on which others train beside it, so a group
+        can drop the replicates that stopped early and go on with the rest.
+        """
+        keep = np.asarray(keep, dtype=np.int64)
+        k = torch.as_tensor(keep, device=self.device)
+        g = copy.copy(self)
+        flat_shape = self.params.shape
+        g.params = self._gather(self.params, k)
+        g.grads = torch.zeros_like(g.params)
+        g.state = {name: self._gather(v, k) if torch.is_tensor(v) and v.shape == flat_shape else v
+                   for name, v in self.state.items()}
+        g.lr = None if self.lr is None else self._gather(self.lr, k)
+        g.best = None if self.best is None else self._gather(self.best, k)
+        g.R = len(keep)
+        g._views()
+        slices, closed, start = [], [], 0
+        for (a, b, m, t, lab), cf in zip(self.slices, self.closed_forms):
+            count = int(((keep >= a) & (keep < b)).sum())
+            if count:
+                slices.append((start, start + count, m, t, lab))
+                closed.append(cf)
+                start += count
+        g.slices, g.closed_forms = slices, closed
+        g.split_rows = {split: (rows[keep], n[keep]) for split, (rows, n) in self.split_rows.items()}
+        g.train_rows, g.n_train = g.split_rows["train"]
+        g.equal_train = bool((g.n_train == g.n_train[0]).all())
+        g._eval_cache = {split: (rows[k], None if mask is None else mask[k], counts[k], None if x is None else x[k], n[keep])
+                         for split, (rows, mask, counts, x, n) in self._eval_cache.items()}
+        g.rngs = [self.rngs[i] for i in keep]
+        g.keys = None if self.keys is None else self.keys[keep]
+        g.ids = self.ids[keep]
+        g.reps = [self.reps[i] for i in keep]
+        return g
 
     def _pad(self, index_sets):
         lengths = np.array([len(s) for s in index_sets])
@@ -400,7 +511,7 @@ class _Group:
             if layer:
                 delta = _matmul(delta, self.W[layer].transpose(1, 2))
                 delta = act.backward_(self.net.hidden_activation, delta, pres[layer - 1], outs[layer])
-        self.opt.step_(self.params, self.grads, self.state)
+        self.opt.step_(self.params, self.grads, self.state, self.lr)
         return total, batch_metrics
 
     # ------------------------------------------------------------------ evaluation
@@ -408,7 +519,7 @@ class _Group:
         """Rows, mask, counts and (when small enough) the gathered inputs of a split, built once."""
         cached = self._eval_cache.get(split)
         if cached is None:
-            rows_np, n = (self.train_rows, self.n_train) if split == "train" else (self.test_rows, self.n_test)
+            rows_np, n = self.split_rows[split]
             R, n_max = rows_np.shape
             rows = torch.as_tensor(rows_np, device=self.device)
             mask = None
@@ -416,19 +527,45 @@ class _Group:
                 mask = torch.as_tensor(np.arange(n_max)[None, :] < n[:, None], dtype=self.dtype, device=self.device)
             counts = torch.as_tensor(n, dtype=self.dtype, device=self.device)
             # The evaluation rows never change: gather their inputs once (up to ~64 MB).
-            x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1) if R * n_max * self.X.shape[1] <= 16e6 else None
+            small = R * n_max * self.X.shape[1] <= 16e6 and R * n_max * max(self.net.sizes) <= _EVAL_ELEMENTS
+            x = self.X.index_select(0, rows.reshape(-1)).view(R, n_max, -1) if small else None
             cached = self._eval_cache[split] = (rows, mask, counts, x, n)
         return cached
 
-    def evaluate(self, split: str):
-        """Mean loss, metrics and outputs of every replicate on its own rows of ``split``."""
+    def evaluate(self, split: str, outputs: bool = True):
+        """Mean loss, metrics and (with ``outputs``) outputs of every replicate on its own rows of ``split``."""
         rows, mask, counts, x, _ = self._eval_inputs(split)
+        if rows.shape[1] > EVAL_ROWS:
+            return self._evaluate_chunks(rows, mask, counts, x, outputs)
         if x is None:
             x = self.X.index_select(0, rows.reshape(-1)).view(*rows.shape, -1)
         _, _, z = self.forward(x, keep=False)
         loss, parts, _ = self._member_losses(z, rows, mask, counts)
         values = {name: self._finish(name, self._metric_sums(name, parts), counts) for name in self.metrics}
-        return loss, values, torch.cat([p[1] for p in parts])
+        return loss, values, torch.cat([p[1] for p in parts]) if outputs else None
+
+    def _evaluate_chunks(self, rows, mask, counts, x, outputs: bool):
+        """:meth:`evaluate` over ``EVAL_ROWS`` rows at a time: the activations of a chunk stay in
+        cache (on a large table a whole split's do not: 1.5x faster) and memory stays bounded.
+        The chunks do not depend on how many replicates train together."""
+        R, n_max = rows.shape
+        loss = torch.zeros(R, dtype=self.dtype, device=self.device)
+        sums = {name: torch.zeros_like(loss) for name in self.metrics}
+        outs = []
+        for lo in range(0, n_max, EVAL_ROWS):
+            r = rows[:, lo: lo + EVAL_ROWS]
+            xc = x[:, lo: lo + EVAL_ROWS] if x is not None else self.X.index_select(0, r.reshape(-1)).view(*r.shape, -1)
+            # A mask on every chunk: each contributes its rows' sum over all of a replicate's rows.
+            m = mask[:, lo: lo + EVAL_ROWS] if mask is not None else torch.ones(r.shape, dtype=self.dtype, device=self.device)
+            _, _, z = self.forward(xc, keep=False)
+            part_loss, parts, _ = self._member_losses(z, r, m, counts)
+            loss.add_(part_loss)
+            for name in self.metrics:
+                sums[name].add_(self._metric_sums(name, parts))
+            if outputs:
+                outs.append(torch.cat([p[1] for p in parts]))
+        values = {name: self._finish(name, sums[name], counts) for name in self.metrics}
+        return loss, values, torch.cat(outs, dim=1) if outputs else None
 
     @staticmethod
     def _finish(name: str, sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
@@ -457,60 +594,109 @@ class _Group:
         return torch.cat(sums)
 
     # ------------------------------------------------------------------ the loop
-    def run(self, epochs, history: History, rows_out: list[int], record_trajectory: bool, progress) -> None:
-        R, B = self.R, self.B
-        n_max = self.train_rows.shape[1]
-        steps = math.ceil(self.n_train.min() / B)
-        arange = np.arange(n_max)
-        pad = arange[None, :] >= self.n_train[:, None]
+    def run(self, epochs, history: History, rows_out: np.ndarray, record_trajectory: bool, progress,
+            patience: int = 0) -> None:
+        """Train for ``epochs`` (fewer for replicates that stop early) and fill ``history``'s rows ``rows_out``."""
+        g = self  # the replicates still training: this group, then subsets of it as they stop
+        R = g.R
+        n_max = g.train_rows.shape[1]
         # Draw minibatch keys a block of epochs at a time (bounded memory); a replicate's
         # stream gives the same numbers whatever the block size.
         block = max(1, min(epochs, int(2e6 // max(1, R * n_max))))
-        keys = None
-        loss_rec = {"train": [], "test": []}
-        metric_rec = {m: {"train": [], "test": []} for m in self.metrics}
-        traj = [self.flat_weights()] if record_trajectory else None
-        counts_full = torch.full((R,), float(B), dtype=self.dtype, device=self.device)
-        n_train = torch.as_tensor(self.n_train, dtype=self.dtype, device=self.device)
+        traj = [g.flat_weights()] if record_trajectory else None
+        if patience:
+            # Keras' EarlyStopping state per replicate; the best weights in one flat buffer.
+            best_loss = np.full(R, np.inf)
+            wait = np.zeros(R, dtype=np.int64)
+            g.best = g.params.clone()
+            history.best_epoch[rows_out] = -1  # the initial weights, until an epoch improves
         for epoch in range(epochs):
             if epoch % block == 0:
                 nb = min(block, epochs - epoch)
-                keys = np.full((R, nb, n_max), np.inf)
-                for i, rng in enumerate(self.rngs):
-                    keys[i, :, : self.n_train[i]] = rng.random((nb, self.n_train[i]))
-            order = np.argsort(keys[:, epoch % block], axis=1, kind="stable")
-            rows = torch.as_tensor(np.take_along_axis(self.train_rows, order, axis=1), device=self.device)
-            run_loss = torch.zeros(R, dtype=self.dtype, device=self.device)
-            run_metrics = [torch.zeros_like(run_loss) for _ in self.metrics]
-            for s in range(steps):
-                lo = s * B
-                hi = min(lo + B, n_max)
-                if self.equal_train and hi - lo == B:
-                    mask, counts = None, counts_full
-                else:
-                    valid = ~pad[:, lo:hi]
-                    mask = torch.as_tensor(valid, dtype=self.dtype, device=self.device)
-                    counts = torch.as_tensor(valid.sum(1), dtype=self.dtype, device=self.device)
-                loss, sums = self.step(rows[:, lo:hi], mask, counts)
-                run_loss.add_(loss * counts)
-                for acc, v in zip(run_metrics, sums):
-                    acc.add_(v)
-            loss_rec["train"].append(run_loss / n_train)
-            for name, acc in zip(self.metrics, run_metrics):
-                metric_rec[name]["train"].append(self._finish(name, acc, n_train))
-            if self.has_test:
-                self._record(loss_rec, metric_rec, "test")
+                g.keys = np.full((g.R, nb, n_max), np.inf)
+                for i, rng in enumerate(g.rngs):
+                    g.keys[i, :, : g.n_train[i]] = rng.random((nb, g.n_train[i]))
+            g._epoch(epoch % block, history, rows_out, epoch)
             if traj is not None:
-                traj.append(self.flat_weights())
+                traj.append(g.flat_weights())
             if progress is not None:
-                progress(R)
-        history.fill(rows_out, loss_rec, metric_rec, traj, self.final(), self.has_test)
+                progress(g.R)
+            if not patience:
+                continue
+            val = history.loss["val"][rows_out[g.ids], epoch]
+            alive = g.ids
+            improved = val < best_loss[alive]  # NaN is no improvement, as in Keras
+            best_loss[alive[improved]] = val[improved]
+            wait[alive] = np.where(improved, 0, wait[alive] + 1)
+            history.best_epoch[rows_out[alive[improved]]] = epoch
+            if improved.any():
+                # Copy-on-improve: only the replicates that improved, never every epoch's weights.
+                k = torch.as_tensor(np.flatnonzero(improved), device=g.device)
+                for dst, src in zip(g._layout(g.best), g._layout(g.params)):
+                    dst.index_copy_(0, k, src.index_select(0, k))
+            stop = (wait[alive] >= patience) & (epoch > 0) if epoch < epochs - 1 else np.ones(g.R, dtype=bool)
+            if not stop.any():
+                continue
+            history.stopped_epoch[rows_out[alive[stop]]] = epoch
+            # restore_best_weights: the stopped replicates' best weights go back into the group as
+            # it started, which evaluates everyone once at the end (one call, not one per stop).
+            idx = np.flatnonzero(stop)
+            self._put(g._gather(g.best, torch.as_tensor(idx, device=g.device)), g.ids[idx])
+            if progress is not None and epoch < epochs - 1:
+                progress(len(idx) * (epochs - epoch - 1))  # epochs they will not train: the bar still ends full
+            if stop.all():
+                break
+            g = g.subset(np.flatnonzero(~stop))
+        if traj is not None:
+            history.trajectory[rows_out] = np.stack([t.cpu().numpy() for t in traj], axis=1)
+        # Without early stopping g is this group; with it, every replicate stopped and was put back here.
+        history.fill(rows_out, self.final())
 
-    def _record(self, loss_rec, metric_rec, split):
-        loss, values, _ = self.evaluate(split)
-        loss_rec[split].append(loss)
-        for name, v in values.items():
-            metric_rec[name][split].append(v)
+    def _put(self, flat: torch.Tensor, ids: np.ndarray) -> None:
+        """Write the weights of replicates ``ids`` (a flat buffer laid out like the weights of
+        ``len(ids)`` replicates) into this group's weights."""
+        k = torch.as_tensor(ids, device=self.device)
+        offset = 0
+        for view in self._layout(self.params):
+            size = len(ids) * view[0].numel()
+            view.index_copy_(0, k, flat[offset: offset + size].view(len(ids), *view.shape[1:]))
+            offset += size
+
+    def _epoch(self, key_index: int, history: History, rows_out: np.ndarray, epoch: int) -> None:
+        """One epoch of every replicate; its curves go to ``history`` at column ``epoch``."""
+        R, B = self.R, self.B
+        n_max = self.train_rows.shape[1]
+        steps = math.ceil(self.n_train.min() / B)
+        pad = np.arange(n_max)[None, :] >= self.n_train[:, None]
+        counts_full = torch.full((R,), float(B), dtype=self.dtype, device=self.device)
+        n_train = torch.as_tensor(self.n_train, dtype=self.dtype, device=self.device)
+        order = np.argsort(self.keys[:, key_index], axis=1, kind="stable")
+        rows = torch.as_tensor(np.take_along_axis(self.train_rows, order, axis=1), device=self.device)
+        run_loss = torch.zeros(R, dtype=self.dtype, device=self.device)
+        run_metrics = [torch.zeros_like(run_loss) for _ in self.metrics]
+        for s in range(steps):
+            lo = s * B
+            hi = min(lo + B, n_max)
+            if self.equal_train and hi - lo == B:
+                mask, counts = None, counts_full
+            else:
+                valid = ~pad[:, lo:hi]
+                mask = torch.as_tensor(valid, dtype=self.dtype, device=self.device)
+                counts = torch.as_tensor(valid.sum(1), dtype=self.dtype, device=self.device)
+            loss, sums = self.step(rows[:, lo:hi], mask, counts)
+            run_loss.add_(loss * counts)
+            for acc, v in zip(run_metrics, sums):
+                acc.add_(v)
+        out = rows_out[self.ids]
+        history.loss["train"][out, epoch] = (run_loss / n_train).cpu().numpy()
+        for name, acc in zip(self.metrics, run_metrics):
+            history.metrics[name]["train"][out, epoch] = self._finish(name, acc, n_train).cpu().numpy()
+        for split in ("val", "test"):
+            if split in self.split_rows:
+                loss, values, _ = self.evaluate(split, outputs=False)
+                history.loss[split][out, epoch] = loss.cpu().numpy()
+                for name, v in values.items():
+                    history.metrics[name][split][out, epoch] = v.cpu().numpy()
 
     def flat_weights(self) -> torch.Tensor:
         parts = []
@@ -519,10 +705,10 @@ class _Group:
         return torch.cat(parts, dim=1).clone()
 
     def final(self):
-        """Final weights, and the model evaluated on every replicate's train and test rows."""
+        """Final weights, and the model evaluated on every replicate's train (val, test) rows."""
         weights = [(W.cpu().numpy().copy(), b[:, 0].cpu().numpy().copy()) for W, b in zip(self.W, self.b)]
         outputs, evaluation = {}, {}
-        for split in ("train", "test") if self.has_test else ("train",):
+        for split in self.split_rows:
             loss, values, out = self.evaluate(split)
             n = self._eval_inputs(split)[4]
             out = out.cpu().numpy()

@@ -284,7 +284,7 @@ def prepare(data: str | None = None, target: str | Sequence[str] | None = None, 
         frame, dropped_columns = selection.X, selection.dropped
         notes += selection.notes
         if frame.shape[1] == 0:
-            raise ValueError(f"expected at least one feature column to use. Received: every column was left out ("
+            raise ValueError("expected at least one feature column to use. Received: every column was left out ("
                              + "; ".join(f"{c}: {r}" for c, r in dropped_columns.items())
                              + "). Pass include=[...] to keep one.")
     else:

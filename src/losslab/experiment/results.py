@@ -83,7 +83,8 @@ class Study:
         return [*self.spec.metrics, *sorted(extra)]
 
     def summary(self):
-        """Per loss and metric: mean, std, median, min, max over trials; diverged and failed trials counted."""
+        """Per loss and metric: mean, std, median, min, max over trials; diverged and failed trials
+        counted; ``.attrs["protocol"]`` says how the losses were trained (:meth:`protocol`)."""
         import pandas as pd
 
         t = self.trials()
@@ -100,7 +101,9 @@ class Study:
                 row[f"{m}_min"] = v.min() if v.size else np.nan
                 row[f"{m}_max"] = v.max() if v.size else np.nan
             rows.append(row)
-        return pd.DataFrame(rows).set_index("loss")
+        out = pd.DataFrame(rows).set_index("loss")
+        out.attrs["protocol"] = self.protocol()  # which protocol produced these numbers
+        return out
 
     def comparison(self, metric: str | None = None) -> Comparison:
         """The statistical comparison of the losses on ``metric`` (the study's main metric by default)."""
@@ -115,23 +118,26 @@ class Study:
         if len(self.spec.candidates) < 2:
             raise ValueError("a comparison needs at least two candidate losses.")
         scores = self._paired(metric)
+        if scores.empty:  # said here, in words, before the statistics' own argument checks see zero trials
+            raise ValueError("no trial was finished by every loss without diverging or failing, so there are no pairs to compare")
         m = get_metric(metric)
-        r = self.spec.resampling
-        design = r.design()
+        r, model = self.spec.resampling, self.spec.model
+        # With early stopping the model is fitted on 1 - validation_split of the training rows: the correction uses that.
+        design = r.design(train_fraction=1.0 - model.validation_split if model.patience else 1.0)
         n_trials = scores.groupby(["seed", "fold"]).ngroups
         if design.kind == "holdout" and n_trials != r.repeats:
             design = dataclasses.replace(design, repeats=n_trials)
         if design.kind == "repeated_kfold" and n_trials != r.repeats * r.k:
             raise ValueError(f"only {n_trials} of {r.repeats * r.k} trials are finished; run the study again to complete it.")
-        return compare_losses(scores, higher_is_better=m.higher_is_better, design=design, metric=metric,
-                              rng=self.spec.seed)
+        return compare_losses(scores, higher_is_better=m.higher_is_better, design=design, metric=metric)
 
     def verdict(self, metric: str | None = None) -> str:
         """The verdict in words (and a note on diverged, failed or unfinished trials)."""
         if len(self.spec.candidates) < 2:
             s = self.summary()
             m = metric or self.spec.metric
-            return f"one candidate ({self.spec.candidates[0].label}): mean {m} {s[f'{m}_mean'].iloc[0]:.4g} over {int(s.trials.iloc[0])} trials; nothing to compare."
+            return (f"one candidate ({self.spec.candidates[0].label}): mean {m} {s[f'{m}_mean'].iloc[0]:.4g} over "
+                    f"{int(s.trials.iloc[0])} trials; nothing to compare. Protocol: {self.protocol()}.")
         if metric is not None and metric not in self.spec.metrics:
             raise ValueError(f"expected a metric of this study ({', '.join(self.spec.metrics)}). Received: {metric!r}.")
         try:
@@ -151,6 +157,7 @@ class Study:
             return (f"No verdict yet: the study is not finished ({len(self.results)} of {self.expected_trials} trials stored). "
                     "Run the same command again to complete it.")
         diverged = sum(r.status == "diverged" for r in self.results)
+        text = text.rstrip() + ("" if text.rstrip().endswith(".") else ".") + f" Protocol: {self.protocol()}."
         if diverged:
             text += f" ({diverged} diverged trial(s) left out with their pairs.)"
         failed = sum(r.status == "failed" for r in self.results)
@@ -161,6 +168,86 @@ class Study:
             text += " (The study is not finished: run the same command again to complete it.)"
         return text
 
+    # ------------------------------------------------------------------ protocol
+    def protocol(self) -> str:
+        """How every loss was trained and chosen, in one phrase (the verdict ends with it)."""
+        m = self.spec.model
+        opt = "Adam" if m.optimizer == "adam" else f"SGD (momentum {m.momentum:g})"
+        stop = f"early stopping (patience {m.patience}, best epoch's weights)" if m.patience else "no early stopping"
+        if m.protocol == "tuned":
+            rates = m.learning_rates
+            grid = f"its best of {len(rates)} learning rates ({', '.join(f'{r:g}' for r in rates)})" if len(rates) > 1 \
+                else f"learning rate {rates[0]:g}"
+            return (f"tuned: each loss trained with {opt} at {grid} and {stop}, at most {m.epochs} epochs, "
+                    f"chosen on a {m.validation_split:.0%} validation share of each training fold; the held-out rows only score it")
+        return f"fixed: every loss trained with {opt} at learning rate {m.learning_rate:g} for {m.epochs} epochs, {stop}"
+
+    def tuning(self):
+        """What each trial chose: one row per trial and learning rate.
+
+        Columns: ``loss``, ``trial`` (0-based, in (repeat, fold) order), ``repeat``, ``fold``,
+        ``lr``, ``epoch`` (1-based, the epoch whose weights were kept), ``stopped`` (the last
+        epoch trained), ``val_score`` (the study's metric on the validation rows; NaN with
+        the fixed protocol, which chooses nothing) and ``chosen``.
+        """
+        import pandas as pd
+
+        m = self.spec.model
+        order = {key: i for i, key in enumerate(sorted({(r.repeat, r.fold) for r in self.results}))}
+        rows = []
+        for r in self.results:
+            if r.status == "failed":
+                continue
+            h, trial = r.history, order[(r.repeat, r.fold)]
+            base = {"loss": r.loss, "trial": trial, "repeat": r.repeat, "fold": r.fold}
+            if "tuning_lr" in h:
+                for lr, epoch, stopped, score in zip(h["tuning_lr"], h["tuning_best_epoch"], h["tuning_stopped_epoch"],
+                                                     h["tuning_val_score"]):
+                    rows.append({**base, "lr": lr, "epoch": int(epoch), "stopped": int(stopped),
+                                 "val_score": float(score) if score is not None else np.nan, "chosen": lr == h["lr"][0]})
+            else:
+                n = len(h.get("loss_train", ())) or m.epochs
+                rows.append({**base, "lr": m.learning_rate, "epoch": int(h.get("best_epoch", [n])[0]),
+                             "stopped": int(h.get("stopped_epoch", [n])[0]), "val_score": np.nan, "chosen": True})
+        columns = ["loss", "trial", "repeat", "fold", "lr", "epoch", "stopped", "val_score", "chosen"]
+        return pd.DataFrame(rows, columns=columns).sort_values(["loss", "trial", "lr"], kind="stable").reset_index(drop=True)
+
+    def diagnoses(self) -> list[str]:
+        """What the training itself shows, in sentences: a chosen learning rate on the grid's
+        edge (the best rate may lie outside it), the last epoch as the best one (more epochs
+        may help), and learning curves whose held-out loss rises while the training loss
+        falls (overfitting), from the epoch it starts."""
+        out = []
+        m = self.spec.model
+        labels = [c.label for c in self.spec.candidates]
+        tuning = self.tuning()
+        rates = sorted(m.learning_rates)
+        if m.protocol == "tuned" and len(rates) > 1 and not tuning.empty:
+            chosen = tuning[tuning.chosen]
+            step = rates[1] / rates[0]
+            for label in labels:
+                lrs = chosen.loc[chosen.loss == label, "lr"].to_numpy()
+                for edge, name, beyond in ((rates[-1], "largest", rates[-1] * step), (rates[0], "smallest", rates[0] / step)):
+                    hits = int(np.isclose(lrs, edge).sum())
+                    if lrs.size and hits > lrs.size / 2:
+                        grid = sorted({*rates, beyond})
+                        out.append(f"{label}: the chosen learning rate was the grid's {name} ({edge:g}) in {hits} of {lrs.size} "
+                                   f"trials, so its best rate may lie beyond the grid: widen the learning-rate grid "
+                                   f"(lr=[{', '.join(f'{r:g}' for r in grid)}]).")
+        if not tuning.empty:
+            chosen = tuning[tuning.chosen]
+            for label in labels:
+                epochs = chosen.loc[chosen.loss == label, "epoch"].to_numpy()
+                hits = int((epochs >= m.epochs).sum())
+                if m.patience and epochs.size and hits > epochs.size / 2:
+                    out.append(f"{label}: the best epoch was the last one ({m.epochs}) in {hits} of {epochs.size} trials: "
+                               f"it was still improving; more epochs may help (epochs={2 * m.epochs}).")
+        for label in labels:
+            sentence = _overfitting(label, [r.history for r in self.results if r.loss == label and r.status == "ok"], m)
+            if sentence:
+                out.append(sentence)
+        return out
+
     # ------------------------------------------------------------------ export
     def export(self, path: str | Path, fmt: str = "json") -> Path:
         """Every trial, as JSON (with the spec and histories) or CSV (metrics only)."""
@@ -168,7 +255,8 @@ class Study:
         if fmt == "csv":
             self.trials().to_csv(path, index=False)
         elif fmt == "json":
-            payload = {"spec": self.spec.to_dict(), "info": self.info,
+            payload = {"spec": self.spec.to_dict(), "info": self.info, "protocol": self.protocol(),
+                       "tuning": self.tuning().to_dict(orient="records"), "diagnoses": self.diagnoses(),
                        "trials": [dataclasses.asdict(r) for r in self.results]}
             path.write_text(json.dumps(payload, indent=1, default=float))
         else:
@@ -184,3 +272,48 @@ def _first_error(results: list[TrialResult]) -> str:
             line = text[0] if text else "unknown error"
             return line if len(line) <= 160 else line[:157] + "..."
     return ""
+
+
+def _padded(runs: list[dict], key: str) -> np.ndarray:
+    """Curves of unequal length (trials that stopped early) as one (trials, epochs) array, NaN-padded."""
+    n = max(len(r[key]) for r in runs)
+    out = np.full((len(runs), n), np.nan)
+    for i, r in enumerate(runs):
+        out[i, : len(r[key])] = r[key]
+    return out
+
+
+def _overfitting(label: str, runs: list[dict], model) -> str | None:
+    """A sentence when the mean held-out loss curve rises while the mean training loss falls.
+
+    The held-out curve is the test rows' when recorded, else the validation rows'. Only
+    epochs that at least half of the trials reached count (later means are of a few
+    survivors). A rise counts when it is more than 5% of the fall before it and more than
+    1% of the minimum, and the training loss is lower at the end than at the minimum.
+    """
+    if not runs or "loss_train" not in runs[0]:
+        return None
+    held = "loss_test" if all("loss_test" in r for r in runs) else "loss_val" if all("loss_val" in r for r in runs) else None
+    if held is None:
+        return None
+    train, test = _padded(runs, "loss_train"), _padded(runs, held)
+    reached = np.isfinite(test).sum(axis=0) >= max(1, len(runs) / 2)
+    last = int(np.flatnonzero(reached)[-1]) if reached.any() else -1
+    if last < 3:
+        return None
+    with np.errstate(all="ignore"):
+        mean_test = np.nanmean(test[:, : last + 1], axis=0)
+        mean_train = np.nanmean(train[:, : last + 1], axis=0)
+    if not np.isfinite(mean_test).all() or not np.isfinite(mean_train).all():
+        return None
+    best = int(np.argmin(mean_test))
+    rise, fall = mean_test[last] - mean_test[best], mean_test[0] - mean_test[best]
+    if best >= last - 1 or rise <= 0.05 * fall or rise <= 0.01 * abs(mean_test[best]) or mean_train[last] >= mean_train[best]:
+        return None
+    rows = "held-out" if held == "loss_test" else "validation"
+    text = (f"{label}: its mean {rows} loss rises after epoch {best + 1} (from {mean_test[best]:.4g} to {mean_test[last]:.4g} "
+            f"at epoch {last + 1}) while its training loss keeps falling: overfitting")
+    if model.patience:
+        return text + "; early stopping scores each trial with its best epoch's weights, not the last."
+    return text + ": the scores are of the last epoch's model; early stopping (patience, or protocol='tuned') would stop it."
+

@@ -2,11 +2,16 @@
 
 A trial is (candidate loss, repeat, fold). Every candidate sees the same splits and the
 same seeds (paired trials). Trials are grouped into engine calls by the output layer's
-width; each call trains a batch of repeats, every split being one *view* of X with its
+width; each call trains a chunk of splits, every split being one *view* of X with its
 own preprocessing fitted on its training rows only. Loading, column choice, encoding,
-scaling and splitting are :mod:`losslab.experiment.prepare`'s. Batches run on an executor (this
-process, or Ray tasks); finished trials are committed to the store by the driver batch by
-batch as they come back, so a killed run loses at most the batches in flight.
+scaling and splitting are :mod:`losslab.experiment.prepare`'s. With the tuned protocol (the default
+of ``losslab.compare``) each trial trains once per learning rate of the grid in the same
+call, and its validation rows choose the rate and the stopping epoch before the held-out
+rows score the chosen model. A chunk holds as many splits as train in about a minute on this
+machine (:mod:`losslab.experiment.estimate` times a few steps first), so that committing each
+chunk as it finishes bounds what a kill loses. Chunks run on an executor (this process, or Ray
+tasks); finished trials are committed to the store by the driver chunk by chunk as they come
+back, so a killed run loses at most the chunks in flight.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from ..vocab import scored_as
 from ..engine import SGD, Adam, Member, Network, Replicate, train
 from ..engine.evaluate import predict
 from ..metrics import Metric, get_metric
+from . import estimate
+from .estimate import CHUNK_SECONDS, StepCost
+from .checkpoint import StoreCheckpoints, chunk_key
 from .executors import Executor, Failure, LocalExecutor
 from .prepare import Prepared, prepare, scale_targets
 from .spec import Candidate, StudySpec
-from .store import Store, TrialResult
+from .store import Store, TrialResult, checkpointed_chunks, drop_checkpoint
 
 # Engine calls hold at most this many replicates (memory and commit granularity).
 MAX_REPLICATES = 240
@@ -42,6 +50,8 @@ class Plan:
     activations: dict[str, str]
     splits: list[Any]  # data.Split
     notes: tuple[str, ...] = ()  # how the splits were stratified
+    # The study cut into chunks, with its time estimate (set by :func:`schedule`).
+    schedule: Any = None
 
     @property
     def X(self):
@@ -103,14 +113,58 @@ def plan(spec: StudySpec, X, y=None, *, cap_batch: bool = False) -> Plan:
                                 repeats=r.repeats if r.method != "5x2" else None, test_size=r.test_size,
                                 stratify=spec.stratify and kind != "regression")
     n_train = min(len(s.train) for s in splits)
-    if spec.model.patience:
+    if spec.model.validates:
         n_train = int(n_train * (1 - spec.model.validation_split))
-    if cap_batch and spec.model.batch_size > n_train:
-        # The default batch on a tiny data set: one batch of every training row, as Keras does.
-        spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, batch_size=n_train))
+    if cap_batch and spec.model.batch_size != default_batch_size(n_train):
+        # No batch size given: Keras' 32, every training row of a tiny data set (as Keras does),
+        # a larger batch for a large table.
+        spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, batch_size=default_batch_size(n_train)))
     if spec.model.batch_size > n_train:
         raise ValueError(f"expected --batch-size <= the smallest training fold ({n_train} rows). Received: --batch-size {spec.model.batch_size}.")
     return Plan(spec, data, metrics, encodings, activations, splits, tuple(notes))
+
+
+# The default minibatch: Keras' 32 while that keeps at least this many steps an epoch.
+STEPS_PER_EPOCH = 200
+MAX_DEFAULT_BATCH = 1024
+
+
+def default_batch_size(n_train: int) -> int:
+    """Keras' 32 up to 6,400 training rows (every row of a smaller fold below 32); beyond, the
+    power of two that keeps about 200 steps an epoch, at most 1024.
+
+    On a large table a minibatch of 32 makes an epoch thousands of tiny steps, each paying
+    the same fixed overhead (0.1-0.3 ms on a CPU); 200 steps an epoch still give the
+    optimiser many updates per epoch.
+    """
+    n_train = int(n_train)
+    if n_train <= 32 * STEPS_PER_EPOCH:
+        return max(1, min(32, n_train))
+    return min(MAX_DEFAULT_BATCH, 2 ** int(math.log2(n_train / STEPS_PER_EPOCH)))
+
+
+def design_notes(plan_: Plan, *, batch_given: bool) -> tuple[list[str], dict[str, Any]]:
+    """How this study trains, in words for the report's design section and as values for the store."""
+    model = plan_.spec.model
+    n_fit = len(_fit_rows(plan_.spec, plan_.splits[0])[0])
+    curve = len(_fit_rows(plan_.spec, plan_.splits[0])[1]) if model.patience else len(plan_.splits[0].test)
+    why = ("as given" if batch_given else
+           f"Keras' 32 up to {32 * STEPS_PER_EPOCH:,} training rows, then about {STEPS_PER_EPOCH} steps an epoch "
+           f"(at most {MAX_DEFAULT_BATCH}); --batch-size 32 for Keras' default")
+    notes = [f"Minibatch: {model.batch_size} rows ({why}); {math.ceil(n_fit / model.batch_size)} steps an epoch."]
+    sampled = curve > CURVE_ROWS
+    if sampled:
+        what = "Learning curves and early stopping are" if model.patience else "Learning curves are"
+        notes.append(f"{what} evaluated every epoch on a fixed sample of {CURVE_ROWS:,} of each trial's {curve:,} "
+                     f"{'validation' if model.patience else 'held-out'} rows; each trial's score uses all of its held-out rows.")
+    sched = plan_.schedule
+    if sched is not None and sched.threads:
+        notes.append(f"Trained in chunks of about {estimate.CHUNK_SECONDS:.0f} s each, every chunk stored as it finishes; "
+                     f"torch with {sched.threads} thread{'s' if sched.threads > 1 else ''}.")
+    design = {"batch_size": model.batch_size, "batch_rule": "given" if batch_given else "default",
+              "curve_rows": CURVE_ROWS if sampled else curve, "threads": None if sched is None else sched.threads,
+              "estimated_seconds": None if sched is None else round(sched.total_seconds, 1)}
+    return notes, design
 
 
 def _default_metric(kind: str) -> str:
@@ -152,12 +206,19 @@ def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = 
     """
     executor = executor if executor is not None else LocalExecutor()
     done = store.finished()
-    batches = _batches(plan_, done)
+    sched = plan_.schedule
+    pinned = checkpointed_chunks(store)
+    if sched is None or sched.done != frozenset(done) or pinned:
+        # A chunk with a saved mid-training state is trained again as it was, to continue from it.
+        sched = schedule(plan_, done, device=device, pinned=pinned)
+    batches = sched.batches
     if tracker is not None:
         tracker.start(plan_, store)
     if executor.in_process:
         shared = plan_
-        payloads = [_Batch(cands, units, splits, frozenset(keys), device, on_epochs) for cands, units, splits, keys in batches]
+        payloads = [_Batch(cands, units, splits, frozenset(keys), device, on_epochs, sched.threads,
+                           StoreCheckpoints(store, *_chunk(cands, units, splits)))
+                    for cands, units, splits, keys in batches]
     else:
         # Shipped to workers: every loss resolved here (a worker need not find the user's files),
         # progress reported by the driver when a batch is back.
@@ -170,6 +231,8 @@ def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = 
             batch = payloads[i]
             results = _failed_results(plan_, batch, out.error) if isinstance(out, Failure) else out
             store.add(results)
+            if payloads[i].checkpoint is not None:
+                drop_checkpoint(store, payloads[i].checkpoint.chunk)
             trained += sum(r.status != "failed" for r in results)
             if on_epochs is not None and not executor.in_process:
                 on_epochs(len(results) * plan_.spec.model.epochs)
@@ -194,27 +257,115 @@ class _Batch:
     done: frozenset
     device: str | None
     on_epochs: Callable[[int], None] | None
+    threads: int | None = None  # torch threads in this process (a Ray task sets its own)
+    checkpoint: Any = None  # StoreCheckpoints, in this process only (workers never write the store)
 
 
-def _batches(plan_: Plan, done) -> list[tuple[tuple[Candidate, ...], int, tuple[Any, ...], set]]:
-    """Trials grouped by the output layer's width, then into batches of at most MAX_REPLICATES
-    replicates; with each batch the trials of it that are already done."""
+def _chunk(cands, units: int, splits) -> tuple[str, list]:
+    return chunk_key(units, [c.label for c in cands], splits), [[s.repeat, s.fold] for s in splits]
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """A study's remaining trials cut into chunks (one engine call and one commit each),
+    and how long they are estimated to train on this machine."""
+
+    batches: list  # (candidates, output units, splits, trials of them already done)
+    seconds: list[float]  # estimated training seconds of each batch
+    trials: int  # trials left to train
+    total_trials: int
+    losses: int
+    done: frozenset
+    threads: int | None = None  # torch threads to train with here (the faster measured)
+    per_trial: int = 1  # replicates trained per trial (the learning rates of a tuned protocol's grid)
+
+    @property
+    def total_seconds(self) -> float:
+        return float(sum(self.seconds))
+
+    def describe(self) -> str:
+        """``"270 trials (5 losses x 54 splits) in 6 chunks, about 3 min on this machine"``."""
+        if not self.trials:
+            return f"all {self.total_trials} trials already stored"
+        splits = self.total_trials // max(1, self.losses)
+        text = f"{self.trials} trials ({self.losses} loss{'es' if self.losses != 1 else ''} x {splits} split{'s' if splits != 1 else ''}"
+        if self.trials != self.total_trials:
+            text += f", {self.total_trials - self.trials} already stored"
+        chunks = len(self.batches)
+        return text + f") in {chunks} chunk{'s' if chunks != 1 else ''}, {estimate.duration(self.total_seconds)} on this machine"
+
+
+def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget: float = CHUNK_SECONDS,
+             cost: StepCost | None = None, pinned: dict[str, list] | None = None) -> Schedule:
+    """Trials grouped by the output layer's width, then into chunks estimated to train in
+    about ``budget`` seconds each (at most MAX_REPLICATES replicates); with each chunk the
+    trials of it that are already done. ``cost`` replaces the step cost measured here;
+    ``pinned`` (chunk key -> its [repeat, fold] splits) are chunks to keep as they were
+    (they have a mid-training checkpoint), first."""
+    done = frozenset(done)
+    spec, model = plan_.spec, plan_.spec.model
     by_units: dict[int, list[Candidate]] = {}
-    for c in plan_.spec.candidates:
+    for c in spec.candidates:
         by_units.setdefault(plan_.encodings[c.label].output_units, []).append(c)
-    out = []
+    fit = [_fit_rows(spec, s) for s in plan_.splits[:1]]
+    n_fit = min(len(s.train) for s in plan_.splits)
+    if model.patience:
+        n_fit -= len(fit[0][1])
+    steps = math.ceil(max(1, n_fit) / model.batch_size)
+    eval_rows = min(CURVE_ROWS, len(fit[0][1]) if model.patience else len(plan_.splits[0].test))
+    n_inputs = None
+    batches, seconds, threads = [], [], None
+    per_trial = _replicates_per_trial(model)
     for units, cands in by_units.items():
         todo = [s for s in plan_.splits if any((c.label, s.repeat, s.fold) not in done for c in cands)]
-        step = max(1, MAX_REPLICATES // len(cands))
-        for start in range(0, len(todo), step):
-            splits = tuple(todo[start: start + step])
-            keys = {(c.label, s.repeat, s.fold) for c in cands for s in splits} & done
-            out.append((tuple(cands), units, splits, keys))
-    return out
+        if not todo:
+            continue
+        kept = []
+        labels = [c.label for c in cands]
+        for key, pairs in (pinned or {}).items():
+            chosen = [s for s in todo if [s.repeat, s.fold] in pairs]
+            if len(chosen) == len(pairs) and key == chunk_key(units, labels, chosen):
+                kept.append(tuple(chosen))
+                todo = [s for s in todo if s not in chosen]
+        if cost is None:
+            n_inputs = n_inputs or _n_inputs(plan_)
+            unit_cost = estimate.measure(n_inputs, model.hidden, units, model.batch_size,
+                                         hidden_activation=model.hidden_activation, device=device)
+        else:
+            unit_cost = cost
+        threads = threads or unit_cost.threads
+        width = len(cands) * per_trial
+        chunks = [estimate.Chunk(k, len(k) * width, unit_cost.seconds(len(k) * width, steps, model.batch_size, eval_rows,
+                                                                      model.epochs)) for k in kept]
+        chunks += estimate.chunk_splits(todo, width, cost=unit_cost, epochs=model.epochs, steps=steps,
+                                        batch_size=model.batch_size, eval_rows=eval_rows, budget=budget,
+                                        max_replicates=MAX_REPLICATES)
+        for chunk in chunks:
+            keys = {(c.label, s.repeat, s.fold) for c in cands for s in chunk.splits} & done
+            batches.append((tuple(cands), units, chunk.splits, keys))
+            seconds.append(chunk.seconds)
+    total = len(plan_.trials)
+    left = sum(1 for t in plan_.trials if t not in done)
+    return Schedule(batches, seconds, left, total, len(spec.candidates), done, threads, per_trial)
+
+
+def _replicates_per_trial(model) -> int:
+    """Networks trained per trial: one per learning rate of the grid under a tuned protocol, else one."""
+    if getattr(model, "protocol", "fixed") == "tuned":
+        return len(model.learning_rates)
+    return 1
+
+
+def _n_inputs(plan_: Plan) -> int:
+    """The network's input width: the table's fixed levels and indicator columns make it the
+    same for every split, so a preprocessing fitted on a few training rows tells it (a large
+    table is not copied for this)."""
+    return len(plan_.data.preprocessor().fit(plan_.X.iloc[plan_.splits[0].train[:100]]).get_feature_names_out())
 
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
-    return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device)
+    return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device,
+                        threads=batch.threads)
 
 
 def portable(plan_: Plan) -> Plan:
@@ -244,8 +395,8 @@ def _seed(spec: StudySpec, s) -> int:
 
 
 def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
-    """The rows a split's model is fitted on, and its validation rows with early stopping."""
-    if not spec.model.patience:
+    """The rows a split's model is fitted on, and its validation rows (tuning, early stopping)."""
+    if not spec.model.validates:
         return s.train, None
     # Keras' validation_split: the last share of the training rows, before shuffling.
     rng = np.random.default_rng([spec.seed, s.repeat, s.fold])
@@ -254,13 +405,25 @@ def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
     return np.sort(order[:-n_val]), np.sort(order[-n_val:])
 
 
-def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device) -> list[TrialResult]:
+def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device,
+                 threads: int | None = None) -> list[TrialResult]:
+    """Train a batch of trials in one engine call and score them.
+
+    With the tuned protocol every (candidate, split) trains once per learning rate of the
+    grid, all in the same lockstep call and from the same seed; per (candidate, split) the
+    rate whose model scores best on the validation rows is chosen (its stopping epoch chosen
+    by early stopping on the same rows), and only that model is scored on the held-out rows.
+    On a large table the learning curves (and the choice) see a fixed sample of CURVE_ROWS
+    validation and held-out rows; the held-out score always uses every held-out row.
+    """
     spec, model = plan_.spec, plan_.spec.model
     y_raw = plan_.data.y_values
     fit_rows = [_fit_rows(spec, s) for s in splits]
     # One view of X per split, preprocessed with its training rows' statistics; the table's
     # fixed levels give every view the same width.
-    X = np.stack([plan_.data.features(train_rows) for train_rows, _ in fit_rows])
+    X = _views(plan_.data, [train_rows for train_rows, _ in fit_rows])
+    tuned = model.protocol == "tuned"
+    rates = model.learning_rates
     members, replicates, keys = [], [], []
     for j, c in enumerate(cands):
         enc = plan_.encodings[c.label]
@@ -277,35 +440,48 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
                 continue
             seed = _seed(spec, s)
             train_rows, val_rows = fit_rows[v]
-            replicates.append(Replicate(j, seed, train_rows, val_rows if val_rows is not None else s.test, view=v))
-            keys.append((c, s, v, scale[v], seed))
+            val_used = None if val_rows is None else _curve_rows(val_rows, seed)
+            first = len(replicates)
+            for lr in rates if tuned else (None,):
+                # Every rate starts from the same weights and sees the same minibatch order.
+                replicates.append(Replicate(j, seed, train_rows, _curve_rows(s.test, seed), view=v, val=val_used, lr=lr))
+            keys.append((c, s, v, scale[v], seed, range(first, len(replicates)), val_used))
     metrics = ("accuracy",) if all(m.labels is not None for m in members) else ()
     network = Network(X.shape[2], model.hidden, units, model.hidden_activation, "he_uniform", "glorot_uniform")
     optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd" else Adam(model.learning_rate))
+    per_trial = len(rates) if tuned else 1
+    progress = on_epochs if on_epochs is None or per_trial == 1 else (lambda k: on_epochs(k / per_trial))
     history = train(X, members, replicates, network=network, epochs=model.epochs, batch_size=model.batch_size,
-                    optimizer=optimizer, metrics=metrics, record_trajectory=bool(model.patience), progress=on_epochs,
-                    device=device)
+                    optimizer=optimizer, metrics=metrics, progress=progress, device=device, patience=model.patience,
+                    threads=threads)
     results = []
-    for r, (c, s, v, scale, seed) in enumerate(keys):
+    main = plan_.metrics[0]
+    for c, s, v, scale, seed, reps, val_used in keys:
         enc = plan_.encodings[c.label]
+        tuning = None
+        if tuned:
+            # A rate whose validation loss was never finite ends with its untrained weights: no score.
+            val_scores = [_val_score(main, enc, y_raw[val_used], history.outputs["val"][i], scale, plan_.activations[c.label])
+                          if history.best_epoch[i] >= 0 else math.nan for i in reps]
+            pick = _choose(val_scores, [history.final("val")[r] for r in reps], main.higher_is_better)
+            r = reps[pick]
+            tuning = {"tuning_lr": list(rates), "tuning_val_score": val_scores,
+                      "tuning_best_epoch": [int(history.best_epoch[i]) + 1 for i in reps],
+                      "tuning_stopped_epoch": [int(history.stopped_epoch[i]) + 1 for i in reps],
+                      "lr": [rates[pick]]}
+        else:
+            (r,) = reps
         outputs = history.outputs["test"][r]
-        curve = {"loss_train": history.loss["train"][r], "loss_test": history.loss["test"][r]}
-        for name in metrics:
-            curve[f"{name}_train"] = history.metrics[name]["train"][r]
-            curve[f"{name}_test"] = history.metrics[name]["test"][r]
-        stopped = None
-        if model.patience:
-            best, stopped = _early_stopping(history.loss["test"][r], model.patience)
-            weights = history.trajectory[r, best + 1][None]
-            outputs = predict(X[v], weights, network=network, output_activation=plan_.activations[c.label], rows=s.test)[0]
-            curve = {("loss_val" if k == "loss_test" else k.replace("_test", "_val")): val for k, val in curve.items()}
+        if len(outputs) != len(s.test):  # the curves saw a sample: score every held-out row
+            outputs = predict(X[v], _weights_of(history, r), network=network, output_activation=plan_.activations[c.label],
+                              rows=s.test, dtype="float32")[0]
         outputs = np.asarray(outputs, dtype=np.float64)
         if plan_.activations[c.label] == "softmax":
             # float32 softmax rows sum to 1 only to float32 precision; the metrics check
             # probability rows at float64 precision.
             outputs = outputs / outputs.sum(axis=-1, keepdims=True)
         status, values = "ok", {}
-        if not np.isfinite(outputs).all():
+        if not np.isfinite(outputs).all() or history.best_epoch[r] < 0:
             status = "diverged"
             values = {m.name: math.nan for m in plan_.metrics}
         else:
@@ -313,11 +489,99 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
             for m in plan_.metrics:
                 values[m.name] = _score(m, enc, y_test, outputs, scale)
             values.update(_per_output(plan_, enc, y_test, outputs, scale))
-        history_json = {k: [round(float(x), 7) for x in val] for k, val in curve.items()}
-        if stopped is not None:
-            history_json["stopped_epoch"] = [stopped + 1]
-        results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values, history_json, status))
+        results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values,
+                                   _history_json(history, r, metrics, model, tuning), status))
     return results
+
+
+def _val_score(metric: Metric, enc, y_val: np.ndarray, outputs: np.ndarray, scale, activation: str) -> float:
+    """The study's metric on the validation rows (NaN for a model whose outputs are not finite)."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if not np.isfinite(outputs).all():
+        return math.nan
+    if activation == "softmax":  # rows that sum to 1 at float64 precision, as for the held-out score
+        outputs = outputs / outputs.sum(axis=-1, keepdims=True)
+    try:
+        return float(_score(metric, enc, y_val, outputs, scale))
+    except ValueError:
+        # A metric a few validation rows cannot give (AUC with one class among them): no score.
+        return math.nan
+
+
+def _choose(val_scores: Sequence[float], val_losses: Sequence[float], higher_is_better: bool) -> int:
+    """The learning rate chosen: the best validation score; ties go to the lower validation
+    loss, then to the smaller rate (the grid's order). Only validation rows decide."""
+    best = None
+    for i, (score, loss) in enumerate(zip(val_scores, val_losses)):
+        if not math.isfinite(score):
+            continue
+        key = (-score if higher_is_better else score, loss if math.isfinite(loss) else math.inf, i)
+        if best is None or key < best[0]:
+            best = (key, i)
+    if best is None:  # no rate gave a finite score: the one with the lowest finite loss, or the first
+        finite = [i for i, loss in enumerate(val_losses) if math.isfinite(loss)]
+        return min(finite, key=lambda i: val_losses[i]) if finite else 0
+    return best[1]
+
+
+def _history_json(history, r: int, metrics, model, tuning: dict | None) -> dict[str, list]:
+    """A trial's stored history: its curves up to the epoch it stopped at, where it stopped,
+    and with the tuned protocol what was chosen."""
+    n = int(history.stopped_epoch[r]) + 1
+    curve = {"loss_train": history.loss["train"][r, :n]}
+    splits = [sp for sp in ("val", "test") if np.isfinite(history.loss[sp][r, :n]).any()]
+    for sp in splits:
+        curve[f"loss_{sp}"] = history.loss[sp][r, :n]
+    for name in metrics:
+        curve[f"{name}_train"] = history.metrics[name]["train"][r, :n]
+        for sp in splits:
+            curve[f"{name}_{sp}"] = history.metrics[name][sp][r, :n]
+    out: dict[str, list] = {k: [round(float(x), 7) for x in val] for k, val in curve.items()}
+    if model.patience:
+        # Stored 1-based, as Keras prints "Epoch 5: early stopping".
+        out["stopped_epoch"] = [n]
+        out["best_epoch"] = [int(history.best_epoch[r]) + 1]
+    if tuning is not None:
+        out.update(tuning)
+    return out
+
+
+# Learning curves (and early stopping) of a large table are evaluated every epoch on a fixed
+# sample of this many held-out rows per trial; the trial's score always uses all of them.
+CURVE_ROWS = 5_000
+
+
+_VIEW_ROWS = 65_536
+
+
+def _curve_rows(rows: np.ndarray, seed: int) -> np.ndarray:
+    """``rows``, or a fixed sample of CURVE_ROWS of them (sorted, drawn from the trial's seed)."""
+    if len(rows) <= CURVE_ROWS:
+        return rows
+    return np.sort(np.random.default_rng([seed, 7]).choice(rows, CURVE_ROWS, replace=False))
+
+
+def _views(data, train_sets: Sequence[np.ndarray]) -> np.ndarray:
+    """One float32 copy of the features per split, preprocessed with that split's training rows
+    (:meth:`Prepared.features`): ``(V, N, d)`` written in place, one split and a block of rows at
+    a time (no float64 stack of every view)."""
+    X, out = data.X, None
+    for v, train_rows in enumerate(train_sets):
+        pre = data.preprocessor().fit(X.iloc[np.asarray(train_rows)])
+        # A block of rows at a time: scikit-learn's float64 temporaries stay small on a large table.
+        for lo in range(0, len(X), _VIEW_ROWS):
+            block = pre.transform(X.iloc[lo: lo + _VIEW_ROWS])
+            if out is None:
+                out = np.empty((len(train_sets), len(X), block.shape[1]), dtype=np.float32)
+            out[v, lo: lo + len(block)] = block  # float64 -> float32 here rather than in the engine: the same numbers
+    return out
+
+
+def _weights_of(history, r: int) -> np.ndarray:
+    """Replicate ``r``'s final weights as one flat vector ``(1, P)`` (the layout of predict)."""
+    from ..engine import flatten
+
+    return flatten([(W[r: r + 1], b[r: r + 1]) for W, b in history.weights])
 
 
 def _per_output(plan_: Plan, enc, y_test: np.ndarray, outputs: np.ndarray, scale) -> dict[str, float]:
@@ -340,17 +604,3 @@ def _per_output(plan_: Plan, enc, y_test: np.ndarray, outputs: np.ndarray, scale
             except ValueError:
                 pass  # a metric that needs what one column cannot give (probabilities)
     return out
-
-
-def _early_stopping(val_loss: np.ndarray, patience: int) -> tuple[int, int]:
-    """Keras' EarlyStopping(monitor="val_loss", patience, restore_best_weights=True):
-    the epoch whose weights are kept and the epoch training stopped at (0-based)."""
-    best, best_epoch, wait = math.inf, 0, 0
-    for epoch, value in enumerate(val_loss):
-        if value < best:
-            best, best_epoch, wait = value, epoch, 0
-        else:
-            wait += 1
-            if wait >= patience and epoch > 0:
-                return best_epoch, epoch
-    return best_epoch, len(val_loss) - 1

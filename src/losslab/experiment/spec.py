@@ -92,21 +92,37 @@ def _defaults(fn: Any) -> dict[str, Any]:
     return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
+PROTOCOLS = ("tuned", "fixed")
+# The tuned protocol's learning-rate grid: log-spaced, a factor of about 3 apart.
+DEFAULT_LR_GRID = (1e-3, 3e-3, 1e-2, 3e-2)
+
+
 @dataclasses.dataclass(frozen=True)
 class Model:
-    """The MLP trained for every trial (the tutorials' by default) and how it trains."""
+    """The MLP trained for every trial and how it trains.
+
+    ``protocol="fixed"`` (this class's default, and a study stored before protocols
+    existed): every loss trains with one learning rate for ``epochs`` epochs (early
+    stopping only with ``patience``). ``protocol="tuned"``: inside each trial a
+    ``validation_split`` share of the training rows chooses, per loss, the learning rate
+    from ``lr`` (a grid; :data:`DEFAULT_LR_GRID` when not given) and, with ``patience``, the
+    stopping epoch; the held-out rows only score the chosen model. ``losslab.compare``
+    defaults to the tuned protocol with Adam, ``patience=10`` and 200 epochs at most.
+    """
 
     hidden: tuple[int, ...] = (50,)
     hidden_activation: str = "relu"
     epochs: int = 100
     batch_size: int = 32
     optimizer: str = "sgd"
-    lr: float | None = None
+    # One learning rate, or with protocol="tuned" a grid of them; None: the default.
+    lr: float | tuple[float, ...] | None = None
     momentum: float = 0.9
     # Early stopping on a validation share of each training fold (Keras' EarlyStopping
     # with restore_best_weights=True); 0 turns it off.
     patience: int = 0
     validation_split: float = 0.1
+    protocol: str = "fixed"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -118,16 +134,41 @@ class Model:
             raise ValueError(f"expected --batch-size >= 1. Received: --batch-size {self.batch_size}.")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"expected --optimizer in {', '.join(OPTIMIZERS)}. Received: --optimizer {self.optimizer}.")
-        if self.lr is not None and not self.lr > 0:
-            raise ValueError(f"expected --lr > 0. Received: --lr {self.lr}.")
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f"expected protocol in {PROTOCOLS}. Received: protocol={self.protocol!r}.")
+        if self.lr is not None:
+            rates = (self.lr,) if isinstance(self.lr, (int, float)) else tuple(self.lr)
+            if not rates or any(isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0 or r != r or r == float("inf")
+                                for r in rates):
+                raise ValueError(f"expected --lr as one learning rate > 0 or several, e.g. 1e-3,1e-2. Received: --lr {self.lr!r}.")
+            if len(set(rates)) != len(rates):
+                raise ValueError(f"expected distinct learning rates. Received: lr={list(rates)}.")
+            if len(rates) > 1 and self.protocol == "fixed":
+                raise ValueError(f"expected one learning rate with protocol='fixed' (a grid needs protocol='tuned'). Received: lr={list(rates)}.")
+            object.__setattr__(self, "lr", float(rates[0]) if len(rates) == 1 else tuple(float(r) for r in rates))
         if self.patience < 0:
             raise ValueError(f"expected --patience >= 0. Received: --patience {self.patience}.")
-        if self.patience and not 0 < self.validation_split < 0.5:
+        if (self.patience or self.protocol == "tuned") and not 0 < self.validation_split < 0.5:
             raise ValueError(f"expected --validation-split in (0, 0.5). Received: {self.validation_split}.")
 
     @property
+    def learning_rates(self) -> tuple[float, ...]:
+        """The learning rates each loss trains with: the tuned grid, or the one rate."""
+        if self.lr is None:
+            return DEFAULT_LR_GRID if self.protocol == "tuned" else (self.learning_rate,)
+        return self.lr if isinstance(self.lr, tuple) else (self.lr,)
+
+    @property
     def learning_rate(self) -> float:
-        return self.lr if self.lr is not None else (0.01 if self.optimizer == "sgd" else 0.001)
+        """The one learning rate of the fixed protocol (the grid's first with the tuned one)."""
+        if self.lr is None:
+            return 0.01 if self.optimizer == "sgd" else 0.001
+        return self.lr if isinstance(self.lr, float) else self.lr[0]
+
+    @property
+    def validates(self) -> bool:
+        """Whether a validation share of each training fold is held back (tuning or early stopping)."""
+        return bool(self.patience) or self.protocol == "tuned"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,17 +212,21 @@ class Resampling:
     def n_trials(self) -> int:
         return self.repeats * (self.k or 1) if self.method != "holdout" else self.repeats
 
-    def design(self):
-        """The statistics' :class:`~losslab.stats.within.Design` for these trials."""
-        from ..stats.within import Design
+    def design(self, *, train_fraction: float = 1.0):
+        """The statistics' :class:`~losslab.stats.design.Design` for these trials.
+
+        ``train_fraction``: the share of each training split the model is fitted on (1 - the
+        validation share with early stopping); the correction for overlapping trials uses it.
+        """
+        from ..stats.design import Design
 
         if self.method == "holdout":
-            return Design("holdout", repeats=self.repeats, test_fraction=self.test_size)
+            return Design("holdout", repeats=self.repeats, test_fraction=self.test_size, train_fraction=train_fraction)
         if self.method == "5x2":
-            return Design("5x2cv")
+            return Design("5x2cv", train_fraction=train_fraction)
         if self.method == "kfold":
-            return Design("kfold", k=self.k)
-        return Design("repeated_kfold", k=self.k, repeats=self.repeats)
+            return Design("kfold", k=self.k, train_fraction=train_fraction)
+        return Design("repeated_kfold", k=self.k, repeats=self.repeats, train_fraction=train_fraction)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,7 +277,8 @@ class StudySpec:
             candidates=tuple(Candidate(c["name"], tuple(c["params"].items()), c.get("origin", ""), sources=tuple(c.get("sources", {}).items()))
                              for c in d["candidates"]),
             metric=d["metric"], extra_metrics=tuple(d["extra_metrics"]),
-            resampling=Resampling(**d["resampling"]), model=Model(**{**d["model"], "hidden": tuple(d["model"]["hidden"])}),
+            resampling=Resampling(**d["resampling"]), model=Model(**{**d["model"], "hidden": tuple(d["model"]["hidden"]),
+                                                                  "lr": tuple(d["model"]["lr"]) if isinstance(d["model"].get("lr"), list) else d["model"].get("lr")}),
             seed=d["seed"], dropna=d["dropna"], kind=d.get("kind"), stratify=d.get("stratify", True),
         )
 

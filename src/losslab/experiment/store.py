@@ -5,23 +5,38 @@ histories, so a run killed at any moment (SIGKILL included) loses at most the tr
 flight; running the same study again skips the finished ones (trials stored as failed,
 a batch lost with its Ray worker after every retry, are trained again). A store made with a
 different spec or different data is refused, never overwritten.
+
+Faults end in one line that says what is kept and what to do (see the section "faults"
+below): a second writer (:class:`StudyBusy`: a study folder is locked while a process
+writes to it), a damaged file (:class:`DamagedStore`, with ``losslab repair``), a full
+disk (:class:`DiskFull`: checked before a run starts, and caught when a commit fails), a
+read-only folder (:class:`ReadOnlyStudy` to write; reading works), Ctrl-C
+(:class:`Interrupted`). A new store is built under a temporary name and renamed into
+place, so ``study.sqlite`` is never a half-made file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
+import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .files import LOCK_NAME, STORE_NAME, StudyBusy, StudyLock, folder_writable
+from .repair import DamagedStore, count_readable, is_damage, read_only
 from .spec import StudySpec
 
-FILENAME = "study.sqlite"
+FILENAME = STORE_NAME
 SCHEMA = 1
+__all__ = ["FILENAME", "LOCK_NAME", "SCHEMA", "DamagedStore", "DiskFull", "Interrupted", "ReadOnlyStudy", "Store",
+           "StudyBusy", "TrialResult", "study_path"]
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -83,14 +98,22 @@ class Store:
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self._db = connection
+        self._lock: StudyLock | None = None
+        self._closing: contextlib.ExitStack | None = None
+        # Set by :meth:`expect`: what a full disk's message says the rest needs.
+        self._total: int | None = None
+        self._per_trial: int | None = None
 
     # ------------------------------------------------------------------ opening
     @classmethod
     def create_or_resume(cls, folder: str | Path, spec: StudySpec, data_fingerprint: str, info: dict[str, Any]) -> Store:
-        """Open the study in ``folder``: a new one, or the same study to resume.
+        """Open the study in ``folder`` to write: a new one, or the same study to resume.
 
-        Raises ``ValueError`` (and changes nothing) when the folder holds a study with a
-        different spec or different data.
+        The folder is locked (:class:`~losslab.experiment.files.StudyLock`) until
+        :meth:`close`. Raises ``ValueError`` (and changes nothing) when the folder holds a
+        study with a different spec or different data, a damaged store
+        (:class:`DamagedStore`), when another process writes to it (:class:`StudyBusy`)
+        or when it cannot be written (:class:`ReadOnlyStudy`).
         """
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
@@ -98,46 +121,92 @@ class Store:
         path = study_path(folder)
         if path.exists():
             # Every check on a read-only connection: a refused store is left byte for byte as it was.
-            with contextlib.closing(cls._read_only_check(folder, path)) as ro:
-                checking = cls(path, ro)
-                stored = checking.spec()
-                changed = _changed_custom_losses(stored, spec)
-                if changed:
-                    raise ValueError(
-                        f"{path} was made with another version of {changed}. Nothing was changed: a study never mixes "
-                        "two versions of a loss. To train the new version, start a new study in another folder (out=...), "
-                        "or delete this one; to resume this study, restore the old code."
-                    )
-                diffs = stored.differences(spec)
-                if diffs:
-                    raise ValueError(
-                        f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "
-                        "use another --out folder, or delete that one to start over."
-                    )
-                if checking.meta("fingerprint") != data_fingerprint:
-                    raise ValueError(
-                        f"{path} was made with different data (fingerprint {checking.meta('fingerprint')}, now {data_fingerprint}). "
-                        "Nothing was changed: use another --out folder for the new data."
-                    )
-            return cls(path, cls._connect(path))
+            cls._check_same(folder, path, spec, data_fingerprint, integrity=True)
         folder.mkdir(parents=True, exist_ok=True)
-        db = cls._connect(path)
-        with db:
-            db.executescript(_TABLES)
-            rows = {"schema": str(SCHEMA), "spec": spec.to_json(), "fingerprint": data_fingerprint,
-                    "created": time.strftime("%Y-%m-%d %H:%M:%S"), "info": json.dumps(info, default=str)}
-            db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
-        return cls(path, db)
+        if not folder_writable(folder):
+            cls._refuse_read_only(folder, path)
+        lock = StudyLock(folder).acquire()
+        try:
+            if path.exists():
+                # Again under the lock: another process may have made it since the first look.
+                cls._check_same(folder, path, spec, data_fingerprint, integrity=False)
+            else:
+                cls._create(path, spec, data_fingerprint, info)
+            store = cls(path, cls._connect(path))
+        except BaseException:
+            lock.release()
+            raise
+        store._lock = lock
+        return store
 
     @classmethod
     def open_existing(cls, folder: str | Path) -> Store:
+        """Open the study in ``folder`` to read it (read-only: also on a read-only folder or medium)."""
         path = study_path(folder)
-        cls._read_only_check(folder, path).close()
-        return cls(path, cls._connect(path))
+        with contextlib.ExitStack() as stack:
+            db = stack.enter_context(cls._read_only_check(folder, path))
+            store = cls(path, db)
+            store._closing = stack.pop_all()
+        return store
+
+    @classmethod
+    def _check_same(cls, folder: Path, path: Path, spec: StudySpec, data_fingerprint: str, *, integrity: bool) -> None:
+        with cls._read_only_check(folder, path) as ro:
+            checking = cls(path, ro)
+            if integrity:
+                checking._check_integrity()
+            stored = checking.spec()
+            changed = _changed_custom_losses(stored, spec)
+            if changed:
+                raise ValueError(
+                    f"{path} was made with another version of {changed}. Nothing was changed: a study never mixes "
+                    "two versions of a loss. To train the new version, start a new study in another folder (out=...), "
+                    "or delete this one; to resume this study, restore the old code."
+                )
+            diffs = stored.differences(spec)
+            if diffs:
+                raise ValueError(
+                    f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "
+                    "use another --out folder, or delete that one to start over."
+                )
+            if checking.meta("fingerprint") != data_fingerprint:
+                raise ValueError(
+                    f"{path} was made with different data (fingerprint {checking.meta('fingerprint')}, now {data_fingerprint}). "
+                    "Nothing was changed: use another --out folder for the new data."
+                )
 
     @staticmethod
-    def _read_only_check(folder: str | Path, path: Path) -> sqlite3.Connection:
-        """A read-only connection to a file known to be a study of this schema.
+    def _create(path: Path, spec: StudySpec, data_fingerprint: str, info: dict[str, Any]) -> None:
+        """Build the new store under a temporary name, then rename it: ``study.sqlite`` exists only whole."""
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        try:
+            db = sqlite3.connect(tmp, timeout=30)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                with db:
+                    db.executescript(_TABLES)
+                    rows = {"schema": str(SCHEMA), "spec": spec.to_json(), "fingerprint": data_fingerprint,
+                            "created": time.strftime("%Y-%m-%d %H:%M:%S"), "info": json.dumps(info, default=str)}
+                    db.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", rows.items())
+            finally:
+                db.close()  # the last connection: SQLite folds its WAL into the file
+            os.replace(tmp, path)
+        except sqlite3.OperationalError as err:
+            tmp.unlink(missing_ok=True)
+            if _is_full(err):
+                raise DiskFull(f"the disk holding {path.parent} is full: not even an empty study fits "
+                               f"({shutil.disk_usage(path.parent).free} bytes free). Free some space, or use another --out folder.") from None
+            raise
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _read_only_check(folder: str | Path, path: Path):
+        """A read-only connection to a file known to be a study of this schema (a context manager).
 
         Read-only first: setting WAL mode on a file that is not a study (an empty file, another
         program's database) would rewrite it, and on a file that is not SQLite at all it raises.
@@ -145,19 +214,23 @@ class Store:
         if not path.exists():
             raise ValueError(f"no study in {folder}: expected {path}. Run `losslab compare ... --out {folder}` first.")
         try:
-            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            opened = read_only(path)
+            db = opened.__enter__()
         except sqlite3.Error as err:
             raise ValueError(f"{path} is not a losslab study ({err}).") from None
         try:
-            schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        except sqlite3.DatabaseError as err:
-            db.close()
-            raise ValueError(f"{path} is not a losslab study ({err}).") from None
-        if schema is None or schema[0] != str(SCHEMA):
-            db.close()
-            found = "none" if schema is None else schema[0]
-            raise ValueError(f"{path} is a study of another losslab version (schema {found}); expected schema {SCHEMA}.")
-        return db
+            try:
+                schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            except sqlite3.DatabaseError as err:
+                if is_damage(err) and _looks_like_sqlite(path):
+                    raise _damaged(path, err) from None
+                raise ValueError(f"{path} is not a losslab study ({err}).") from None
+            if schema is None or schema[0] != str(SCHEMA):
+                found = "none" if schema is None else schema[0]
+                raise ValueError(f"{path} is a study of another losslab version (schema {found}); expected schema {SCHEMA}.")
+            yield db
+        finally:
+            opened.__exit__(None, None, None)
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
@@ -169,7 +242,13 @@ class Store:
         return db
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            if self._closing is not None:
+                self._closing.close()
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -190,29 +269,243 @@ class Store:
 
     def finished(self) -> set[tuple[str, int, int]]:
         """(loss, repeat, fold) of every trial already stored, except failed ones (a run trains them again)."""
-        return {tuple(r) for r in self._db.execute("SELECT loss, repeat, fold FROM trials WHERE status != 'failed'")}
+        with self._reading():
+            return {tuple(r) for r in self._db.execute("SELECT loss, repeat, fold FROM trials WHERE status != 'failed'")}
+
+    def count(self) -> int:
+        """How many trials are stored (failed ones included)."""
+        with self._reading():
+            return self._db.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
 
     def trials(self) -> list[TrialResult]:
-        rows = self._db.execute(
-            "SELECT loss, repeat, fold, seed, n_train, n_test, metrics, history, status FROM trials ORDER BY loss, repeat, fold"
-        )
-        return [TrialResult(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), r[8]) for r in rows]
+        with self._reading():
+            rows = self._db.execute(
+                "SELECT loss, repeat, fold, seed, n_train, n_test, metrics, history, status FROM trials ORDER BY loss, repeat, fold"
+            ).fetchall()
+            try:
+                return [TrialResult(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), r[8]) for r in rows]
+            except ValueError as err:  # a record that reads but no longer decodes: damage too
+                raise _damaged(self.path, err) from None
 
     # ------------------------------------------------------------------ writing
     def add(self, results: Iterable[TrialResult]) -> None:
         """Commit finished trials, all or none; a trial stored as failed is replaced."""
         results = list(results)
         now = time.time()
-        with self._db:
-            self._db.executemany("DELETE FROM trials WHERE loss = ? AND repeat = ? AND fold = ? AND status = 'failed'",
-                                 [(r.loss, r.repeat, r.fold) for r in results])
-            self._db.executemany(
-                "INSERT INTO trials (loss, repeat, fold, seed, n_train, n_test, metrics, history, status, finished) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r.loss, r.repeat, r.fold, r.seed, r.n_train, r.n_test, json.dumps(r.metrics), json.dumps(r.history),
-                  r.status, now) for r in results],
-            )
+        try:
+            with self._db:
+                self._db.executemany("DELETE FROM trials WHERE loss = ? AND repeat = ? AND fold = ? AND status = 'failed'",
+                                     [(r.loss, r.repeat, r.fold) for r in results])
+                self._db.executemany(
+                    "INSERT INTO trials (loss, repeat, fold, seed, n_train, n_test, metrics, history, status, finished) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(r.loss, r.repeat, r.fold, r.seed, r.n_train, r.n_test, json.dumps(r.metrics), json.dumps(r.history),
+                      r.status, now) for r in results],
+                )
+        except sqlite3.OperationalError as err:
+            if _is_full(err):  # the transaction was rolled back: every earlier commit stays
+                raise self._disk_full(len(results)) from None
+            raise
+        except sqlite3.DatabaseError as err:
+            if is_damage(err):
+                raise _damaged(self.path, err) from None
+            raise
 
     def set_meta(self, key: str, value: str) -> None:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------------ faults
+    @contextlib.contextmanager
+    def _reading(self):
+        """Reads of a damaged file end in :class:`DamagedStore` (with what is readable), not a SQLite error."""
+        try:
+            yield
+        except sqlite3.DatabaseError as err:
+            if is_damage(err):
+                raise _damaged(self.path, err) from None
+            raise
+
+    def _check_integrity(self) -> None:
+        """SQLite's quick check (every page, no index cross-check): a damaged store is refused
+        before a run adds to it. A read skips pages it does not need, so resuming needs this."""
+        with self._reading():
+            problems = [r[0] for r in self._db.execute("PRAGMA quick_check(5)")]
+        if problems != ["ok"]:
+            raise _damaged(self.path, problems[0])
+
+    @staticmethod
+    def _refuse_read_only(folder: Path, path: Path) -> None:
+        held = ""
+        if path.exists():
+            with contextlib.suppress(ValueError, sqlite3.Error), Store.open_existing(folder) as store:
+                held = f" its {store.count()} trials can be read and reported (losslab report {folder} --out ELSEWHERE.html), but"
+        raise ReadOnlyStudy(f"{folder} is read-only (a read-only medium, or no permission to write):{held} a run cannot "
+                            "store trials there. Copy the folder somewhere writable and use that as --out.")
+
+    def expect(self, total: int, per_trial_bytes: int) -> None:
+        """Tell the store how many trials the study has and how large one is (see :func:`trial_bytes`),
+        so that a full disk's message says what the rest needs."""
+        self._total, self._per_trial = total, per_trial_bytes
+
+    def check_space(self, todo: int) -> None:
+        """Refuse to start when the disk clearly cannot hold ``todo`` more trials (raises :class:`DiskFull`)."""
+        if self._per_trial is not None:
+            check_space(self.path.parent, todo, self._per_trial)
+
+    def _disk_full(self, lost: int) -> DiskFull:
+        stored = self.count()
+        left = (self._total - stored) if self._total is not None else None
+        free = shutil.disk_usage(self.path.parent).free
+        rest = ""
+        if left is not None and self._per_trial is not None:
+            rest = f" the {left} trials left need about {_size(space_needed(left, self._per_trial))} ({_size(free)} free now);"
+        return DiskFull(f"the disk holding {self.path.parent} is full: the {stored} trials stored so far are kept (the "
+                        f"{lost} just trained were not stored);{rest} free some space, then run the same command to resume.")
+
+
+# ---------------------------------------------------------------------- faults
+class DiskFull(OSError):
+    """The disk cannot hold the study's trials: before a run (an estimate) or when a commit failed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.errno = errno.ENOSPC
+
+
+class ReadOnlyStudy(ValueError):
+    """A run needs to write to a study folder that cannot be written."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: every trial committed before it stays stored."""
+
+    def __init__(self, stored: int, folder: Path) -> None:
+        super().__init__(f"interrupted: {stored} trials stored in {folder}; run the same command to resume.")
+        self.stored = stored
+        self.folder = folder
+
+
+# Bytes per stored value of a learning curve (``0.6931472, ``; longer for large losses) and
+# per trial for its key, metrics and SQLite's record overhead. Measured: iris, 4 curves of
+# 100 epochs, 5.3 kB per trial (estimate 6.0); diabetes, 2 curves of 300 epochs, 8.8 kB (8.8).
+_CURVE_VALUE_BYTES = 14
+_TRIAL_OVERHEAD_BYTES = 400
+
+
+def trial_bytes(epochs: int, curves: int, metrics: int) -> int:
+    """Estimated bytes one stored trial takes: ``curves`` learning curves of ``epochs`` values
+    and ``metrics`` held-out metrics."""
+    return _TRIAL_OVERHEAD_BYTES + curves * epochs * _CURVE_VALUE_BYTES + metrics * 40
+
+
+def check_space(folder: str | Path, todo: int, per_trial: int) -> None:
+    """Raise :class:`DiskFull` when the disk that holds (or will hold) ``folder`` clearly
+    cannot take ``todo`` trials of ``per_trial`` bytes (see :func:`space_needed`)."""
+    if todo <= 0:
+        return
+    where = Path(folder).absolute()
+    while not where.exists():  # a study folder not made yet: the disk of its nearest parent
+        where = where.parent
+    need = space_needed(todo, per_trial)
+    free = shutil.disk_usage(where).free
+    if free < need:
+        raise DiskFull(f"not enough disk space for this study in {folder}: its {todo} trials to train need about "
+                       f"{_size(need)} ({_size(per_trial)} per trial, mostly learning curves), and the disk has "
+                       f"{_size(free)} free. Free some space, or use --out on another disk.")
+
+
+def space_needed(trials: int, per_trial: int) -> int:
+    """Disk space for ``trials`` more trials: their records with pages ~80% full, plus the
+    write-ahead log, which holds what was written since SQLite's last checkpoint (every
+    1,000 pages, ~4 MB): at most as much again, and at most ~4 MB."""
+    data = trials * per_trial * 1.25
+    return int(data + min(data, 4 * 2**20))
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def _is_full(err: sqlite3.Error) -> bool:
+    return getattr(err, "sqlite_errorname", "") == "SQLITE_FULL" or "database or disk is full" in str(err)
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _damaged(path: Path, err: object) -> DamagedStore:
+    readable, unreadable = count_readable(path)
+    folder = path.parent
+    return DamagedStore(f"{path} is damaged (SQLite: {err}): {readable} trials are readable"
+                        + (f", {unreadable} are not" if unreadable else "")
+                        + f". Run `losslab repair {folder}` to copy them into a fresh store beside it "
+                        "(the damaged file is left as it is).", readable)
+
+
+# ---------------------------------------------------------------------- mid-training checkpoints
+# A chunk of trials whose training is under way saves its engine state here (one row per chunk,
+# replaced atomically by each save) and drops it when its trials are committed.
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    chunk TEXT PRIMARY KEY,
+    splits TEXT NOT NULL,
+    state BLOB NOT NULL,
+    saved REAL NOT NULL
+);
+"""
+
+
+def save_checkpoint(store: Store, chunk: str, splits: list, state: bytes) -> None:
+    """Replace chunk ``chunk``'s saved state in one transaction (a kill keeps the old or the new)."""
+    with store._db:
+        store._db.executescript(_CHECKPOINTS)
+        store._db.execute("INSERT OR REPLACE INTO checkpoints (chunk, splits, state, saved) VALUES (?, ?, ?, ?)",
+                          (chunk, json.dumps(splits), sqlite3.Binary(state), time.time()))
+
+
+def _has_checkpoints(store: Store) -> bool:
+    return store._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").fetchone() is not None
+
+
+def load_checkpoint(store: Store, chunk: str) -> bytes | None:
+    if not _has_checkpoints(store):
+        return None
+    row = store._db.execute("SELECT state FROM checkpoints WHERE chunk = ?", (chunk,)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def checkpointed_chunks(store: Store) -> dict[str, list]:
+    """Chunk key -> its splits as saved, for every chunk with a saved state."""
+    if not _has_checkpoints(store):
+        return {}
+    return {k: json.loads(v) for k, v in store._db.execute("SELECT chunk, splits FROM checkpoints")}
+
+
+def drop_checkpoint(store: Store, chunk: str) -> None:
+    if _has_checkpoints(store):
+        with store._db:
+            store._db.execute("DELETE FROM checkpoints WHERE chunk = ?", (chunk,))
+
+
+def finished_in(folder: str | Path) -> set[tuple[str, int, int]]:
+    """The finished trials of the study in ``folder``, read without writing anything; empty when
+    there is no study there (or not a readable one: opening it to run says why)."""
+    path = study_path(folder)
+    if not path.exists():
+        return set()
+    try:
+        with contextlib.closing(Store._read_only_check(folder, path)) as db:
+            return Store(path, db).finished()
+    except (ValueError, sqlite3.Error):
+        return set()
+

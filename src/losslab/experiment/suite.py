@@ -16,6 +16,7 @@ from typing import Any
 
 from ..metrics import get_metric
 from ..stats.across import AcrossComparison, compare_across
+from .files import atomic_write_text
 from .results import Study
 
 MANIFEST = "suite.json"
@@ -56,7 +57,7 @@ class Suite:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / MANIFEST
         if not path.exists():
-            path.write_text(json.dumps({"datasets": subfolders}, indent=1))
+            atomic_write_text(path, json.dumps({"datasets": subfolders}, indent=1))
 
     @property
     def metric(self) -> str:

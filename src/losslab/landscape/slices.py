@@ -138,7 +138,7 @@ def _label(spec: catalog.LossSpec) -> str:
 
 
 def _output_activation(spec: catalog.LossSpec) -> str:
-    from ..engine.network import OUTPUT_ACTIVATIONS
+    from ..vocab import OUTPUT_ACTIVATIONS
 
     usable = [a for a in spec.output_activations if a in OUTPUT_ACTIVATIONS]
     if not usable:

@@ -191,9 +191,9 @@ def _build(fn: Callable, ref: str | None, given: dict[str, Any], time_limit: flo
         raise TypeError(f"custom: expected a function (y_true, y_pred) -> per-sample loss. Received: {type(fn).__name__}.")
     place = where(fn)
     merged = {**getattr(fn, _META, {}), **{k: v for k, v in given.items() if v is not None}}
-    meta = _metadata(merged, f"custom loss {merged.get('name') or getattr(fn, '__name__', '')!r} ({where})")
+    meta = _metadata(merged, f"custom loss {merged.get('name') or getattr(fn, '__name__', '')!r} ({place})")
     title = meta["name"] or getattr(fn, "__name__", type(fn).__name__)
-    label = f"custom loss {title!r} ({where})"
+    label = f"custom loss {title!r} ({place})"
     params = _params(fn, label)
     # A loaded loss is named by its reference; any other needs a name of its own, unlike the catalog's.
     taken = canonical(title)

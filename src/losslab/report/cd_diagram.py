@@ -9,8 +9,9 @@ significantly different.
 Reference: Demšar, J. (2006). Statistical comparisons of classifiers over multiple data
 sets. Journal of Machine Learning Research 7, 1-30 (Section 3.2.2 and Figures 1-2).
 
-`plot_critical_difference` takes what `losslab.stats.within.Comparison` holds
-(``avg_ranks``, ``critical_difference``). matplotlib is imported when the function runs;
+`plot_critical_difference` takes what `losslab.stats.across.AcrossComparison` holds
+(``avg_ranks``, ``critical_difference``): across data sets only, since Nemenyi's test assumes
+independent blocks, which the overlapping trials of one data set are not. matplotlib is imported when the function runs;
 a figure made here draws with the Agg canvas, so ``fig.savefig("cd.png")`` works without a
 display.
 """

@@ -1,0 +1,148 @@
+"""Mid-training checkpoints: the engine continues from a saved state with the numbers of an
+uninterrupted run, and a study killed with SIGKILL mid-chunk resumes from its last checkpoint."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import losslab
+from losslab import losses
+from losslab.engine import SGD, Adam, Member, Network, Replicate, train, trainer
+from losslab.experiment import checkpoint as checkpoints
+from losslab.experiment.store import FILENAME
+
+
+class Killed(Exception):
+    pass
+
+
+class InMemory:
+    """Saves every epoch; raises after the ``kill_at``-th save (a kill, as the engine sees it)."""
+
+    def __init__(self, kill_at=None, states=None):
+        self.kill_at, self.states, self.restored, self.calls = kill_at, dict(states or {}), {}, 0
+
+    def restore(self, key):
+        state = self.states.get(key)
+        if state is not None:
+            self.restored[key] = state["epoch"]
+        return state
+
+    def epoch_done(self, key, epoch, state):
+        self.states[key] = state()
+        self.calls += 1
+        if self.calls == self.kill_at:
+            raise Killed
+
+
+def _problem():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(90, 3))
+    labels = (X[:, 0] - X[:, 1] > 0).astype(int)
+    members = [Member(losses.get("bce"), "sigmoid", labels.astype(float), labels=labels),
+               Member(losses.get("hinge"), "tanh", 2.0 * labels - 1, labels=labels)]
+    # Two lockstep groups (60 and 45 training rows: 4 and 3 steps of 16), each checkpointed under its key.
+    reps = [Replicate(m, seed, np.arange(60 if seed == 4 else 45), np.arange(60, 90), view=0) for m in (0, 1) for seed in (4, 5)]
+    return X, members, reps
+
+
+@pytest.mark.parametrize("optimizer", [SGD(0.05, 0.9), Adam(0.01)], ids=["sgd", "adam"])
+# The first group's 3rd epoch (inside a block of minibatch keys), its 4th (a block's start), the second group's 3rd.
+@pytest.mark.parametrize("kill_at", [3, 4, 10])
+def test_a_resumed_run_gives_the_numbers_of_an_uninterrupted_one(monkeypatch, optimizer, kill_at):
+    monkeypatch.setattr(trainer, "_KEY_BLOCK", 2 * 4 * 60)  # keys drawn 2 epochs at a time
+    X, members, reps = _problem()
+    kwargs = dict(network=Network(3, (5,), 1), epochs=7, batch_size=16, optimizer=optimizer, metrics=("accuracy",),
+                  record_trajectory=True)
+    whole = train(X, members, reps, **kwargs)
+    saved = InMemory(kill_at=kill_at)
+    with pytest.raises(Killed):
+        train(X, members, reps, **kwargs, checkpoint=saved)
+    resumed = InMemory(states=saved.states)
+    again = train(X, members, reps, **kwargs, checkpoint=resumed)
+    assert sorted(resumed.restored.values()) == ([kill_at] if kill_at < 7 else [3, 7])
+    for split in ("train", "test"):
+        np.testing.assert_array_equal(again.loss[split], whole.loss[split])
+        np.testing.assert_array_equal(again.metrics["accuracy"][split], whole.metrics["accuracy"][split])
+    np.testing.assert_array_equal(again.trajectory, whole.trajectory)
+    for (W1, b1), (W2, b2) in zip(again.weights, whole.weights):
+        np.testing.assert_array_equal(W1, W2)
+        np.testing.assert_array_equal(b1, b2)
+
+
+# ---------------------------------------------------------------------- SIGKILL during a chunk
+STUDY = dict(dataset="iris", losses=["sparse_categorical_crossentropy", "kld"], repeats=2, epochs=1500, hidden=(4,),
+             batch_size=16, seed=3)
+
+CHILD = """
+import torch
+torch.set_num_threads(1)
+import losslab
+from losslab.experiment import checkpoint, estimate
+checkpoint.CHECKPOINT_SECONDS = 0.3
+estimate.CHUNK_SECONDS = 1e9  # one chunk for the whole study: only checkpoints bound what a kill loses
+losslab.compare(**{kwargs!r}, out={out!r})
+"""
+
+
+def _checkpoint_epochs(path: Path) -> int:
+    """How many checkpoints the store holds (0 before its table exists)."""
+    if not path.exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            return db.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _run_and_kill(folder: Path, wait_after_checkpoint: float) -> None:
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD).format(kwargs=STUDY, out=str(folder))],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while _checkpoint_epochs(folder / FILENAME) < 1:
+            assert child.poll() is None, f"the study ended before it was killed: {child.stderr.read().decode()[-2000:]}"
+            assert time.monotonic() < deadline, "no checkpoint within 120 s"
+            time.sleep(0.02)
+        time.sleep(wait_after_checkpoint)
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stderr.close()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_chunk_resumes_from_the_last_checkpoint_with_the_same_numbers(tmp_path, monkeypatch):
+    folder = tmp_path / "killed"
+    _run_and_kill(folder, 0.0)  # just after a checkpoint
+    _run_and_kill(folder, 0.2)  # between two checkpoints, after resuming from the first kill's
+    assert losslab.load_study(folder).results == []  # one chunk: nothing committed yet
+
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_SECONDS", 1e9)
+    epochs = []
+    resumed = losslab.compare(**STUDY, out=folder, on_epochs=epochs.append)
+    # Continued from the checkpoint: fewer replicate-epochs than the whole study (4 x 1500).
+    assert 0 < sum(epochs) < 4 * STUDY["epochs"]
+    with sqlite3.connect(folder / FILENAME) as db:
+        assert db.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0] == 0  # dropped with the commit
+    reference = losslab.compare(**STUDY, out=tmp_path / "uninterrupted")
+    # The same process-independent arithmetic on the same values: equal bit for bit.
+    assert [(r.loss, r.repeat, r.fold, r.metrics, r.history) for r in resumed.results] == \
+           [(r.loss, r.repeat, r.fold, r.metrics, r.history) for r in reference.results]
