@@ -203,7 +203,8 @@ def test_recommend(capsys):
     out = capsys.readouterr().out
     assert "Recommended: sparse_categorical_crossentropy" in out
     assert "softmax" in out and "accuracy" in out
-    assert "losslab compare --dataset wine --losses sparse_categorical_crossentropy,categorical_crossentropy" in out
+    # the label-smoothed neighbour, never the same loss on one-hot rows; quoted for the shell
+    assert "losslab compare --dataset wine --losses 'sparse_categorical_crossentropy,sparse_categorical_crossentropy(label_smoothing=0.1)'" in out
 
 
 def test_check_refuses_hinge_with_a_sigmoid_and_says_the_fix(capsys):
