@@ -44,10 +44,11 @@ def test_compare_writes_a_study_resumes_and_reports(tmp_path, capsys, monkeypatc
     printed = capsys.readouterr().out
     assert "Verdict:" in printed and "accuracy" in printed and "Wrote:" in printed
     assert {p.name for p in out.iterdir()} >= {"report.html", "study.sqlite", "trials.csv"}
-    # The advisor's two candidates for three classes, 2 x 2 folds each.
+    # The advisor's two candidates for three balanced classes (cross-entropy and its label-smoothed
+    # neighbour; never the same loss on one-hot rows), 2 x 2 folds each.
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) == 8
-    assert set(trials.loss) == {"sparse_categorical_crossentropy", "categorical_crossentropy"}
+    assert set(trials.loss) == {"sparse_categorical_crossentropy", "sparse_categorical_crossentropy(label_smoothing=0.1)"}
     assert "<img" in (out / "report.html").read_text(encoding="utf-8")
     rows = stored_rows(out)
 
@@ -202,7 +203,8 @@ def test_recommend(capsys):
     out = capsys.readouterr().out
     assert "Recommended: sparse_categorical_crossentropy" in out
     assert "softmax" in out and "accuracy" in out
-    assert "losslab compare --dataset wine --losses sparse_categorical_crossentropy,categorical_crossentropy" in out
+    # the label-smoothed neighbour, never the same loss on one-hot rows; quoted for the shell
+    assert "losslab compare --dataset wine --losses 'sparse_categorical_crossentropy,sparse_categorical_crossentropy(label_smoothing=0.1)'" in out
 
 
 def test_check_refuses_hinge_with_a_sigmoid_and_says_the_fix(capsys):
