@@ -392,8 +392,8 @@ def test_a_bug_says_so_in_one_line_and_logs_the_traceback(tmp_path, capsys, monk
     monkeypatch.setattr(api, "load_study", lambda folder: api._split_losses(None))
     assert main(["report", str(tmp_path)]) == 70
     line = bug_line(capsys)
-    assert line.startswith("losslab: internal error (a bug in losslab, not a problem with your input): "
-                           "TypeError: 'NoneType' object is not iterable.")
+    assert line.startswith("losslab: internal error (a bug in losslab, not a problem with your input): TypeError: ")
+    assert "'NoneType'" in line.split("The full traceback")[0]
     log = next((tmp_path / "logs").iterdir())
     assert f"The full traceback is in {log}" in line and "--debug" in line
     text = log.read_text()

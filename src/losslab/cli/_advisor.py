@@ -73,7 +73,9 @@ def recommend(data: DataArg = None, target: TargetOpt = None, dataset: DatasetOp
         prepared = api.prepare_data(**{**options, "features": False})
         rec = api.recommend(prepared.y, kind=kind)
     except ValueError as err:
-        raise ValueError(flags(str(err))) from None
+        if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
+            err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
+        raise
     out = console()
     out.print(f"[bold]{escape(prepared.source)}[/bold]")
     for note in prepared.notes:
@@ -99,7 +101,9 @@ def check(loss: Annotated[str, typer.Option(help="The loss: a name or alias (hin
     try:
         api.check(loss, output, output_units=units, from_logits=from_logits, **options)
     except ValueError as err:
-        raise ValueError(flags(str(err))) from None
+        if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
+            err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
+        raise
     parts = [f"loss {loss}"] + ([f"{output} output"] if output else []) + ([f"{units} unit(s)"] if units else [])
     parts += ["the targets"] if given else []
     console().print("OK: " + ", ".join(parts) + " fit together.", highlight=False)

@@ -122,13 +122,17 @@ def compare(
                 suite = _confirmed(con, bar, lambda **kw: api.compare_suite(dataset, datasets_dir=datasets_dir, target=target,
                                                                             on_dataset=on_dataset, **kw), common)
             except ValueError as err:
-                raise ValueError(flags(str(err))) from None
+                if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
+                    err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
+                raise
         else:
             suite = None
             try:
                 study = _confirmed(con, bar, lambda **kw: api.compare(data=data, dataset=dataset, target=target, **kw), common)
             except ValueError as err:
-                raise ValueError(flags(str(err))) from None
+                if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
+                    err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
+                raise
     if suite is not None:
         _print_suite(con, suite)
         paths = [suite.report()]

@@ -47,7 +47,9 @@ def landscape(
                                directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed,
                                epochs=epochs, device=device)
     except ValueError as err:
-        raise ValueError(flags(str(err))) from None
+        if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
+            err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
+        raise
     _print_landscape(con, result)
     paths = [result.save_npz(Path(out) / f"{result.data}_{result.mode}.npz"), *result.plot(out)]
     con.print(f"trained {len(result.slices)} model(s) in {result.seconds['train']:.1f} s; evaluated {result.points} weight sets "

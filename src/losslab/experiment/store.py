@@ -504,7 +504,7 @@ def finished_in(folder: str | Path) -> set[tuple[str, int, int]]:
     if not path.exists():
         return set()
     try:
-        with contextlib.closing(Store._read_only_check(folder, path)) as db:
+        with Store._read_only_check(folder, path) as db:  # a context manager that closes what it opened
             return Store(path, db).finished()
     except (ValueError, sqlite3.Error):
         return set()
