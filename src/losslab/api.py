@@ -509,7 +509,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         from .report.html import build_report
 
         built = build_report(result.study)  # the HTML once, and its figures for MLflow as they are
-        tracker.finish(result.study, report=built.write(folder / "report.html"), figures=built.figures)
+        report = write_output(result._output(None, "report.html", "report"), built.write)
+        tracker.finish(result.study, report=report, figures=built.figures)
     return result
 
 

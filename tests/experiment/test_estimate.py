@@ -117,7 +117,7 @@ def test_a_study_estimated_beyond_an_hour_needs_confirm_and_nothing_is_written(t
     X, y = _regression()
     folder = tmp_path / "long"
     with pytest.raises(EstimateTooLong, match=r"trials .* about [\d.]+ h on this machine.*Expected confirm=True") as info:
-        losslab.compare(X, y, losses=["mse", "mae"], repeats=30, epochs=10**7, hidden=(4,), out=folder)
+        losslab.compare(X, y, losses=["mse", "mae"], repeats=10_000, epochs=100_000, hidden=(4,), out=folder)
     assert info.value.seconds > estimate.CONFIRM_SECONDS
     assert isinstance(info.value, ValueError) and not folder.exists()
 
@@ -132,7 +132,7 @@ def test_cli_on_a_pipe_refuses_a_study_beyond_an_hour_without_yes(tmp_path, caps
     from losslab.cli import main
 
     folder = tmp_path / "long"
-    argv = ["compare", "--dataset", "iris", "--losses", "sparse_categorical_crossentropy,kld", "--repeats", "30", "--epochs", "10000000",
+    argv = ["compare", "--dataset", "iris", "--losses", "sparse_categorical_crossentropy,kld", "--repeats", "10000", "--epochs", "100000",
             "--hidden", "4", "--out", str(folder)]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -184,7 +184,7 @@ def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
     y = pd.Series(X.a + 0.1 * rng.normal(size=n), name="y")
     spec = _spec(repeats=1, epochs=1)
     assert runner.plan(spec, X, y, cap_batch=True).spec.model.batch_size == 32
-    given = dict(losses=["mse"], repeats=1, epochs=1, hidden=(2,))
+    given = dict(losses=["mse"], repeats=1, epochs=1, hidden=(2,), protocol="fixed")  # every training row fits
     study = losslab.compare(pd.concat([X] * 2, ignore_index=True), pd.concat([y] * 2, ignore_index=True), **given,
                             out=tmp_path / "big")  # 13,500 training rows
     assert study.spec.model.batch_size == 64
@@ -196,12 +196,12 @@ def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
 
 def test_curves_on_a_sample_and_the_score_on_every_held_out_row(tmp_path, monkeypatch):
     X, y = _regression(n=200)
-    plain = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), out=tmp_path / "all")
+    plain = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), protocol="fixed", out=tmp_path / "all")
     monkeypatch.setattr(runner, "CURVE_ROWS", 20)  # 50 held-out rows per trial: curves on 20 of them
     calls = []
     real = runner.train
     monkeypatch.setattr(runner, "train", lambda X, m, reps, **kw: calls.append(reps) or real(X, m, reps, **kw))
-    sampled = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), out=tmp_path / "sampled")
+    sampled = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), protocol="fixed", out=tmp_path / "sampled")
     assert all(len(r.test) == 20 for r in calls[0])
     assert any("fixed sample of 20 of each trial's 50 held-out rows" in n for n in sampled.info["notes"])
     a, b = plain.trials(), sampled.trials()

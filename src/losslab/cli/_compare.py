@@ -83,7 +83,8 @@ def compare(
             if plan.schedule is not None:
                 bar.console.print(f"Plan: {plan.schedule.describe()}.", highlight=False)
             per_trial = plan.schedule.per_trial if plan.schedule is not None else 1
-            state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * plan.spec.model.epochs * per_trial)
+            state["units"] = plan.spec.model.epochs * per_trial  # a trial's share of the bar, at most
+            state["task"] = bar.add_task(f"{todo} trials to train", total=max(1, todo) * state["units"])
             if todo == 0:
                 bar.update(state["task"], completed=1)
 
@@ -96,6 +97,12 @@ def compare(
                 if r.status == "ok":
                     running.setdefault(r.loss, []).append(r.metrics[m])
             state["done"] = state.get("done", 0) + len(results)
+            # Trials that stopped early trained fewer epochs than the bar counted on: a finished
+            # trial is its whole share.
+            floor = state["done"] * state["units"]
+            task = bar.tasks[state["task"]]  # rich's Task, or a plain line's dict
+            if (task["completed"] if isinstance(task, dict) else task.completed) < floor:
+                bar.update(state["task"], completed=floor)
             means = {k: sum(v) / len(v) for k, v in running.items()}
             if not means:  # every trial so far diverged: no best to name yet
                 bar.update(state["task"], description=f"{state['done']} trials done, all diverged so far")

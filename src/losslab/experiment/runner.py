@@ -148,16 +148,16 @@ def design_notes(plan_: Plan, *, batch_given: bool) -> tuple[list[str], dict[str
     """How this study trains, in words for the report's design section and as values for the store."""
     model = plan_.spec.model
     n_fit = len(_fit_rows(plan_.spec, plan_.splits[0])[0])
-    curve = len(_fit_rows(plan_.spec, plan_.splits[0])[1]) if model.patience else len(plan_.splits[0].test)
+    curve = len(_fit_rows(plan_.spec, plan_.splits[0])[1]) if model.validates else len(plan_.splits[0].test)
     why = ("as given" if batch_given else
            f"Keras' 32 up to {32 * STEPS_PER_EPOCH:,} training rows, then about {STEPS_PER_EPOCH} steps an epoch "
            f"(at most {MAX_DEFAULT_BATCH}); --batch-size 32 for Keras' default")
     notes = [f"Minibatch: {model.batch_size} rows ({why}); {math.ceil(n_fit / model.batch_size)} steps an epoch."]
     sampled = curve > CURVE_ROWS
     if sampled:
-        what = "Learning curves and early stopping are" if model.patience else "Learning curves are"
+        what = "Learning curves and the choice of rate and epoch are" if model.validates else "Learning curves are"
         notes.append(f"{what} evaluated every epoch on a fixed sample of {CURVE_ROWS:,} of each trial's {curve:,} "
-                     f"{'validation' if model.patience else 'held-out'} rows; each trial's score uses all of its held-out rows.")
+                     f"{'validation' if model.validates else 'held-out'} rows; each trial's score uses all of its held-out rows.")
     sched = plan_.schedule
     if sched is not None and sched.threads:
         notes.append(f"Trained in chunks of about {estimate.CHUNK_SECONDS:.0f} s each, every chunk stored as it finishes; "
@@ -346,7 +346,7 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
     if model.patience:
         n_fit -= len(fit[0][1])
     steps = math.ceil(max(1, n_fit) / model.batch_size)
-    eval_rows = min(CURVE_ROWS, len(fit[0][1]) if model.patience else len(plan_.splits[0].test))
+    eval_rows = min(CURVE_ROWS, len(fit[0][1]) if model.validates else len(plan_.splits[0].test))
     n_inputs = None
     batches, seconds, threads = [], [], None
     per_trial = _replicates_per_trial(model)
