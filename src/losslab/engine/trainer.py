@@ -25,6 +25,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -45,6 +46,16 @@ EVAL_ROWS = 512
 # (replicates x rows x widest layer, 64 MB in float32).
 _EVAL_ELEMENTS = 16_000_000
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+# Minibatch keys are drawn for as many epochs at a time as fit in this many numbers.
+_KEY_BLOCK = 2e6
+
+
+class Checkpoints(Protocol):
+    """Where :func:`train` saves and finds mid-training states (see ``checkpoint``)."""
+
+    def restore(self, key: str) -> dict | None: ...
+
+    def epoch_done(self, key: str, epoch: int, state: Callable[[], dict]) -> None: ...
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -114,6 +125,7 @@ def train(
     progress: Callable[[int], None] | None = None,
     closed_forms: bool = True,
     patience: int = 0,
+    checkpoint: Checkpoints | None = None,
 ) -> History:
     """Train every replicate; return a :class:`History` with one row per replicate.
 
@@ -149,6 +161,14 @@ def train(
         (it leaves the lockstep batch, so the batch shrinks as replicates stop) and ends
         with the weights of its best epoch. Only the best weights are kept, one copy per
         replicate, updated when its validation loss improves. 0: off.
+    checkpoint : Checkpoints, optional
+        Mid-training checkpoints: each lockstep group first asks ``checkpoint.restore(key)``
+        for a saved state and continues from it, then calls ``checkpoint.epoch_done(key,
+        epochs_done, state)`` after every epoch, ``state()`` giving a snapshot to save when
+        the caller wants one (weights, optimizer and early-stopping state, which replicates
+        still train, random-stream positions, the history so far; tensors, NumPy-free, on
+        the CPU). A resumed group gives the same numbers as an uninterrupted one, bit for bit
+        on the same machine.
     """
     optimizer = optimizer or SGD()
     X, members, replicates = _validate(X, members, replicates, network, epochs, batch_size, metrics, dtype)
@@ -177,7 +197,7 @@ def train(
             rows.sort(key=lambda i: replicates[i].member)
             _Group(X, members, [replicates[i] for i in rows], network, optimizer, batch_size, metrics,
                    torch_dtype, device, closed_forms).run(epochs, history, np.asarray(rows), record_trajectory,
-                                                          progress, patience)
+                                                          progress, patience, checkpoint)
     history.seconds = time.perf_counter() - started
     return history
 
@@ -595,69 +615,153 @@ class _Group:
 
     # ------------------------------------------------------------------ the loop
     def run(self, epochs, history: History, rows_out: np.ndarray, record_trajectory: bool, progress,
-            patience: int = 0) -> None:
+            patience: int = 0, checkpoint: Checkpoints | None = None) -> None:
         """Train for ``epochs`` (fewer for replicates that stop early) and fill ``history``'s rows ``rows_out``."""
-        g = self  # the replicates still training: this group, then subsets of it as they stop
+        g = self  # the replicates still training: this group, then subsets of it as they stop (None: all stopped)
         R = g.R
         n_max = g.train_rows.shape[1]
         # Draw minibatch keys a block of epochs at a time (bounded memory); a replicate's
         # stream gives the same numbers whatever the block size.
-        block = max(1, min(epochs, int(2e6 // max(1, R * n_max))))
+        block = max(1, min(epochs, int(_KEY_BLOCK // max(1, R * n_max))))
         traj = [g.flat_weights()] if record_trajectory else None
+        # Keras' EarlyStopping state per replicate; the best weights in one flat buffer.
+        best_loss = np.full(R, np.inf)
+        wait = np.zeros(R, dtype=np.int64)
         if patience:
-            # Keras' EarlyStopping state per replicate; the best weights in one flat buffer.
-            best_loss = np.full(R, np.inf)
-            wait = np.zeros(R, dtype=np.int64)
             g.best = g.params.clone()
             history.best_epoch[rows_out] = -1  # the initial weights, until an epoch improves
-        for epoch in range(epochs):
-            if epoch % block == 0:
-                nb = min(block, epochs - epoch)
+        first = 0
+        saved = checkpoint.restore(self.key) if checkpoint is not None else None
+        if saved:
+            g, first = self._resume(saved, history, rows_out, traj, best_loss, wait)
+        streams: dict = {}  # each replicate's stream position at the start of the current block of keys
+        for epoch in range(first, epochs if g is not None else first):
+            start = epoch - epoch % block
+            if epoch == start or epoch == first:
+                # A resumed run starting inside a block draws that block again from its start.
+                streams = {i: rng.bit_generator.state for i, rng in zip(g.ids, g.rngs)}
+                nb = min(block, epochs - start)
                 g.keys = np.full((g.R, nb, n_max), np.inf)
                 for i, rng in enumerate(g.rngs):
                     g.keys[i, :, : g.n_train[i]] = rng.random((nb, g.n_train[i]))
-            g._epoch(epoch % block, history, rows_out, epoch)
+            g._epoch(epoch - start, history, rows_out, epoch)
             if traj is not None:
                 traj.append(g.flat_weights())
             if progress is not None:
                 progress(g.R)
-            if not patience:
-                continue
-            val = history.loss["val"][rows_out[g.ids], epoch]
-            alive = g.ids
-            improved = val < best_loss[alive]  # NaN is no improvement, as in Keras
-            best_loss[alive[improved]] = val[improved]
-            wait[alive] = np.where(improved, 0, wait[alive] + 1)
-            history.best_epoch[rows_out[alive[improved]]] = epoch
-            if improved.any():
-                # Copy-on-improve: only the replicates that improved, never every epoch's weights.
-                k = torch.as_tensor(np.flatnonzero(improved), device=g.device)
-                for dst, src in zip(g._layout(g.best), g._layout(g.params)):
-                    dst.index_copy_(0, k, src.index_select(0, k))
-            stop = (wait[alive] >= patience) & (epoch > 0) if epoch < epochs - 1 else np.ones(g.R, dtype=bool)
-            if not stop.any():
-                continue
-            history.stopped_epoch[rows_out[alive[stop]]] = epoch
-            # restore_best_weights: the stopped replicates' best weights go back into the group as
-            # it started, which evaluates everyone once at the end (one call, not one per stop).
-            idx = np.flatnonzero(stop)
-            self._put(g._gather(g.best, torch.as_tensor(idx, device=g.device)), g.ids[idx])
-            if progress is not None and epoch < epochs - 1:
-                progress(len(idx) * (epochs - epoch - 1))  # epochs they will not train: the bar still ends full
-            if stop.all():
+            if patience:
+                g = self._stop_early(g, epoch, epochs, patience, history, rows_out, best_loss, wait, progress)
+            if checkpoint is not None:
+                done = epochs if g is None else epoch + 1
+                # The streams where the next epoch's keys come from: inside a block, its start.
+                at = streams if done % block else None
+                checkpoint.epoch_done(self.key, done,
+                                      lambda: self.snapshot(g, done, at, history, rows_out, traj, best_loss, wait))
+            if g is None:
                 break
-            g = g.subset(np.flatnonzero(~stop))
         if traj is not None:
             history.trajectory[rows_out] = np.stack([t.cpu().numpy() for t in traj], axis=1)
         # Without early stopping g is this group; with it, every replicate stopped and was put back here.
         history.fill(rows_out, self.final())
 
-    def _put(self, flat: torch.Tensor, ids: np.ndarray) -> None:
+    def _stop_early(self, g: _Group, epoch: int, epochs: int, patience: int, history: History, rows_out: np.ndarray,
+                    best_loss: np.ndarray, wait: np.ndarray, progress) -> _Group | None:
+        """Early stopping after ``epoch``: keep the improved replicates' weights, put the stopped
+        ones' best weights back into this group; the group still training (None: all stopped)."""
+        val = history.loss["val"][rows_out[g.ids], epoch]
+        alive = g.ids
+        improved = val < best_loss[alive]  # NaN is no improvement, as in Keras
+        best_loss[alive[improved]] = val[improved]
+        wait[alive] = np.where(improved, 0, wait[alive] + 1)
+        history.best_epoch[rows_out[alive[improved]]] = epoch
+        if improved.any():
+            # Copy-on-improve: only the replicates that improved, never every epoch's weights.
+            k = torch.as_tensor(np.flatnonzero(improved), device=g.device)
+            for dst, src in zip(g._layout(g.best), g._layout(g.params)):
+                dst.index_copy_(0, k, src.index_select(0, k))
+        stop = (wait[alive] >= patience) & (epoch > 0) if epoch < epochs - 1 else np.ones(g.R, dtype=bool)
+        if not stop.any():
+            return g
+        history.stopped_epoch[rows_out[alive[stop]]] = epoch
+        # restore_best_weights: the stopped replicates' best weights go back into the group as
+        # it started, which evaluates everyone once at the end (one call, not one per stop).
+        idx = np.flatnonzero(stop)
+        self._put(g._gather(g.best, torch.as_tensor(idx, device=g.device)), g.ids[idx])
+        if progress is not None and epoch < epochs - 1:
+            progress(len(idx) * (epochs - epoch - 1))  # epochs they will not train: the bar still ends full
+        if stop.all():
+            return None
+        return g.subset(np.flatnonzero(~stop))
+
+    # ------------------------------------------------------------------ checkpoints
+    @property
+    def key(self) -> str:
+        """Names this group among a training run's: its replicates' seeds, members, views, row counts, rates."""
+        return ",".join(f"{r.seed}:{r.member}:{r.view}:{len(r.train)}:{r.lr}" for r in self.reps)
+
+    def snapshot(self, g: _Group | None, done: int, streams: dict | None, history: History, rows_out: np.ndarray,
+                 traj: list | None, best_loss: np.ndarray, wait: np.ndarray) -> dict:
+        """Everything :meth:`run` needs to continue after ``done`` epochs, as CPU tensors.
+
+        ``g`` is the group still training (this one, a subset, or None); ``streams`` the
+        stream positions at the start of the current block of keys (None: at a block's end,
+        the streams' positions now).
+        """
+        cpu = lambda v: v.detach().cpu().clone() if torch.is_tensor(v) else v  # noqa: E731
+        params = cpu(self.params)  # the stopped replicates' final weights are here already
+        live: dict = {"ids": torch.zeros(0, dtype=torch.int64)}
+        if g is not None:
+            if g is not self:
+                self._put(cpu(g.params), g.ids, into=params)
+            live = {"ids": torch.as_tensor(g.ids), "optimizer": {k: cpu(v) for k, v in g.state.items()},
+                    "best": cpu(g.best),
+                    "streams": [rng.bit_generator.state if streams is None else streams[i]
+                                for i, rng in zip(g.ids, g.rngs)]}
+        rows = lambda a: torch.as_tensor(a[rows_out])  # noqa: E731  (fancy indexing: a copy)
+        return {"epoch": done, "params": params, "live": live,
+                "best_loss": torch.as_tensor(best_loss.copy()), "wait": torch.as_tensor(wait.copy()),
+                "loss": {split: rows(a) for split, a in history.loss.items()},
+                "metrics": {name: {split: rows(a) for split, a in d.items()} for name, d in history.metrics.items()},
+                "best_epoch": rows(history.best_epoch), "stopped_epoch": rows(history.stopped_epoch),
+                "trajectory": None if traj is None else [cpu(t) for t in traj]}
+
+    def _resume(self, saved: dict, history: History, rows_out: np.ndarray, traj: list | None,
+                best_loss: np.ndarray, wait: np.ndarray) -> tuple[_Group | None, int]:
+        """Load a :meth:`snapshot` into this group and the loop's state; the group still training
+        (None: all stopped) and the epoch to continue from."""
+        self.params.copy_(saved["params"])  # in place: the layer views W, b point into it
+        for split, v in saved["loss"].items():
+            history.loss[split][rows_out] = v.numpy()
+        for name, d in saved["metrics"].items():
+            for split, v in d.items():
+                history.metrics[name][split][rows_out] = v.numpy()
+        history.best_epoch[rows_out] = saved["best_epoch"].numpy()
+        history.stopped_epoch[rows_out] = saved["stopped_epoch"].numpy()
+        if traj is not None:
+            traj[:] = [t.to(self.device) for t in saved["trajectory"]]
+        best_loss[:] = saved["best_loss"].numpy()
+        wait[:] = saved["wait"].numpy()
+        live = saved["live"]
+        ids = live["ids"].numpy()
+        if not ids.size:
+            return None, int(saved["epoch"])
+        # A subset takes its evaluation rows and masks from this group's, as it did uninterrupted.
+        for split in ("val", "test"):
+            if split in self.split_rows:
+                self._eval_inputs(split)
+        g = self if len(ids) == self.R else self.subset(ids)
+        g.state = {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in live["optimizer"].items()}
+        g.best = None if live["best"] is None else live["best"].to(self.device)
+        for rng, state in zip(g.rngs, live["streams"]):
+            rng.bit_generator.state = state
+        return g, int(saved["epoch"])
+
+    def _put(self, flat: torch.Tensor, ids: np.ndarray, into: torch.Tensor | None = None) -> None:
         """Write the weights of replicates ``ids`` (a flat buffer laid out like the weights of
-        ``len(ids)`` replicates) into this group's weights."""
-        k = torch.as_tensor(ids, device=self.device)
+        ``len(ids)`` replicates) into this group's weights (or ``into``, laid out like them)."""
+        k = torch.as_tensor(ids, device=self.device if into is None else into.device)
         offset = 0
-        for view in self._layout(self.params):
+        for view in self._layout(self.params if into is None else into):
             size = len(ids) * view[0].numel()
             view.index_copy_(0, k, flat[offset: offset + size].view(len(ids), *view.shape[1:]))
             offset += size

@@ -399,7 +399,7 @@ def _n_inputs(plan_: Plan) -> int:
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
     return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device,
-                        threads=batch.threads)
+                        threads=batch.threads, checkpoint=batch.checkpoint)
 
 
 def portable(plan_: Plan) -> Plan:
@@ -440,7 +440,7 @@ def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device,
-                 threads: int | None = None) -> list[TrialResult]:
+                 threads: int | None = None, checkpoint=None) -> list[TrialResult]:
     """Train a batch of trials in one engine call and score them.
 
     With the tuned protocol every (candidate, split) trains once per learning rate of the
@@ -487,7 +487,7 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
     progress = on_epochs if on_epochs is None or per_trial == 1 else (lambda k: on_epochs(k / per_trial))
     history = train(X, members, replicates, network=network, epochs=model.epochs, batch_size=model.batch_size,
                     optimizer=optimizer, metrics=metrics, progress=progress, device=device, patience=model.patience,
-                    threads=threads)
+                    threads=threads, checkpoint=checkpoint)
     results = []
     main = plan_.metrics[0]
     for c, s, v, scale, seed, reps, val_used in keys:
