@@ -81,7 +81,7 @@ def test_a_resumed_run_gives_the_numbers_of_an_uninterrupted_one(monkeypatch, op
 
 
 # ---------------------------------------------------------------------- SIGKILL during a chunk
-STUDY = dict(dataset="iris", losses=["sparse_categorical_crossentropy", "kld"], repeats=2, epochs=1500, hidden=(4,),
+STUDY = dict(dataset="iris", losses=["sparse_categorical_crossentropy", "kld"], protocol="fixed", repeats=2, epochs=1500, hidden=(4,),
              batch_size=16, seed=3)
 
 CHILD = """

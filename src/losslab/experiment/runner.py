@@ -26,6 +26,7 @@ import numpy as np
 from ..vocab import scored_as
 from ..engine import SGD, Adam, Member, Network, Replicate, train
 from ..engine.evaluate import predict
+from ..engine.trainer import Checkpoints
 from ..metrics import Metric, get_metric
 from . import estimate
 from .estimate import CHUNK_SECONDS, StepCost
@@ -440,7 +441,7 @@ def _fit_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device,
-                 threads: int | None = None, checkpoint=None) -> list[TrialResult]:
+                 threads: int | None = None, checkpoint: Checkpoints | None = None) -> list[TrialResult]:
     """Train a batch of trials in one engine call and score them.
 
     With the tuned protocol every (candidate, split) trains once per learning rate of the
