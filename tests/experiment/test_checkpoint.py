@@ -27,7 +27,11 @@ class Killed(Exception):
 
 
 class InMemory:
-    """Saves every epoch; raises after the ``kill_at``-th save (a kill, as the engine sees it)."""
+    """Saves every epoch; raises after the ``kill_at``-th save (a kill, as the engine sees it).
+
+    Every state goes through the store's encoding (torch.save, loaded with weights_only), as
+    a study's checkpoints do.
+    """
 
     def __init__(self, kill_at=None, states=None):
         self.kill_at, self.states, self.restored, self.calls = kill_at, dict(states or {}), {}, 0
@@ -39,7 +43,7 @@ class InMemory:
         return state
 
     def epoch_done(self, key, epoch, state):
-        self.states[key] = state()
+        self.states[key] = checkpoints._decode(checkpoints._encode(state()))
         self.calls += 1
         if self.calls == self.kill_at:
             raise Killed
@@ -56,14 +60,15 @@ def _problem():
     return X, members, reps
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("optimizer", [SGD(0.05, 0.9), Adam(0.01)], ids=["sgd", "adam"])
 # The first group's 3rd epoch (inside a block of minibatch keys), its 4th (a block's start), the second group's 3rd.
 @pytest.mark.parametrize("kill_at", [3, 4, 10])
-def test_a_resumed_run_gives_the_numbers_of_an_uninterrupted_one(monkeypatch, optimizer, kill_at):
+def test_a_resumed_run_gives_the_numbers_of_an_uninterrupted_one(monkeypatch, optimizer, kill_at, dtype):
     monkeypatch.setattr(trainer, "_KEY_BLOCK", 2 * 4 * 60)  # keys drawn 2 epochs at a time
     X, members, reps = _problem()
     kwargs = dict(network=Network(3, (5,), 1), epochs=7, batch_size=16, optimizer=optimizer, metrics=("accuracy",),
-                  record_trajectory=True)
+                  record_trajectory=True, dtype=dtype)
     whole = train(X, members, reps, **kwargs)
     saved = InMemory(kill_at=kill_at)
     with pytest.raises(Killed):
@@ -78,6 +83,81 @@ def test_a_resumed_run_gives_the_numbers_of_an_uninterrupted_one(monkeypatch, op
     for (W1, b1), (W2, b2) in zip(again.weights, whole.weights):
         np.testing.assert_array_equal(W1, W2)
         np.testing.assert_array_equal(b1, b2)
+
+
+def _assert_same(again, whole):
+    """Every number of two histories equal, bit for bit."""
+    for split in ("train", "val", "test"):
+        np.testing.assert_array_equal(again.loss[split], whole.loss[split])
+        for name in whole.metrics:
+            np.testing.assert_array_equal(again.metrics[name][split], whole.metrics[name][split])
+        for key in whole.evaluation[split]:
+            np.testing.assert_array_equal(again.evaluation[split][key], whole.evaluation[split][key])
+        for a, b in zip(again.outputs[split], whole.outputs[split]):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(again.best_epoch, whole.best_epoch)
+    np.testing.assert_array_equal(again.stopped_epoch, whole.stopped_epoch)
+    for (W1, b1), (W2, b2) in zip(again.weights, whole.weights):
+        np.testing.assert_array_equal(W1, W2)
+        np.testing.assert_array_equal(b1, b2)
+
+
+def _tuned_problem():
+    """The tuned protocol's shape: a learning-rate grid per (loss, seed), early stopping at
+    different epochs, validation rows of two sizes (the evaluation masks the padding; the
+    largest rate, which stops first, has the longer rows: the replicates left have equal
+    ones, and a resumed group must still evaluate them as the group that started did)."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(160, 4))
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 0.5 * rng.normal(size=160)
+    members = [Member(losses.get("mse"), "linear", y), Member(losses.get("mae"), "linear", y)]
+    rows = np.arange(160)
+    reps = [Replicate(j, seed, rows[:100], rows[130:], val=rows[100: 130 if lr == 0.5 else 125], lr=lr)
+            for j in range(2) for seed in (0, 1) for lr in (1e-3, 1e-2, 0.1, 0.5)]
+    return X, members, reps
+
+
+@pytest.mark.parametrize("optimizer", [SGD(0.02, 0.9), Adam(0.01)], ids=["sgd", "adam"])
+# Epochs done at the kill, past the first early stop: inside a block of keys (3 epochs), at a block's start, at its end.
+@pytest.mark.parametrize("after_first_stop", [1, 2, 3])
+def test_a_resumed_tuned_run_with_early_stopping_gives_the_numbers_of_an_uninterrupted_one(monkeypatch, optimizer,
+                                                                                         after_first_stop):
+    monkeypatch.setattr(trainer, "_KEY_BLOCK", 3 * 16 * 100)  # keys drawn 3 epochs at a time
+    X, members, reps = _tuned_problem()
+    kwargs = dict(network=Network(4, (6,), 1), epochs=60, batch_size=16, optimizer=optimizer, metrics=("mae",),
+                  dtype="float64", patience=3)
+    whole = train(X, members, reps, **kwargs)
+    first_stop = int(whole.stopped_epoch.min())
+    kill_at = first_stop + 1 + after_first_stop  # epochs done (one save per epoch)
+    assert kill_at <= whole.stopped_epoch.max()  # some replicates still train at the kill
+    saved = InMemory(kill_at=kill_at)
+    with pytest.raises(Killed):
+        train(X, members, reps, **kwargs, checkpoint=saved)
+    (state,) = saved.states.values()
+    alive = state["live"]["ids"].numpy()
+    # The group had shrunk: some replicates stopped, some still train.
+    assert 0 < len(alive) < len(reps)
+    np.testing.assert_array_equal(np.sort(alive), np.flatnonzero(whole.stopped_epoch >= kill_at))
+    resumed = InMemory(states=saved.states)
+    again = train(X, members, reps, **kwargs, checkpoint=resumed)
+    assert list(resumed.restored.values()) == [kill_at]
+    _assert_same(again, whole)
+
+
+def test_a_run_killed_after_every_replicate_stopped_resumes_to_the_end():
+    X, members, reps = _tuned_problem()
+    reps = [r for r in reps if r.lr >= 0.1]  # the large rates stop early
+    kwargs = dict(network=Network(4, (6,), 1), epochs=60, batch_size=16, optimizer=Adam(0.01), dtype="float64",
+                  patience=3)
+    whole = train(X, members, reps, **kwargs)
+    assert whole.stopped_epoch.max() < 59  # all stopped early: the last save says the loop is done
+    saved = InMemory()
+    train(X, members, reps, **kwargs, checkpoint=saved)
+    resumed = InMemory(states=saved.states)
+    seen = []
+    again = train(X, members, reps, **kwargs, checkpoint=resumed, progress=seen.append)
+    assert list(resumed.restored.values()) == [60] and seen == []  # nothing trained again
+    _assert_same(again, whole)
 
 
 # ---------------------------------------------------------------------- SIGKILL during a chunk
