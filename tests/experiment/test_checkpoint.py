@@ -124,8 +124,8 @@ def test_a_resumed_tuned_run_with_early_stopping_gives_the_numbers_of_an_uninter
                                                                                          after_first_stop):
     monkeypatch.setattr(trainer, "_KEY_BLOCK", 3 * 16 * 100)  # keys drawn 3 epochs at a time
     X, members, reps = _tuned_problem()
-    kwargs = dict(network=Network(4, (6,), 1), epochs=60, batch_size=16, optimizer=optimizer, metrics=("mae",),
-                  dtype="float64", patience=3)
+    kwargs = {"network": Network(4, (6,), 1), "epochs": 60, "batch_size": 16, "optimizer": optimizer,
+              "metrics": ("mae",), "dtype": "float64", "patience": 3}
     whole = train(X, members, reps, **kwargs)
     first_stop = int(whole.stopped_epoch.min())
     kill_at = first_stop + 1 + after_first_stop  # epochs done (one save per epoch)
@@ -147,8 +147,8 @@ def test_a_resumed_tuned_run_with_early_stopping_gives_the_numbers_of_an_uninter
 def test_a_run_killed_after_every_replicate_stopped_resumes_to_the_end():
     X, members, reps = _tuned_problem()
     reps = [r for r in reps if r.lr >= 0.1]  # the large rates stop early
-    kwargs = dict(network=Network(4, (6,), 1), epochs=60, batch_size=16, optimizer=Adam(0.01), dtype="float64",
-                  patience=3)
+    kwargs = {"network": Network(4, (6,), 1), "epochs": 60, "batch_size": 16, "optimizer": Adam(0.01),
+              "dtype": "float64", "patience": 3}
     whole = train(X, members, reps, **kwargs)
     assert whole.stopped_epoch.max() < 59  # all stopped early: the last save says the loop is done
     saved = InMemory()
@@ -165,7 +165,7 @@ STUDY = dict(dataset="iris", losses=["sparse_categorical_crossentropy", "kld"], 
              hidden=(4,), batch_size=16, seed=3)
 # The tuned protocol: a rate grid trained in one lockstep group that shrinks as rates stop early
 # (the largest rate stops at epoch 50, usually before the kills: measured 10 of 12 still training).
-TUNED = dict(STUDY, protocol="tuned", lr=[0.003, 0.03, 0.3], patience=40, epochs=800)
+TUNED = {**STUDY, "protocol": "tuned", "lr": [0.003, 0.03, 0.3], "patience": 40, "epochs": 800}
 
 CHILD = """
 import torch

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -655,8 +656,8 @@ class _Group:
                 done = epochs if g is None else epoch + 1
                 # The streams where the next epoch's keys come from: inside a block, its start.
                 at = streams if done % block else None
-                checkpoint.epoch_done(self.key, done,
-                                      lambda: self.snapshot(g, done, at, history, rows_out, traj, best_loss, wait))
+                checkpoint.epoch_done(self.key, done, functools.partial(self.snapshot, g, done, at, history, rows_out,
+                                                                         traj, best_loss, wait))
             if g is None:
                 break
         if traj is not None:
@@ -707,7 +708,7 @@ class _Group:
         stream positions at the start of the current block of keys (None: at a block's end,
         the streams' positions now).
         """
-        cpu = lambda v: v.detach().cpu().clone() if torch.is_tensor(v) else v  # noqa: E731
+        cpu = lambda v: v.detach().cpu().clone() if torch.is_tensor(v) else v
         params = cpu(self.params)  # the stopped replicates' final weights are here already
         live: dict = {"ids": torch.zeros(0, dtype=torch.int64)}
         if g is not None:
@@ -717,7 +718,7 @@ class _Group:
                     "best": cpu(g.best),
                     "streams": [rng.bit_generator.state if streams is None else streams[i]
                                 for i, rng in zip(g.ids, g.rngs)]}
-        rows = lambda a: torch.as_tensor(a[rows_out])  # noqa: E731  (fancy indexing: a copy)
+        rows = lambda a: torch.as_tensor(a[rows_out])  # fancy indexing: a copy
         return {"epoch": done, "params": params, "live": live,
                 "best_loss": torch.as_tensor(best_loss.copy()), "wait": torch.as_tensor(wait.copy()),
                 "loss": {split: rows(a) for split, a in history.loss.items()},

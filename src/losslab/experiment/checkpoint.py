@@ -4,8 +4,8 @@ A chunk is committed when it finishes (:mod:`losslab.experiment.runner`); one wh
 training runs longer than a minute (a huge table, ``--epochs 100000``) would lose all of it
 to a kill. While it trains, the engine calls :meth:`StoreCheckpoints.epoch_done` after every
 epoch; at most every :data:`CHECKPOINT_SECONDS` this saves the engine's state (weights,
-optimizer state, random-stream positions, learning curves so far) to the store in one
-transaction. A resumed run trains the same chunk again (the store remembers its splits),
+optimizer state, early-stopping state and which replicates still train, random-stream
+positions, learning curves so far) to the store in one transaction. A resumed run trains the same chunk again (the store remembers its splits),
 and the engine continues from the saved epoch: the same numbers as an uninterrupted run
 (bit for bit on the same machine: the same operations on the same values).
 """
