@@ -14,12 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 import losslab
 from losslab import losses
 from losslab.engine import SGD, Adam, Member, Network, Replicate, train, trainer
 from losslab.experiment import checkpoint as checkpoints
 from losslab.experiment.store import FILENAME
+
+
+# The CUDA path (weights on the device, snapshots on the CPU) runs where a GPU is at hand.
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device"))]
 
 
 class Killed(Exception):
@@ -117,15 +122,16 @@ def _tuned_problem():
     return X, members, reps
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("optimizer", [SGD(0.02, 0.9), Adam(0.01)], ids=["sgd", "adam"])
 # Epochs done at the kill, past the first early stop: inside a block of keys (3 epochs), at a block's start, at its end.
 @pytest.mark.parametrize("after_first_stop", [1, 2, 3])
 def test_a_resumed_tuned_run_with_early_stopping_gives_the_numbers_of_an_uninterrupted_one(monkeypatch, optimizer,
-                                                                                         after_first_stop):
+                                                                                         after_first_stop, device):
     monkeypatch.setattr(trainer, "_KEY_BLOCK", 3 * 16 * 100)  # keys drawn 3 epochs at a time
     X, members, reps = _tuned_problem()
     kwargs = {"network": Network(4, (6,), 1), "epochs": 60, "batch_size": 16, "optimizer": optimizer,
-              "metrics": ("mae",), "dtype": "float64", "patience": 3}
+              "metrics": ("mae",), "dtype": "float64", "patience": 3, "device": device}
     whole = train(X, members, reps, **kwargs)
     first_stop = int(whole.stopped_epoch.min())
     kill_at = first_stop + 1 + after_first_stop  # epochs done (one save per epoch)
