@@ -106,3 +106,14 @@ def test_a_sweep_is_at_most_50_values():
 def test_docstring_examples_run():
     result = doctest.testmod(importlib.import_module("losslab.losses.expression"), optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 8 and result.failed == 0
+
+
+def test_a_list_of_numbers_in_parentheses_is_the_same_as_in_brackets():
+    # The advisor prints class weights as Python writes a tuple; the parser reads them back.
+    from losslab.losses.expression import parse
+
+    (bracket,) = parse("sparse_categorical_crossentropy(class_weight=[5.411, 0.7109, 12.7])")
+    (paren,) = parse("sparse_categorical_crossentropy(class_weight=(5.411, 0.7109, 12.7))")
+    assert bracket.factors == paren.factors
+    (call,) = paren.factors
+    assert dict(call.arguments)["class_weight"] == (5.411, 0.7109, 12.7)

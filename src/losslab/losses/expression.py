@@ -9,6 +9,7 @@ Everything a user writes to name a loss is read here, and nothing is ``eval``-ed
     loss       := name [arguments] | reference [arguments]
     arguments  := "(" [name "=" value ("," name "=" value)*] ")"
     value      := ["-"] number | symbol | true | false | none | 'text' | "[" number ("," number)* "]"
+                | "(" number ("," number)* ")"
     reference  := path.py ":" function | package.module ":" function
 
 What the names mean (a catalog loss or a symbol) is decided by :mod:`.composite`; this
@@ -242,17 +243,20 @@ class _Parser:
         return tuple(out)
 
     def value(self, key: str) -> Any:
-        if self.is_op("["):
-            self.take()
-            items: list[float] = []
-            while not self.is_op("]"):
-                if items:
-                    if not self.is_op(","):
-                        raise self.fail("',' or ']' in a list of numbers")
-                    self.take()
-                items.append(self.number(key))
-            self.take()
-            return tuple(items)
+        # A list of numbers in brackets, or in parentheses as Python writes a tuple
+        # (class_weight=(5.41, 0.71)): the same value.
+        for opening, closing in (("[", "]"), ("(", ")")):
+            if self.is_op(opening):
+                self.take()
+                items: list[float] = []
+                while not self.is_op(closing):
+                    if items:
+                        if not self.is_op(","):
+                            raise self.fail(f"',' or '{closing}' in a list of numbers")
+                        self.take()
+                    items.append(self.number(key))
+                self.take()
+                return tuple(items)
         tok = self.peek()
         if tok is not None and tok[0] == "name":
             self.take()
