@@ -229,3 +229,22 @@ class _Figures(list):
     def add(self, caption: str, data: bytes, *, wide: bool = False) -> str:
         self.append((caption, data))
         return figure_html(caption, data, wide=wide)
+
+
+def pair_rows(frame, columns: Sequence[str], names: Mapping[str, str]) -> list[list[object]]:
+    """The rows of a pairwise table for :func:`html_table`: loss names shortened, adjusted
+    p-values as p-values, other numbers to 3 significant digits, text as it is."""
+    rows = []
+    for _, row in frame[list(columns)].iterrows():
+        cells: list[object] = []
+        for c in columns:
+            value = row[c]
+            if c in ("loss_a", "loss_b"):
+                cells.append(names.get(str(value), str(value)))
+            elif c == "p_adjusted":
+                cells.append(p_value(value))
+            else:
+                cells.append(value if isinstance(value, str) else number(value, 3))
+        rows.append(cells)
+    return rows
+

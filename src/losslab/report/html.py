@@ -20,7 +20,7 @@ from scipy import stats as sps
 
 from . import sections
 from .curves import learning_curves, metric_boxes
-from .display import CSS, Report, _Figures, display_names, frame_table, heading, html_table, number, p_value, png, readable, wrap_name
+from .display import CSS, Report, _Figures, display_names, frame_table, heading, html_table, number, pair_rows, png, readable, wrap_name
 from .forest import forest_figures
 
 _PAIRWISE = ("loss_a", "loss_b", "test", "statistic", "p_adjusted", "mean_diff", "ci_low", "ci_high", "cohen_d", "significant", "note")
@@ -125,19 +125,7 @@ def _pairwise(comparison, names) -> str:
     cols = [c for c in _PAIRWISE if c in p.columns and (c != "note" or p[c].fillna("").astype(str).str.len().gt(0).any())]
     header = [{"loss_a": "loss a", "loss_b": "loss b", "p_adjusted": "p (adjusted)", "mean_diff": "mean a - b",
                "ci_low": "interval low", "ci_high": "interval high", "cohen_d": "Cohen's d"}.get(c, c) for c in cols]
-    rows = []
-    for _, row in p[cols].iterrows():
-        cells = []
-        for c in cols:
-            value = row[c]
-            if c in ("loss_a", "loss_b"):
-                cells.append(names.get(str(value), str(value)))
-            elif c == "p_adjusted":
-                cells.append(p_value(value))
-            else:
-                cells.append(value if isinstance(value, str) else number(value, 3))
-        rows.append(cells)
-    return html_table(header, rows, names=2)
+    return html_table(header, pair_rows(p, cols, names), names=2)
 
 
 def _bayes(comparison, names) -> str:

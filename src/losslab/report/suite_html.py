@@ -13,7 +13,7 @@ import html
 from pathlib import Path
 
 from .cd_diagram import plot_critical_difference
-from .display import CSS, Report, _Figures, display_names, frame_table, html_table, number, p_value, png, readable
+from .display import CSS, Report, _Figures, display_names, frame_table, html_table, pair_rows, png, readable
 
 _PAIRS = (("loss_a", "loss a"), ("loss_b", "loss b"), ("test", "test"), ("statistic", "statistic"),
           ("p_adjusted", "p (adjusted)"), ("significant", "significant"), ("wins", "wins"), ("ties", "ties"),
@@ -22,19 +22,7 @@ _PAIRS = (("loss_a", "loss a"), ("loss_b", "loss b"), ("test", "test"), ("statis
 
 def _pairs(across, names) -> str:
     cols = [(c, h) for c, h in _PAIRS if c in across.pairwise.columns]
-    rows = []
-    for _, row in across.pairwise.iterrows():
-        cells = []
-        for c, _ in cols:
-            value = row[c]
-            if c in ("loss_a", "loss_b"):
-                cells.append(names.get(str(value), str(value)))
-            elif c == "p_adjusted":
-                cells.append(p_value(value))
-            else:
-                cells.append(value if isinstance(value, str) else number(value, 3))
-        rows.append(cells)
-    return html_table([h for _, h in cols], rows, names=2)
+    return html_table([h for _, h in cols], pair_rows(across.pairwise, [c for c, _ in cols], names), names=2)
 
 
 def write_suite_report(suite, path: str | Path) -> Path:
