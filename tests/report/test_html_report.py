@@ -331,3 +331,14 @@ def test_a_tuned_study_shows_what_each_loss_chose(tmp_path):
     assert "Validation accuracy against learning rate per loss" in page
     tuning = study.tuning()
     assert set(tuning.loc[tuning.chosen, "lr"]) <= {1e-3, 3e-2}
+
+
+def test_the_verdict_box_keeps_the_protocol_and_lists_the_posteriors_below():
+    from losslab.report.html import _split_verdict
+
+    text = ("no significant difference in rmse between a and b at alpha=0.05 over 30 trials (corrected resampled t-test p=0.4); "
+            "Bayesian correlated t-test: P(a better) = 0.6, P(equivalent within 0.01 rmse) = 0.3; P(c better) = 0.2. "
+            "Protocol: tuned: each loss trained with Adam.")
+    head, posteriors = _split_verdict(text)
+    assert head.endswith("p=0.4). Protocol: tuned: each loss trained with Adam.")
+    assert posteriors == ["P(a better) = 0.6, P(equivalent within 0.01 rmse) = 0.3", "P(c better) = 0.2"]

@@ -181,6 +181,10 @@ def _split_verdict(text: str) -> tuple[str, list[str]]:
     head, found, tail = text.partition(_BAYES)
     if not found:
         return text, []
+    # What follows the posteriors (the protocol that produced the verdict) belongs to the verdict.
+    tail, protocol, rest = tail.partition(". Protocol: ")
+    if protocol:
+        head = f"{head}. Protocol: {rest}"
     return head, [item if i == 0 else "P(" + item for i, item in enumerate(tail.split("; P("))]
 
 
