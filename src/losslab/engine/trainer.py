@@ -19,7 +19,6 @@ with its best epoch's weights, kept in one buffer updated only when it improves.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import functools
@@ -38,6 +37,7 @@ from .history import History
 from ..vocab import OUTPUT_ACTIVATIONS
 from .network import Network, shuffle_stream
 from .optimizers import SGD, Adam
+from .threads import torch_threads
 
 ENGINE_METRICS = ("accuracy", "mse", "rmse", "mae")
 # Evaluation (learning curves, final scores) runs over at most this many rows of a split at a
@@ -193,7 +193,7 @@ def train(
     groups: dict[int, list[int]] = {}
     for i, rep in enumerate(replicates):
         groups.setdefault(math.ceil(len(rep.train) / batch_size), []).append(i)
-    with _threads(threads), torch.no_grad():
+    with torch_threads(threads), torch.no_grad():
         for rows in groups.values():
             rows.sort(key=lambda i: replicates[i].member)
             _Group(X, members, [replicates[i] for i in rows], network, optimizer, batch_size, metrics,
@@ -201,19 +201,6 @@ def train(
                                                           progress, patience, checkpoint)
     history.seconds = time.perf_counter() - started
     return history
-
-
-@contextlib.contextmanager
-def _threads(threads: int | None):
-    if threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _output_at(name: str, pre: np.ndarray) -> np.ndarray:

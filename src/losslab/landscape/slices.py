@@ -47,7 +47,6 @@ network optimization problems." ICLR 2015.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -446,19 +445,6 @@ class Landscape:
 
 
 # ---------------------------------------------------------------------- computing it
-@contextlib.contextmanager
-def _threads(threads: int | None):
-    import torch
-
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(int(threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def train_models(training: Training, seed: int, *, device: str | None = None, threads: int | None = 1) -> list[dict]:
     """Train every loss with ``seed`` (losses of one network shape in one lockstep call).
 
@@ -493,7 +479,9 @@ def evaluate_points(training: Training, index: int, points: np.ndarray, *, devic
     rows = max(len(training.train_rows), len(training.test_rows))
     chunk = int(np.clip(_BATCH_FLOATS // (rows * widest), 16, 4096))
     values = {}
-    with _threads(threads):
+    from ..engine.threads import torch_threads
+
+    with torch_threads(threads):
         for split, idx in (("train", training.train_rows), ("test", training.test_rows)):
             r = evaluate(training.X, training.members[index], points, network=net, rows=idx, metrics=(training.metric,),
                          chunk=chunk, dtype=dtype, device=device)
