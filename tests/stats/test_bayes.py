@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import baycomp  # a test dependency: installed by `make test`
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,8 +19,6 @@ import pytest
 from losslab.stats import bayes
 from losslab.stats.across import compare_across
 from losslab.stats.within import Design, compare_losses
-
-baycomp = pytest.importorskip("baycomp")
 
 RNG = np.random.default_rng(7)
 X = RNG.normal(0.80, 0.02, 30)

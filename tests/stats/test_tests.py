@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import mlxtend.evaluate as mlxtend_evaluate  # a test dependency: installed by `make test`
 import numpy as np
 import pytest
 import scikit_posthocs
@@ -24,9 +25,6 @@ from sklearn.tree import DecisionTreeClassifier
 from statsmodels.stats.multitest import multipletests
 
 from losslab.stats import tests
-
-mlxtend_evaluate = pytest.importorskip("mlxtend.evaluate")
-
 
 # --- t-tests -----------------------------------------------------------------------------------------
 
