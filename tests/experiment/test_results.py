@@ -98,3 +98,16 @@ def test_an_unfinished_study_still_has_tables_and_says_so(study, tmp_path):
     assert empty.trials().empty and list(empty.trials().columns)[-2:] == ["accuracy", "f1_macro"]
     assert np.isnan(empty.summary().accuracy_mean).all()
     assert "not finished (0 of 12 trials stored)" in empty.verdict()
+
+
+def test_the_correction_counts_only_the_rows_a_model_was_fitted_on(tmp_path):
+    # The tuned protocol holds back a validation share of each training fold even without early
+    # stopping: the corrected test's n_train is what remains (Nadeau & Bengio's ratio grows).
+    import losslab
+
+    kwargs = dict(dataset="iris", losses=["cce", "kld"], repeats=5, epochs=2, hidden=(4,), patience=0)
+    tuned = losslab.compare(**kwargs, lr=[1e-3, 1e-2], validation_split=0.2, out=tmp_path / "t")
+    fixed = losslab.compare(**kwargs, protocol="fixed", out=tmp_path / "f")
+    ratio = lambda study: study.comparison().design.ratio()  # noqa: E731
+    assert ratio(fixed) == pytest.approx(0.25 / 0.75)
+    assert ratio(tuned) == pytest.approx(0.25 / (0.75 * 0.8))

@@ -122,8 +122,9 @@ class Study:
             raise ValueError("no trial was finished by every loss without diverging or failing, so there are no pairs to compare")
         m = get_metric(metric)
         r, model = self.spec.resampling, self.spec.model
-        # With early stopping the model is fitted on 1 - validation_split of the training rows: the correction uses that.
-        design = r.design(train_fraction=1.0 - model.validation_split if model.patience else 1.0)
+        # With a validation share (early stopping, or the tuned protocol's choice of rate) the model
+        # is fitted on 1 - validation_split of the training rows: the correction uses that.
+        design = r.design(train_fraction=1.0 - model.validation_split if model.validates else 1.0)
         n_trials = scores.groupby(["seed", "fold"]).ngroups
         if design.kind == "holdout" and n_trials != r.repeats:
             design = dataclasses.replace(design, repeats=n_trials)
