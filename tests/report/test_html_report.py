@@ -68,7 +68,9 @@ def shown_verdict(study) -> str:
     """The verdict as the report prints it: loss labels by their display names."""
     labels = [r.loss for r in study.results]
     pairs = study.comparison().pairwise[["loss_a", "loss_b"]].to_numpy().ravel().tolist()
-    return readable(study.verdict(), display_names(labels + [str(p) for p in pairs])).partition("; Bayesian correlated t-test: ")[0]
+    from losslab.report.html import _split_verdict
+
+    return _split_verdict(readable(study.verdict(), display_names(labels + [str(p) for p in pairs])))[0]
 
 
 # ---------------------------------------------------------------------- the file
@@ -146,7 +148,8 @@ def test_two_losses_say_validation(two_losses):
     assert len(alts) == 4 and alts[0].startswith("Forest plot: each loss's mean rmse")
     assert all("(orange)" in a and "validation" in a for a in alts[1:3])
     assert "early stopping (patience 2" in text
-    assert page.verdict == study.verdict().partition("; Bayesian")[0] and "rmse" in page.verdict
+    head, _, tail = study.verdict().partition("; Bayesian")
+    assert page.verdict == head + ". Protocol: " + tail.partition(". Protocol: ")[2] and "rmse" in page.verdict
 
 
 def test_multi_output_columns_are_headed_per_target(multi_output):
