@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from stored import count_rows  # tests/experiment/stored.py
 
 import losslab
 from losslab import losses
 from losslab.engine import SGD, Adam, Member, Network, Replicate, train, trainer
 from losslab.experiment import checkpoint as checkpoints
 from losslab.experiment.store import FILENAME
-
 
 # The CUDA path (weights on the device, snapshots on the CPU) runs where a GPU is at hand.
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device"))]
@@ -186,16 +186,7 @@ losslab.compare(**{kwargs!r}, out={out!r})
 
 def _checkpoint_epochs(path: Path) -> int:
     """How many checkpoints the store holds (0 before its table exists)."""
-    if not path.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-        try:
-            return db.execute("SELECT COUNT(*) FROM checkpoints").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
+    return count_rows(path, "checkpoints", timeout=1)
 
 
 def _run_and_kill(folder: Path, wait_after_checkpoint: float, study: dict) -> None:

@@ -214,7 +214,7 @@ def test_curves_on_a_sample_and_the_score_on_every_held_out_row(tmp_path, monkey
 
 def test_evaluation_in_blocks_of_rows_equals_one_pass(monkeypatch):
     from losslab import losses
-    from losslab.engine import Member, Network, Replicate, trainer, train
+    from losslab.engine import Member, Network, Replicate, train, trainer
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(300, 4))

@@ -18,9 +18,13 @@ import pytest
 import losslab
 from losslab.cli import main
 from losslab.data import load_dataset
-from losslab.experiment import executors
-from losslab.experiment import runner
-from losslab.experiment.executors import Failure, LocalExecutor, RayExecutor, make_executor
+from losslab.experiment import executors, runner
+from losslab.experiment.executors import (
+    Failure,
+    LocalExecutor,
+    RayExecutor,
+    make_executor,
+)
 from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
 from losslab.experiment.store import FILENAME, Store
 

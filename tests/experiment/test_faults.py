@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from stored import count_rows  # tests/experiment/stored.py
 
 import losslab
 from losslab.api import DiskFull
@@ -63,17 +63,7 @@ def cli(args: list[str], cwd: Path | None = None, timeout: float = 300) -> subpr
 
 
 def committed(folder: Path) -> int:
-    path = folder / "study.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            return db.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return 0
+    return count_rows(folder / "study.sqlite")
 
 
 def wait_for(condition, child: subprocess.Popen | None = None, limit: float = 120) -> None:

@@ -14,10 +14,10 @@ import pytest
 import losslab
 from losslab import advisor
 from losslab.data import load_dataset
-from losslab.metrics import get_metric
 from losslab.experiment import runner
 from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
 from losslab.experiment.store import Store
+from losslab.metrics import get_metric
 
 TINY = dict(epochs=3, hidden=(6,), batch_size=16)
 

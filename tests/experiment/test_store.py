@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from stored import count_rows  # tests/experiment/stored.py
 
 import losslab
 from losslab.experiment import files as files_mod
@@ -218,16 +219,7 @@ losslab.compare(**{kwargs!r}, out={out!r}, on_trials=lambda results: time.sleep(
 
 
 def _committed(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
-        try:
-            return db.execute("SELECT COUNT(*) FROM trials").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:  # created but its tables not yet committed
-        return 0
+    return count_rows(path, timeout=1)
 
 
 @pytest.mark.slow

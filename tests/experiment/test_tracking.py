@@ -15,8 +15,7 @@ import pytest
 import losslab
 from losslab.api import load_data
 from losslab.cli import main
-from losslab.experiment import runner
-from losslab.experiment import tracking
+from losslab.experiment import runner, tracking
 from losslab.experiment.results import Study
 from losslab.experiment.store import FILENAME, Store
 
