@@ -65,7 +65,7 @@ def main() -> None:
             metric = get_metric(study.spec.metric)
             means = study.summary()[f"{metric.name}_mean"]
             row[protocol] = (means, seconds)
-        plan = losslab.compare(dataset=name, repeats=args.repeats, out=tempfile.mkdtemp(), _validate_only=True)
+        plan = losslab.plan_study(dataset=name, repeats=args.repeats)
         base = baselines(plan, metric)
         pick = max if metric.higher_is_better else min
         best_nn, best_base = pick(row["tuned"][0]), pick(base.values())

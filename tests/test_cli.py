@@ -123,15 +123,15 @@ def test_a_study_where_every_trial_diverges_exits_non_zero_with_the_fix(tmp_path
 
 def test_every_trial_diverging_at_the_default_rate_suggests_a_smaller_rate_or_adam():
     study = losslab.compare(dataset="diabetes", losses="mse", repeats=2, epochs=2, hidden=(4,), lr=0.01,
-                            optimizer="sgd", _validate_only=False)
+                            optimizer="sgd")
     assert study.no_result_reason() is None  # it trains fine: no reason to give
-    from losslab.api import _no_result_reason
+    from losslab.experiment.results import no_result_reason
     from losslab.experiment.store import TrialResult
 
     diverged = [TrialResult(r.loss, r.repeat, r.fold, r.seed, r.n_train, r.n_test, {"rmse": float("nan")},
                             {"loss_train": [1.0, float("nan")]}, "diverged") for r in study.results]
     fake = type("S", (), {"results": diverged, "complete": True, "spec": study.spec})()
-    text = _no_result_reason(fake, cli=False)
+    text = no_result_reason(fake, cli=False)
     assert "every one of the 2 trials diverged (" in text
     assert "lr=0.001" in text and "optimizer='adam'" in text
     assert "--lr" not in text  # the library names Python arguments
@@ -389,7 +389,9 @@ def test_a_bug_says_so_in_one_line_and_logs_the_traceback(tmp_path, capsys, monk
     monkeypatch.setenv("LOSSLAB_LOG_DIR", str(tmp_path / "logs"))
 
     # A bug: a TypeError that Python raises inside losslab's own code (no `raise` statement of losslab's).
-    monkeypatch.setattr(api, "load_study", lambda folder: api._split_losses(None))
+    from losslab.losses.expression import split
+
+    monkeypatch.setattr(api, "load_study", lambda folder: split(None))
     assert main(["report", str(tmp_path)]) == 70
     line = bug_line(capsys)
     assert line.startswith("losslab: internal error (a bug in losslab, not a problem with your input): TypeError: ")
@@ -397,7 +399,7 @@ def test_a_bug_says_so_in_one_line_and_logs_the_traceback(tmp_path, capsys, monk
     log = next((tmp_path / "logs").iterdir())
     assert f"The full traceback is in {log}" in line and "--debug" in line
     text = log.read_text()
-    assert "Traceback (most recent call last)" in text and "_split_losses" in text and "report" in text
+    assert "Traceback (most recent call last)" in text and "in split" in text and "report" in text
 
     # --debug prints the traceback too.
     assert main(["--debug", "report", str(tmp_path)]) == 70

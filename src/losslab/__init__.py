@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 from . import losses  # noqa: E402  (NumPy only; torch is imported when first needed)
 
-_API = {"reproduce": "api", "compare": "api", "compare_suite": "api", "load_suite": "api", "load_study": "api", "repair": "api", "landscape": "api", "recommend": "api", "check": "api",
+_API = {"reproduce": "api", "compare": "api", "plan_study": "api", "compare_suite": "api", "load_suite": "api", "load_study": "api", "repair": "api", "landscape": "api", "recommend": "api", "check": "api",
         # @losslab.loss(problem=..., output=...): marks a user's torch function as a loss (losses.custom reads it).
         "loss": "losses"}
 

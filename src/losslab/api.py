@@ -1,31 +1,69 @@
-"""What users call from Python: ``recommend``, ``check``, ``reproduce``, ``compare``, ``landscape``."""
+"""What users call from Python: ``recommend``, ``check``, ``reproduce``, ``compare``, ``landscape``.
+
+Each function checks its arguments by name, translates them into the call of the package
+that does the work (``experiment``, ``tutorial``, ``landscape``) and wraps what comes back
+in a result that holds it (``result.study``, ``.suite``, ``.reproduction``, ``.landscape``)
+and adds its reports and figures.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .experiment.estimate import EstimateTooLong
 from .experiment.files import OutputRefused, StudyBusy, folder_writable, write_output
 from .experiment.repair import DamagedStore, Repair
 from .experiment.store import DiskFull, Interrupted, ReadOnlyStudy
-from .experiment.estimate import EstimateTooLong
-from .tutorial.reproduction import Reproduction
 
-__all__ = ["DamagedStore", "DiskFull", "EstimateTooLong", "Interrupted", "OptionError", "OutputRefused", "ReadOnlyStudy", "Repair",
-           "StudyBusy", "compare", "compare_suite", "landscape", "load_study", "load_suite", "repair", "reproduce"]
+__all__ = ["DamagedStore", "DiskFull", "EstimateTooLong", "Interrupted", "LandscapeResult", "OptionError", "OutputRefused",
+           "ReadOnlyStudy", "Repair", "ReproduceResult", "StudyBusy", "StudyResult", "SuiteResult", "compare",
+           "compare_suite", "landscape", "load_study", "load_suite", "plan_study", "repair", "reproduce"]
 
 
-class ReproduceResult(Reproduction):
-    """:class:`~losslab.tutorial.reproduction.Reproduction` plus its figures."""
+class _Held:
+    """One attribute of the object a result holds, read through it (``StudyResult.spec`` is
+    ``result.study.spec``). Each result names the attributes it offers; nothing else passes."""
+
+    def __init__(self, holder: str, doc: str) -> None:
+        self.holder, self.__doc__ = holder, doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(getattr(obj, self.holder), self.name)
+
+
+# ---------------------------------------------------------------------- reproduce
+class ReproduceResult:
+    """A :class:`~losslab.tutorial.reproduction.Reproduction` (``.reproduction``) and its figures."""
+
+    def __init__(self, reproduction) -> None:
+        self.reproduction = reproduction
+
+    experiments = _Held("reproduction", "The experiments run, in the tutorial's order.")
+    seeds = _Held("reproduction", "The seeds every experiment trained with.")
+    runs = _Held("reproduction", "Problem name -> its training histories.")
+    seconds = _Held("reproduction", "Training time in seconds.")
+    refusals = _Held("reproduction", "Experiment name -> the advisor's refusal of the setup the tutorial ran anyway.")
+    curves = _Held("reproduction", "``curves(name)``: per-epoch train/test loss and metric, each (repeats, epochs).")
+    final = _Held("reproduction", "``final(name)``: last-epoch numbers per repeat.")
+    records = _Held("reproduction", "``records()``: one dict per (experiment, repeat), as results.json holds them.")
+    verdict = _Held("reproduction", "``verdict(name)``: whether the repeats agree with the tutorial, and why.")
+    table = _Held("reproduction", "``table()``: one row per experiment with the tutorial's figure and a verdict.")
+    save = _Held("reproduction", "``save(out)``: write results.json and results.csv; return the paths.")
 
     def plot(self, out: str | Path) -> list[Path]:
         """Draw every experiment's learning curves and the summary figure into ``out``."""
         from .report.tutorial import draw
 
-        return draw(self, out)
+        return draw(self.reproduction, out)
 
 
 def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, seed: int = 0,
@@ -51,47 +89,38 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
     >>> result = reproduce("hinge", repeats=3)          # doctest: +SKIP
     >>> result.table()[["test_mean", "keras2_test_accuracy"]]  # doctest: +SKIP
     """
-    from .advisor import check
-    from .tutorial import experiments as tutorial
+    from .tutorial import reproduction
 
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"reproduce: expected repeats >= 1. Received: repeats={repeats!r}.")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"reproduce: expected seed >= 0. Received: seed={seed!r}.")
-    experiments = tutorial.select(only)
-    # Nothing trains on a setup the checks refuse, except the one the tutorial itself ran
-    # through Keras' silent clipping (MSLE on standardized targets): it runs in
-    # compatibility mode and the refusal is reported beside its result.
-    refusals = {}
-    for e in experiments:
-        X, y = tutorial.problem_data(e.problem)
-        targets, _ = tutorial.encode(y, e.encoding, tutorial.PROBLEMS[e.problem].n_outputs)
-        try:
-            check(e.loss, e.output_activation, targets)
-        except ValueError as err:
-            if not e.spec.params.get("keras_compat"):
-                raise
-            reasons = [str(err)]
-            try:  # the targets' own refusal, beside the output layer's
-                check(e.loss, None, targets)
-            except ValueError as err2:
-                reasons.append(str(err2))
-            refusals[e.name] = " ".join(dict.fromkeys(reasons))
-    started = time.perf_counter()
-    seeds = list(range(seed, seed + repeats))
-    runs = tutorial.run_all(experiments, seeds, processes=processes, progress=progress, device=device)
-    return ReproduceResult(experiments, seeds, runs, time.perf_counter() - started, refusals)
+    return ReproduceResult(reproduction.run(only, repeats=repeats, seed=seed, processes=processes, device=device,
+                                            progress=progress))
 
 
 # ---------------------------------------------------------------------- compare
 class StudyResult:
-    """A study (see :class:`losslab.experiment.results.Study`) plus its HTML report and exports."""
+    """A :class:`~losslab.experiment.results.Study` (``.study``) and its HTML report and exports."""
 
     def __init__(self, study) -> None:
         self.study = study
 
-    def __getattr__(self, name):
-        return getattr(self.study, name)
+    folder = _Held("study", "Where the study's store lives.")
+    spec = _Held("study", "The :class:`~losslab.experiment.spec.StudySpec`: data, candidates, metric, resampling, model.")
+    info = _Held("study", "Data and problem summary, the advisor's recommendation, notes.")
+    results = _Held("study", "Every stored :class:`~losslab.experiment.store.TrialResult`.")
+    complete = _Held("study", "Whether every trial of the design is stored.")
+    expected_trials = _Held("study", "Trials of the design: candidates x repeats x folds.")
+    metric_columns = _Held("study", "The study's metrics, then any per-output ones (``rmse[lat]``).")
+    trials = _Held("study", "``trials()``: one row per trial: loss, repeat, fold, seed, status and every metric.")
+    data_notes = _Held("study", "``data_notes()``: what the data preparation decided, one line each.")
+    summary = _Held("study", "``summary()``: per loss and metric, mean, std, median, min and max over trials.")
+    comparison = _Held("study", "``comparison(metric=None)``: the statistical comparison of the losses.")
+    verdict = _Held("study", "``verdict(metric=None)``: the verdict in words.")
+    protocol = _Held("study", "``protocol()``: how every loss was trained and chosen, in one phrase.")
+    tuning = _Held("study", "``tuning()``: what each trial chose, one row per trial and learning rate.")
+    diagnoses = _Held("study", "``diagnoses()``: what the training shows (grid edges, last epochs, overfitting).")
 
     def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """Write the self-contained HTML report; return where it went.
@@ -119,7 +148,9 @@ class StudyResult:
     def no_result_reason(self, *, cli: bool = False) -> str | None:
         """Why a finished study gave no result at all (every trial diverged or failed), with the fix
         that fits the cause; ``None`` when some trial has a score. ``cli`` names command-line flags."""
-        return _no_result_reason(self.study, cli=cli)
+        from .experiment.results import no_result_reason
+
+        return no_result_reason(self.study, cli=cli)
 
     def _output(self, path, name: str, stem: str) -> Path:
         if path is not None:
@@ -140,35 +171,13 @@ class StudyResult:
             n += 1
         return candidate
 
+    def _log_to(self, tracker) -> None:
+        """Finish the study's MLflow run: the verdict, the report (written to the study folder) and its figures."""
+        from .report.html import build_report
 
-def _no_result_reason(study, *, cli: bool) -> str | None:
-    results = study.results
-    if not results or not study.complete or any(r.status == "ok" for r in results):
-        return None
-    diverged = sum(r.status == "diverged" for r in results)
-    if not diverged:
-        return (f"every one of the {len(results)} trials failed ({results[0].history.get('error', ['unknown error'])[0]}). "
-                "Run the same command again to retry them.")
-    model = study.spec.model
-    def flag(name, value):
-        if cli:
-            return f"--{name.replace('_', '-')} {format(value, 'g') if isinstance(value, float) else value}"
-        return f"{name}={value!r}"
-
-    first = sum(1 for r in results if r.status == "diverged" and r.history.get("loss_train")
-                and not np.isfinite(r.history["loss_train"][0]))
-    when = " in the first epoch" if first == diverged else ""
-    default = 0.01 if model.optimizer == "sgd" else 0.001
-    reason = f"every one of the {len(results)} trials diverged{when} (the training loss became NaN or infinite), so there is nothing to compare."
-    if model.learning_rate > default:
-        fix = (f"Lower the learning rate: {flag('lr', model.learning_rate)} is {model.learning_rate / default:g} times "
-               f"the default for {model.optimizer}; try {flag('lr', default)}.")
-    else:
-        smaller = model.learning_rate / 10
-        fix = (f"Lower the learning rate ({flag('lr', float(f'{smaller:.3g}'))})"
-               + (f" or use {flag('optimizer', 'adam')}, which adapts its step size" if model.optimizer == "sgd" else "")
-               + "; if the target's values are very large, a loss on a log scale (msle) may suit it better.")
-    return f"{reason} {fix}"
+        built = build_report(self.study)  # the HTML once, and its figures for MLflow as they are
+        report = write_output(self._output(None, "report.html", "report"), built.write)
+        tracker.finish(self.study, report=report, figures=built.figures)
 
 
 class OptionError(ValueError):
@@ -239,16 +248,6 @@ def _check_options(**options) -> None:
         raise OptionError("hidden", "positive layer widths, e.g. (64, 32)", hidden)
 
 
-def _source(data) -> dict:
-    """``data=`` as the API takes it: a path, or ``"dataset:NAME"`` for a bundled data set."""
-    if data is None:
-        return {}
-    text = str(data)
-    if text.startswith("dataset:"):
-        return {"dataset": text.split(":", 1)[1]}
-    return {"data": text}
-
-
 def prepare_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, X=None, y=None,
                  dataset: str | None = None, kind: str | None = None, dropna: bool = False,
                  exclude: Sequence[str] | str | None = None, include: Sequence[str] | str | None = None,
@@ -262,17 +261,10 @@ def prepare_data(data: str | Path | None = None, target: str | Sequence[str] | N
     value), and the problem kind read once from the target (``kind=`` sets it). The
     result's ``notes`` say what was done.
     """
-    from .experiment.prepare import prepare
+    from .experiment.sources import prepare_source
 
-    where = _source(data)
-    if dataset is not None:
-        if "dataset" in where or "data" in where:
-            raise ValueError(f"expected a data file or a data set, not both. Received: data={data!r}, dataset={dataset!r}.")
-        where = {"dataset": dataset}
-    if X is not None and where:
-        raise ValueError("expected exactly one of X (with y), a data file, or a data set. Received: more than one.")
-    return prepare(**where, target=target, X=X, y=y, kind=kind, dropna=dropna, exclude=exclude, include=include,
-                   features=features)
+    return prepare_source(data, target, X=X, y=y, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude,
+                          include=include, features=features)
 
 
 def load_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, dropna: bool = False,
@@ -302,10 +294,10 @@ def recommend(y=None, *, data: str | Path | None = None, target: str | Sequence[
     """
     from .advisor import recommend as advise
     from .experiment.prepare import check_kind
+    from .experiment.sources import check_targets
 
+    check_targets(y, data, dataset)
     if y is not None:
-        if data is not None or dataset is not None:
-            raise ValueError("expected y, a data file or a data set (one of them). Received: more than one.")
         return advise(y, kind=check_kind(kind))
     prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, features=False)
     return advise(prepared.y, kind=check_kind(kind))
@@ -326,13 +318,13 @@ def check(loss, output_activation: str | None = None, y=None, *, output_units: i
     from . import losses as catalog
     from .advisor import check as check_setup
     from .experiment.prepare import check_kind
+    from .experiment.sources import check_targets
 
     kind = check_kind(kind)
     if data is None and dataset is None:
         check_setup(loss, output_activation, y, output_units=output_units, from_logits=from_logits, kind=kind)
         return None
-    if y is not None:
-        raise ValueError("expected y, a data file or a data set (one of them). Received: more than one.")
+    check_targets(y, data, dataset)
     # The output layer and units alone first: their refusals do not depend on the data.
     check_setup(loss, output_activation, None, output_units=output_units, from_logits=from_logits)
     spec = catalog.get(loss)
@@ -341,6 +333,35 @@ def check(loss, output_activation: str | None = None, y=None, *, output_units: i
     prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, features=False)
     prepared.encode(spec, output_activation, output_units=output_units)
     return None
+
+
+def plan_study(X=None, y=None, *, data: str | Path | None = None, dataset: str | None = None, target=None,
+               losses: Sequence[str] | str | None = None, metric: str | None = None, extra_metrics: Sequence[str] = (),
+               repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
+               epochs: int | None = None, batch_size: int | None = None, optimizer: str | None = None,
+               lr: float | Sequence[float] | None = None, momentum: float = 0.9, patience: int | None = None,
+               protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None, seed: int = 0,
+               dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
+               include: Sequence[str] | str | None = None, stratify: bool = True, device: str | None = None,
+               executor: str = "local", ray_address: str | None = None, cpus_per_task: float = 1,
+               gpus_per_task: float = 0, max_retries: int = 2, mlflow: str | bool | None = None):
+    """The plan :func:`compare` would run with the same arguments, after every check it makes
+    before anything trains or is written: the data read and prepared, the candidates, metric,
+    model and device checked, the splits drawn. Nothing is trained, timed or written.
+
+    Returns a :class:`~losslab.experiment.runner.Plan`: ``plan.spec`` (the study with every
+    default filled in: ``plan.spec.model.epochs``, ``.learning_rates``, ``.batch_size``),
+    ``plan.trials``, ``plan.splits``, ``plan.data`` (the prepared table, with its notes),
+    ``plan.X`` and ``plan.y``; ``plan.schedule`` is ``None`` (:func:`compare` times it).
+    Raises what :func:`compare` raises for the same arguments. Arguments as :func:`compare`.
+
+    Examples
+    --------
+    >>> plan = plan_study(dataset="iris", losses="cce,kld", repeats=5)   # doctest: +SKIP
+    >>> plan.spec.model.protocol, len(plan.trials)                      # doctest: +SKIP
+    ('tuned', 10)
+    """
+    return _planned(locals())[0]
 
 
 def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | None = None, target=None,
@@ -352,7 +373,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
             include: Sequence[str] | str | None = None, stratify: bool = True,
             out: str | Path | None = None, device: str | None = None,
-            on_start=None, on_epochs=None, on_trials=None, _validate_only: bool = False, executor: str = "local",
+            on_start=None, on_epochs=None, on_trials=None, executor: str = "local",
             ray_address: str | None = None, cpus_per_task: float = 1, gpus_per_task: float = 0, max_retries: int = 2,
             mlflow: str | bool | None = None, confirm: bool = False) -> StudyResult:
     """Repeated evaluation of candidate losses with a statistical verdict.
@@ -403,168 +424,48 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
     ``.trials()``, ``.tuning()``, ``.diagnoses()``, ``.report(path)``.
     """
-    import tempfile
+    from .experiment.conduct import run_study
 
-    from .advisor import recommend as advise
-    from .experiment.prepare import check_kind
-    from .metrics import default_metric
-    from .experiment import runner
-    from .experiment.executors import make_executor
-    from .experiment.results import Study
-    from .experiment.spec import Candidate, Model, Resampling, StudySpec, fingerprint
-    from .experiment.estimate import CONFIRM_SECONDS
-    from .experiment.store import Store, check_space, finished_in
-    from .experiment.tracking import MLflowTracker
-
-    _check_options(repeats=repeats, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
-                   max_retries=max_retries, lr=lr, momentum=momentum, test_size=test_size, validation_split=validation_split,
-                   cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task, hidden=hidden)
-    if dataset is not None and "," in dataset:
-        raise ValueError("several data sets are a suite: use losslab.compare_suite(datasets=[...]) "
-                         "(the command line does this for --dataset a,b,c).")
-    sources = sum(x is not None for x in (X, data, dataset))
-    if sources != 1:
-        raise ValueError("expected exactly one of X (with y), a data file, or --dataset NAME. Received: "
-                         + ("none" if sources == 0 else "more than one") + ".")
-    if X is not None and y is None:
-        raise ValueError("expected y beside X.")
-    kind = check_kind(kind)
-    prepared = prepare_data(data, target, X=X, y=y, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude,
-                            include=include)
-    X, y = prepared.X, prepared.y
-    rec = advise(y, kind=kind)
-    if losses is None:
-        # The advisor's primary choice and alternatives, with their parameters (a
-        # class-weighted cross-entropy is a candidate of its own).
-        from .losses import get as get_loss
-
-        names = [get_loss(c.loss, **dict(c.params)) for c in (rec.primary, *rec.alternatives)]
-    else:
-        names = _split_losses(losses) if isinstance(losses, str) else list(losses)
-        if not names:
-            raise ValueError("expected --losses to name at least one loss.")
-    if sweep:
-        names = _expand_sweep(names, sweep)
-    parsed = [Candidate.parse(n) for n in names]
-    candidates = tuple({c.label: c for c in reversed(parsed)}[label] for label in dict.fromkeys(c.label for c in parsed))
-    problem = rec.problem
-    metric = metric or rec.primary.metric or default_metric(problem.kind)
-    if not extra_metrics and metric == rec.primary.metric:
-        extra_metrics = tuple(rec.also_report)  # e.g. balanced accuracy and F1 for imbalanced classes
-    spec = StudySpec(
-        data=prepared.data, target=tuple(str(c) for c in y.columns) if y.ndim == 2 else (str(y.name),),
-        candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
-        resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
-        model=_model(Model, protocol=protocol, hidden=hidden, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                     lr=lr, momentum=momentum, patience=patience, validation_split=validation_split),
-        seed=seed, dropna=dropna, kind=kind, stratify=stratify,
-    )
-    # Every check, before anything is written.
-    plan = runner.plan(spec, prepared, cap_batch=batch_size is None)
-    spec = plan.spec
-    _check_device(device)
-    executor_ = make_executor(executor, address=ray_address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task,
-                              max_retries=max_retries)
-    tracker = MLflowTracker(None if mlflow is True else mlflow) if mlflow else None
-    if _validate_only:  # a suite checks every data set before it runs any
-        return plan
-    info = prepared.info()
-    info["data_notes"] = [*info["data_notes"], *plan.notes]
-    info.update({
-        "rows": len(X), "features": int(X.shape[1]), "problem": problem.evidence,
-        "recommendation": rec.lines(),
-        "notes": [
-            "Features are imputed (median, or most frequent level), standardized (numeric) and one-hot encoded "
-            "(categorical, with every level of the column) with statistics of each training fold only; "
-            "the tutorials scale before splitting, losslab does not.",
-            "Regression targets are standardized with each training fold's mean and standard deviation "
-            "(divided by it alone for losses that need non-negative targets, such as Poisson and MSLE); "
-            "predictions are scored in the target's own units.",
-            "Each trial is scored on its held-out rows with the metric, never with the training loss.",
-        ],
-    })
-    # The plan and its estimate, before anything is written (a resumed study counts what is left).
-    plan.schedule = runner.schedule(plan, finished_in(out) if out is not None else (), device=device)
-    if plan.schedule.total_seconds > CONFIRM_SECONDS and not confirm:
-        raise EstimateTooLong(plan.schedule.total_seconds, plan.schedule.describe())
-    notes, info["design"] = runner.design_notes(plan, batch_given=batch_size is not None)
-    info["notes"] += notes
-    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-study-"))
-    per_trial = _trial_bytes(plan)
-    if not (folder / "study.sqlite").exists():  # a new study: refused before its folder is made
-        check_space(folder, len(plan.trials), per_trial)
-    with Store.create_or_resume(folder, spec, fingerprint(X, y), info) as store:
-        todo = len(plan.trials) - len(store.finished())
-        store.expect(len(plan.trials), per_trial)
-        store.check_space(todo)
-        if on_start is not None:
-            on_start(plan, todo)
-        try:
-            runner.run(plan, store, on_epochs=on_epochs, on_trials=on_trials, device=device, executor=executor_, tracker=tracker)
-        except KeyboardInterrupt:
-            # Ctrl-C: what is committed stays; say how much, and how to go on.
-            raise Interrupted(store.count(), folder) from None
-    result = StudyResult(Study.load(folder))
+    plan, recommendation, executor_, tracker = _planned(locals())
+    study = run_study(plan, recommendation, out=out, device=device, executor=executor_, tracker=tracker, confirm=confirm,
+                      batch_given=batch_size is not None, on_start=on_start, on_epochs=on_epochs, on_trials=on_trials)
+    result = StudyResult(study)
     if tracker is not None:
-        from .report.html import build_report
-
-        built = build_report(result.study)  # the HTML once, and its figures for MLflow as they are
-        report = write_output(result._output(None, "report.html", "report"), built.write)
-        tracker.finish(result.study, report=report, figures=built.figures)
+        result._log_to(tracker)
     return result
 
 
-def _model(Model, *, protocol, hidden, epochs, batch_size, optimizer, lr, momentum, patience, validation_split):
-    """The study's model with each protocol's defaults filled in (see :func:`compare`)."""
-    if protocol not in ("tuned", "fixed"):
-        raise ValueError(f"compare: expected protocol='tuned' or 'fixed'. Received: protocol={protocol!r}.")
-    tuned = protocol == "tuned"
-    if lr is not None and not isinstance(lr, (int, float)):
-        lr = tuple(lr)
-    return Model(hidden=tuple(hidden), epochs=(200 if tuned else 100) if epochs is None else epochs,
-                 batch_size=32 if batch_size is None else batch_size,
-                 optimizer=("adam" if tuned else "sgd") if optimizer is None else optimizer, lr=lr, momentum=momentum,
-                 patience=(10 if tuned else 0) if patience is None else patience,
-                 validation_split=(0.2 if tuned else 0.1) if validation_split is None else validation_split,
-                 protocol=protocol)
-
-def _trial_bytes(plan) -> int:
-    """One stored trial's size: its learning curves (loss, and accuracy for classes; train and
-    held-out) and its metrics (per target column too)."""
-    from .experiment.store import trial_bytes
-
-    classes = getattr(plan.problem, "classes", None) is not None
-    columns = plan.y.shape[1] if getattr(plan.y, "ndim", 1) == 2 else 1
-    metrics = len(plan.metrics) * (1 + (columns if columns > 1 else 0))
-    return trial_bytes(plan.spec.model.epochs, 4 if classes else 2, metrics)
+# The arguments of compare that plan_study does not take: they act once the study runs.
+_RUN_ONLY = ("out", "on_start", "on_epochs", "on_trials", "confirm")
+_NUMERIC = ("repeats", "epochs", "batch_size", "patience", "seed", "max_retries", "lr", "momentum", "test_size",
+            "validation_split", "cpus_per_task", "gpus_per_task", "hidden")
+_SPEC = ("losses", "sweep", "metric", "extra_metrics", "repeats", "cv", "test_size", "protocol", "hidden", "epochs",
+         "batch_size", "optimizer", "lr", "momentum", "patience", "validation_split", "seed", "dropna", "stratify")
 
 
-def _expand_sweep(names: list, sweep: str) -> list:
-    """Each expression that uses the swept symbol becomes one candidate per value."""
-    from .losses import sweep as sweep_expression
-    from .losses.expression import symbols
+def _planned(a: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """``(plan, recommendation, executor, tracker)`` from the arguments of :func:`compare` or
+    :func:`plan_study` (by name): every check, before anything is written."""
+    from .advisor import recommend as advise
+    from .experiment import build, runner, sources
+    from .experiment.executors import make_executor
+    from .experiment.prepare import check_kind
+    from .experiment.tracking import MLflowTracker
 
-    symbol = sweep.split("=", 1)[0].strip()
-    if "=" not in sweep or not symbol:
-        raise ValueError(f"expected sweep as symbol=values, e.g. w=0,0.1,0.3,1. Received: sweep={sweep!r}.")
-    out, used = [], False
-    for n in names:
-        if isinstance(n, str) and symbol in symbols(n):
-            out += sweep_expression(n, sweep)
-            used = True
-        else:
-            out.append(n)
-    if not used:
-        raise ValueError(f"sweep {symbol}=...: no loss in losses uses the symbol {symbol!r}; write it into one, e.g. \"mse+{symbol}*mae\".")
-    return out
-
-
-def _split_losses(text: str) -> list[str]:
-    """``"huber(delta=2),focal(gamma=3,alpha=0.5)"``: the losses of a comma list (commas inside
-    parentheses, brackets and quotes belong to a loss)."""
-    from .losses.expression import split
-
-    return split(text)
+    _check_options(**{name: a[name] for name in _NUMERIC})
+    sources.check_one(X=a["X"], y=a["y"], data=a["data"], dataset=a["dataset"])
+    kind = check_kind(a["kind"])
+    prepared = sources.prepare_source(a["data"], a["target"], X=a["X"], y=a["y"], dataset=a["dataset"], kind=kind,
+                                      dropna=a["dropna"], exclude=a["exclude"], include=a["include"])
+    recommendation = advise(prepared.y, kind=kind)
+    spec = build.study_spec(prepared, recommendation, kind=kind, **{name: a[name] for name in _SPEC})
+    plan = runner.plan(spec, prepared, cap_batch=a["batch_size"] is None)
+    _check_device(a["device"])
+    executor = make_executor(a["executor"], address=a["ray_address"], cpus_per_task=a["cpus_per_task"],
+                             gpus_per_task=a["gpus_per_task"], max_retries=a["max_retries"])
+    mlflow = a["mlflow"]
+    tracker = MLflowTracker(None if mlflow is True else mlflow) if mlflow else None
+    return plan, recommendation, executor, tracker
 
 
 def _check_device(device: str | None) -> None:
@@ -576,12 +477,12 @@ def _check_device(device: str | None) -> None:
     try:
         kind = torch.device(device).type
     except (RuntimeError, TypeError):
-        raise ValueError(f"expected --device cpu or cuda (or cuda:N). Received: --device {device}.") from None
+        raise ValueError(f"expected device to be 'cpu' or 'cuda' (or 'cuda:N'). Received: device={device!r}.") from None
     if kind not in ("cpu", "cuda"):
-        raise ValueError(f"expected --device cpu or cuda (or cuda:N). Received: --device {device}.")
+        raise ValueError(f"expected device to be 'cpu' or 'cuda' (or 'cuda:N'). Received: device={device!r}.")
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {device}: torch sees no CUDA GPU on this machine (torch.cuda.is_available() is False). "
-                         "Use --device cpu, or install a CUDA build of torch.")
+        raise ValueError(f"device={device!r}: torch sees no CUDA GPU on this machine (torch.cuda.is_available() is False). "
+                         "Use device='cpu', or install a CUDA build of torch.")
 
 
 def load_study(folder: str | Path) -> StudyResult:
@@ -607,17 +508,34 @@ def repair(folder: str | Path, out: str | Path | None = None) -> Repair:
 
 
 # ---------------------------------------------------------------------- landscape
-from .landscape.slices import Landscape  # noqa: E402  (NumPy only: torch loads when it trains)
+class LandscapeResult:
+    """A :class:`~losslab.landscape.slices.Landscape` (``.landscape``) and its figures."""
 
+    def __init__(self, landscape) -> None:
+        self.landscape = landscape
 
-class LandscapeResult(Landscape):
-    """:class:`~losslab.landscape.slices.Landscape` plus its figures."""
+    mode = _Held("landscape", "``plane`` or ``interpolate``.")
+    directions = _Held("landscape", "``random``, ``pca`` or ``line``.")
+    data = _Held("landscape", "The problem or data set's name.")
+    description = _Held("landscape", "The data and model, in words.")
+    seed = _Held("landscape", "The seed of the weights, minibatches and split.")
+    direction_seed = _Held("landscape", "The seed of the random directions.")
+    metric = _Held("landscape", "The metric evaluated beside the loss.")
+    span = _Held("landscape", "The reach of the slice around the trained weights.")
+    x = _Held("landscape", "The slice's first coordinate.")
+    y = _Held("landscape", "The plane's second coordinate (``None`` for a line).")
+    slices = _Held("landscape", "Loss -> its :class:`~losslab.landscape.slices.Slice`, in the order asked.")
+    seconds = _Held("landscape", "``{'train': s, 'grid': s}``: time spent training and evaluating.")
+    points = _Held("landscape", "Weight sets evaluated.")
+    losses = _Held("landscape", "The losses, in order.")
+    grid = _Held("landscape", "``grid(loss, what='loss', split='train')``: a surface (or curve).")
+    save_npz = _Held("landscape", "``save_npz(path)``: every array in one ``.npz``; return its path.")
 
     def plot(self, out: str | Path) -> list[Path]:
         """Draw the landscape's figures into ``out`` (see :mod:`losslab.report.landscape`); return their paths."""
         from .report.landscape import draw
 
-        return draw(self, out)
+        return draw(self.landscape, out)
 
 
 def landscape(problem: str | None = None, *, data: str | Path | None = None, target: str | Sequence[str] | None = None,
@@ -677,9 +595,9 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
     Returns
     -------
     LandscapeResult
-        A :class:`~losslab.landscape.slices.Landscape`: ``result.grid(loss)`` gives the
-        train-loss surface, ``result.slices[loss]`` every array, ``save_npz(path)``
-        writes them, ``plot(out)`` draws the figures.
+        Holds the :class:`~losslab.landscape.slices.Landscape` (``result.landscape``):
+        ``result.grid(loss)`` gives the train-loss surface, ``result.slices[loss]`` every
+        array, ``save_npz(path)`` writes them, ``plot(out)`` draws the figures.
 
     Examples
     --------
@@ -687,66 +605,48 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
     >>> result.grid("hinge").shape                                    # doctest: +SKIP
     (21, 21)
     """
-    import dataclasses
-
-    from .landscape import slices as study
+    from .landscape import slices
 
     if sum(v is not None for v in (problem, data, dataset)) != 1:
         raise ValueError(f"landscape: expected exactly one of problem, data and dataset. Received: problem={problem!r}, "
                          f"data={data!r}, dataset={dataset!r}.")
     # Options first: a typo should not wait for the data to load.
-    study.check_options(mode=mode, directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed)
+    slices.check_options(mode=mode, directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed)
     if problem is not None:
-        training = study.tutorial_training(problem, losses, epochs=epochs)
+        training = slices.tutorial_training(problem, losses, epochs=epochs)
     else:
         prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude, include=include)
-        training = study.data_training(prepared, losses, seed=seed, epochs=epochs)
-    result = study.compute(training, mode=mode, directions=directions, grid=grid, span=span, seed=seed,
-                           direction_seed=direction_seed, device=device)
-    return LandscapeResult(**{f.name: getattr(result, f.name) for f in dataclasses.fields(result)})
+        training = slices.data_training(prepared, losses, seed=seed, epochs=epochs)
+    return LandscapeResult(slices.compute(training, mode=mode, directions=directions, grid=grid, span=span, seed=seed,
+                                          direction_seed=direction_seed, device=device))
 
 
 # ---------------------------------------------------------------------- suites
 class SuiteResult:
-    """A suite (see :class:`losslab.experiment.suite.Suite`) plus its HTML report."""
+    """A :class:`~losslab.experiment.suite.Suite` (``.suite``) and its HTML report."""
 
     def __init__(self, suite) -> None:
         self.suite = suite
 
-    def __getattr__(self, name):
-        return getattr(self.suite, name)
+    folder = _Held("suite", "The suite's folder (each data set's study in a subfolder).")
+    studies = _Held("suite", "Data set name -> its :class:`~losslab.experiment.results.Study`.")
+    metric = _Held("suite", "The metric every data set is compared on.")
+    losses = _Held("suite", "The candidates' labels.")
+    means = _Held("suite", "``means()``: mean held-out metric per data set (rows) and loss (columns).")
+    across = _Held("suite", "``across()``: Demšar's procedure over the data sets, with the Bayesian signed-rank test.")
+    verdict = _Held("suite", "``verdict()``: the verdict across data sets, in words.")
+    verdicts = _Held("suite", "``verdicts()``: each data set's own verdict.")
+    info = _Held("suite", "``info()``: data set name -> its problem, as the advisor read it.")
 
     def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """The suite's report: across-data-set statistics and each data set's verdict, with
         every data set's own report beside it (written as :meth:`StudyResult.report` writes)."""
         from .report.suite_html import write_suite_report
 
-        for name, study in self.suite.studies.items():
+        for study in self.suite.studies.values():
             StudyResult(study).report()
         target = Path(path) if path is not None else self.suite.folder / "report.html"
         return write_output(target, lambda tmp: write_suite_report(self.suite, tmp), force=force)
-
-
-def suite_sources(datasets: str | Sequence[str] | None = None, datasets_dir: str | Path | None = None) -> dict[str, str]:
-    """Data set name -> source (``dataset:NAME`` or a file path) for a suite."""
-    from .data import SUPPORTED_EXTENSIONS
-
-    if (datasets is None) == (datasets_dir is None):
-        raise ValueError("expected several data sets: --dataset a,b,c or --datasets-dir FOLDER (one of the two).")
-    if datasets is not None:
-        names = [d.strip() for d in (datasets.split(",") if isinstance(datasets, str) else datasets) if d.strip()]
-        sources = {n: f"dataset:{n}" for n in names}
-    else:
-        folder = Path(datasets_dir)
-        if not folder.is_dir():
-            raise ValueError(f"expected --datasets-dir to be a folder. Received: {folder}.")
-        files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUPPORTED_EXTENSIONS)
-        sources = {p.stem: str(p) for p in files}
-        if not sources:
-            raise ValueError(f"no data files in {folder}: expected {', '.join(SUPPORTED_EXTENSIONS)} files.")
-    if len(sources) < 2:
-        raise ValueError(f"a suite needs at least 2 data sets. Received: {', '.join(sources) or 'none'}.")
-    return sources
 
 
 def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: str | Path | None = None,
@@ -758,39 +658,28 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
 
     ``datasets``: bundled names (``"iris,wine,breast_cancer,digits"``), or ``datasets_dir``:
     a folder of CSV/Parquet/NumPy files with the same ``target`` column. Each data set's
-    study lives in ``out/<name>/`` and resumes on its own. Other arguments as :func:`compare`.
+    study lives in ``out/<name>/`` and resumes on its own; every data set passes
+    :func:`plan_study`'s checks before any trains. ``metric`` defaults to the advisor's for
+    the first data set. Other arguments as :func:`compare`.
     """
     import tempfile
 
-    from .advisor import recommend
-    from .experiment.suite import Suite
+    from .experiment import sources, suite
 
-    sources = suite_sources(datasets, datasets_dir)
+    named = sources.suite_sources(datasets, datasets_dir)
     if losses is None:
-        raise ValueError("a suite needs --losses: every data set must compare the same candidates.")
+        raise ValueError("a suite needs losses: every data set must compare the same candidates. Received: losses=None.")
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-suite-"))
     if metric is None:  # one metric for all: the advisor's for the first data set
-        first = next(iter(sources.values()))
-        _, y, info = load_data(first, None if first.startswith("dataset:") else target, dropna=kwargs.get("dropna", False),
-                               kind=kwargs.get("kind"), features=False)
-        metric = recommend(y, kind=info["kind"] if kwargs.get("kind") else None).primary.metric
+        metric = suite.suite_metric(named, target, kind=kwargs.get("kind"), dropna=kwargs.get("dropna", False))
+    checks = {k: v for k, v in kwargs.items() if k not in _RUN_ONLY}
 
-    def call(name, source, **extra):
-        where = {"dataset": source.split(":", 1)[1]} if source.startswith("dataset:") else {"data": source, "target": target}
-        return compare(**where, losses=losses, metric=metric, out=folder / name, **kwargs, **extra)
+    def arguments(name: str) -> dict[str, Any]:
+        return {**sources.where(named[name], target), "losses": losses, "metric": metric}
 
-    Suite.check_manifest(folder, {name: name for name in sources})
-    for name, source in sources.items():  # every check on every data set, before anything trains
-        try:
-            call(name, source, _validate_only=True)
-        except ValueError as err:
-            raise ValueError(f"data set {name}: {err}") from None
-    Suite.write_manifest(folder, {name: name for name in sources})
-    for name, source in sources.items():
-        if on_dataset is not None:
-            on_dataset(name)
-        call(name, source)
-    return SuiteResult(Suite.load(folder))
+    return SuiteResult(suite.run_suite(folder, list(named), check=lambda name: plan_study(**arguments(name), **checks),
+                                       run=lambda name: compare(**arguments(name), out=folder / name, **kwargs),
+                                       on_dataset=on_dataset))
 
 
 def is_suite(folder: str | Path) -> bool:

@@ -206,14 +206,13 @@ def test_a_study_with_patience_stores_where_it_stopped(tmp_path):
 # ---------------------------------------------------------------------- the tuned protocol
 def test_compare_defaults_to_the_tuned_protocol_and_fixed_keeps_the_tutorials_setup(tmp_path):
     X, y = regression_frame()
-    tuned = losslab.compare(X, y, losses=["mse"], repeats=1, hidden=(4,), out=tmp_path / "t", _validate_only=True)
+    tuned = losslab.plan_study(X, y, losses=["mse"], repeats=1, hidden=(4,))
     m = tuned.spec.model
     assert (m.protocol, m.optimizer, m.patience, m.epochs, m.validation_split) == ("tuned", "adam", 10, 200, 0.2)
     assert m.learning_rates == (1e-3, 3e-3, 1e-2, 3e-2)
-    fixed = losslab.compare(X, y, losses=["mse"], repeats=1, hidden=(4,), protocol="fixed", out=tmp_path / "f",
-                            _validate_only=True).spec.model
+    fixed = losslab.plan_study(X, y, losses=["mse"], repeats=1, hidden=(4,), protocol="fixed").spec.model
     assert (fixed.protocol, fixed.optimizer, fixed.patience, fixed.epochs, fixed.learning_rates) == ("fixed", "sgd", 0, 100, (0.01,))
-    one = losslab.compare(X, y, losses=["mse"], repeats=1, lr=[0.02], out=tmp_path / "o", _validate_only=True).spec.model
+    one = losslab.plan_study(X, y, losses=["mse"], repeats=1, lr=[0.02]).spec.model
     assert one.learning_rates == (0.02,)
     with pytest.raises(ValueError, match="protocol='fixed'"):
         losslab.compare(X, y, losses=["mse"], protocol="fixed", lr=[0.01, 0.1], out=tmp_path / "x")

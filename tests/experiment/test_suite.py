@@ -59,8 +59,8 @@ def test_every_data_set_is_checked_before_any_trains(tables, tmp_path):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(datasets="iris"), "at least 2 data sets"),
-    (dict(datasets="iris,wine", losses=None), "needs --losses"),
-    (dict(datasets=None), "--dataset a,b,c or --datasets-dir"),
+    (dict(datasets="iris,wine", losses=None), "needs losses"),
+    (dict(datasets=None), "datasets='a,b,c' or datasets_dir=FOLDER"),
 ])
 def test_suite_arguments_are_validated(kwargs, message, tmp_path):
     args = {"losses": "cce,kld", **kwargs}

@@ -254,7 +254,8 @@ def test_bad_setups_are_refused_before_training():
 
 def test_api_returns_the_grids(tmp_path):
     result = api.landscape(dataset="iris", losses="cce", mode="interpolate", grid=5, epochs=2, seed=2)
-    assert isinstance(result, L.Landscape) and result.losses == ["categorical_crossentropy"]
+    assert isinstance(result, api.LandscapeResult) and isinstance(result.landscape, L.Landscape)
+    assert result.losses == ["categorical_crossentropy"]
     assert result.grid("categorical_crossentropy", "metric", "test").shape == (5,)
     assert [p.suffix for p in result.plot(tmp_path)] == [".png"]
 

@@ -318,3 +318,37 @@ def _overfitting(label: str, runs: list[dict], model) -> str | None:
         return text + "; early stopping scores each trial with its best epoch's weights, not the last."
     return text + ": the scores are of the last epoch's model; early stopping (patience, or protocol='tuned') would stop it."
 
+
+
+def no_result_reason(study: Study, *, cli: bool = False) -> str | None:
+    """Why a finished study gave no result at all (every trial diverged or failed), with the fix
+    that fits the cause; ``None`` when some trial has a score. ``cli`` names command-line flags
+    (``--lr 0.01``) instead of Python arguments (``lr=0.01``)."""
+    results = study.results
+    if not results or not study.complete or any(r.status == "ok" for r in results):
+        return None
+    diverged = sum(r.status == "diverged" for r in results)
+    if not diverged:
+        return (f"every one of the {len(results)} trials failed ({results[0].history.get('error', ['unknown error'])[0]}). "
+                "Run the same command again to retry them.")
+    model = study.spec.model
+
+    def flag(name, value):
+        if cli:
+            return f"--{name.replace('_', '-')} {format(value, 'g') if isinstance(value, float) else value}"
+        return f"{name}={value!r}"
+
+    first = sum(1 for r in results if r.status == "diverged" and r.history.get("loss_train")
+                and not np.isfinite(r.history["loss_train"][0]))
+    when = " in the first epoch" if first == diverged else ""
+    default = 0.01 if model.optimizer == "sgd" else 0.001
+    reason = f"every one of the {len(results)} trials diverged{when} (the training loss became NaN or infinite), so there is nothing to compare."
+    if model.learning_rate > default:
+        fix = (f"Lower the learning rate: {flag('lr', model.learning_rate)} is {model.learning_rate / default:g} times "
+               f"the default for {model.optimizer}; try {flag('lr', default)}.")
+    else:
+        smaller = model.learning_rate / 10
+        fix = (f"Lower the learning rate ({flag('lr', float(f'{smaller:.3g}'))})"
+               + (f" or use {flag('optimizer', 'adam')}, which adapts its step size" if model.optimizer == "sgd" else "")
+               + "; if the target's values are very large, a loss on a log scale (msle) may suit it better.")
+    return f"{reason} {fix}"

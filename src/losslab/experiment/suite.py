@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,35 @@ class Suite:
 
     def info(self) -> dict[str, Any]:
         return {name: s.info.get("problem", "") for name, s in self.studies.items()}
+
+
+# ---------------------------------------------------------------------- running one
+def suite_metric(sources: dict[str, str], target: Any = None, *, kind: str | None = None, dropna: bool = False) -> str:
+    """One metric for every data set of a suite: the advisor's for the first data set's target."""
+    from ..advisor import recommend
+    from .sources import DATASET_PREFIX, prepare_source
+
+    first = next(iter(sources.values()))
+    prepared = prepare_source(first, None if first.startswith(DATASET_PREFIX) else target, kind=kind, dropna=dropna,
+                              features=False)
+    return recommend(prepared.y, kind=prepared.kind if kind else None).primary.metric
+
+
+def run_suite(folder: Path, names: Sequence[str], *, check: Callable[[str], Any], run: Callable[[str], Any],
+              on_dataset: Callable[[str], None] | None = None) -> Suite:
+    """Every data set's study in ``folder/<name>/``: ``check(name)`` on each before anything
+    trains (its error names the data set), the manifest written, then ``run(name)`` on each in
+    turn (``on_dataset(name)`` first). A suite run again resumes each study where it stopped."""
+    subfolders = {name: name for name in names}
+    Suite.check_manifest(folder, subfolders)
+    for name in names:  # every check on every data set, before anything trains
+        try:
+            check(name)
+        except ValueError as err:
+            raise ValueError(f"data set {name}: {err}") from None
+    Suite.write_manifest(folder, subfolders)
+    for name in names:
+        if on_dataset is not None:
+            on_dataset(name)
+        run(name)
+    return Suite.load(folder)

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import losses as catalog
+from ..losses.expression import split
 
 if TYPE_CHECKING:
     from ..engine import SGD, Adam, Member, Network
@@ -118,7 +119,7 @@ def _check_epochs(epochs: int | None, default: int) -> int:
 
 def loss_specs(names: str | Sequence[str]) -> list[catalog.LossSpec]:
     """Specs for comma-separated names or aliases (``"bce,hinge"``), once each, in order."""
-    wanted = [w.strip() for w in (names.split(",") if isinstance(names, str) else names) if w.strip()]
+    wanted = split(names) if isinstance(names, str) else [w.strip() for w in names if w.strip()]
     if not wanted:
         raise ValueError("landscape: expected at least one loss. Received: an empty list.")
     specs: list[catalog.LossSpec] = []

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .. import losses
+from ..losses.expression import split
 
 SOURCE = "How to Choose Loss Functions When Training Deep Learning Neural Networks (shared/seeds/000_39cac5bf8c723e81.txt)"
 
@@ -119,7 +120,7 @@ def select(only: str | Sequence[str] | None) -> list[Experiment]:
     """Experiments by name, loss alias or problem (``"hinge"``, ``"bce,kld"``, ``"circles"``)."""
     if only is None:
         return list(EXPERIMENTS)
-    wanted = [w.strip() for w in (only.split(",") if isinstance(only, str) else only) if w.strip()]
+    wanted = split(only) if isinstance(only, str) else [w.strip() for w in only if w.strip()]
     if not wanted:
         raise ValueError("reproduce: expected --only to name at least one experiment. Received: an empty list.")
     chosen: list[Experiment] = []

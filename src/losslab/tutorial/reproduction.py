@@ -1,13 +1,18 @@
-"""The result of `losslab reproduce`: every repeat's numbers, the table, and the files."""
+"""`losslab reproduce`: the tutorial's experiments run (:func:`run`, which refuses what the
+advisor refuses, except where the tutorial itself ran it), and every repeat's numbers, the
+table, and the files (:class:`Reproduction`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from . import experiments as tutorial
 from .experiments import EXPERIMENTS, PROBLEMS, Experiment, ProblemRun
 
 _BY_NAME = {e.name: e for e in EXPERIMENTS}
@@ -129,3 +134,41 @@ class Reproduction:
         paths[0].write_text(json.dumps(meta, indent=1))
         pd.DataFrame(records).to_csv(paths[1], index=False)
         return paths
+
+
+# ---------------------------------------------------------------------- running it
+def refusals(experiments: Sequence[Experiment]) -> dict[str, str]:
+    """Experiment name -> why the advisor refuses its setup, for the experiments the tutorial
+    itself ran through Keras' silent clipping (MSLE on standardized targets): they run in
+    compatibility mode, with the refusal reported beside their result. Any other refused
+    setup raises: nothing trains on a setup the checks refuse."""
+    from ..advisor import check
+
+    out = {}
+    for e in experiments:
+        X, y = tutorial.problem_data(e.problem)
+        targets, _ = tutorial.encode(y, e.encoding, PROBLEMS[e.problem].n_outputs)
+        try:
+            check(e.loss, e.output_activation, targets)
+        except ValueError as err:
+            if not e.spec.params.get("keras_compat"):
+                raise
+            reasons = [str(err)]
+            try:  # the targets' own refusal, beside the output layer's
+                check(e.loss, None, targets)
+            except ValueError as err2:
+                reasons.append(str(err2))
+            out[e.name] = " ".join(dict.fromkeys(reasons))
+    return out
+
+
+def run(only: str | Sequence[str] | None = None, *, repeats: int = 30, seed: int = 0, processes: int | None = None,
+        device: str | None = None, progress: Callable[[int], None] | None = None) -> Reproduction:
+    """The experiments ``only`` names (all nine by default; :func:`~losslab.tutorial.experiments.select`),
+    each trained with seeds ``seed .. seed + repeats - 1`` after the setup checks (:func:`refusals`)."""
+    experiments = tutorial.select(only)
+    refused = refusals(experiments)
+    started = time.perf_counter()
+    seeds = list(range(seed, seed + repeats))
+    runs = tutorial.run_all(experiments, seeds, processes=processes, progress=progress, device=device)
+    return Reproduction(experiments, seeds, runs, time.perf_counter() - started, refused)
