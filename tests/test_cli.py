@@ -159,7 +159,7 @@ def write_csv(path, rows: int = 30, classes: int = 2) -> str:
     (lambda d: ["compare", "--dataset", "iris", "--cv", "abc"], "--cv"),
     (lambda d: ["compare", "--dataset", "iris", "--hidden", "a,b"], "--hidden"),
     (lambda d: ["compare", "--dataset", "iris", "--epochs", "0"], "--epochs"),
-    (lambda d: ["compare", "--dataset", "iris", "--device", "gpu"], "--device cpu or cuda"),
+    (lambda d: ["compare", "--dataset", "iris", "--device", "gpu"], "--device to be cpu or cuda"),
     (lambda d: ["compare", "--dataset", "iris", "--losses", "sparse_categorical_crossentropy(label_smoothing=x)"], "label_smoothing|unexpected"),
 ])
 def test_compare_errors_are_one_line(tmp_path, capsys, args, match):

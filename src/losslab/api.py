@@ -477,12 +477,13 @@ def _check_device(device: str | None) -> None:
     try:
         kind = torch.device(device).type
     except (RuntimeError, TypeError):
-        raise ValueError(f"expected device to be 'cpu' or 'cuda' (or 'cuda:N'). Received: device={device!r}.") from None
+        raise OptionError("device", "cpu or cuda (or cuda:N)", device) from None
     if kind not in ("cpu", "cuda"):
-        raise ValueError(f"expected device to be 'cpu' or 'cuda' (or 'cuda:N'). Received: device={device!r}.")
+        raise OptionError("device", "cpu or cuda (or cuda:N)", device)
     if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r}: torch sees no CUDA GPU on this machine (torch.cuda.is_available() is False). "
-                         "Use device='cpu', or install a CUDA build of torch.")
+        raise OptionError("device", "cpu, or cuda on a machine with a CUDA GPU", device,
+                          "torch sees no CUDA GPU here (torch.cuda.is_available() is False): use cpu, "
+                          "or install a CUDA build of torch.")
 
 
 def load_study(folder: str | Path) -> StudyResult:

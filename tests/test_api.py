@@ -1,0 +1,88 @@
+"""The API translates arguments into calls and wraps what comes back: ``plan_study`` checks
+what ``compare`` checks and returns its plan; results hold their object and name what they offer."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import losslab
+from losslab import api
+from losslab.experiment.results import Study
+from losslab.experiment.runner import Plan
+from losslab.experiment.suite import Suite
+from losslab.landscape.slices import Landscape
+from losslab.tutorial.reproduction import Reproduction
+
+TINY = dict(repeats=2, epochs=2, hidden=(4,), protocol="fixed")
+
+
+def regression(n: int = 60, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    return X, pd.Series(X.a * 2 - X.b + rng.normal(scale=0.1, size=n), name="y")
+
+
+# ---------------------------------------------------------------------- plan_study
+def test_plan_study_is_the_plan_compare_runs_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, y = regression(40)  # 30 training rows a split
+    plan = losslab.plan_study(X, y, losses="mse,huber(delta=2)", **TINY)
+    assert isinstance(plan, Plan) and plan.schedule is None
+    assert list(tmp_path.iterdir()) == []  # nothing trained, timed or written
+    assert [c.label for c in plan.spec.candidates] == ["mean_squared_error", "huber(delta=2.0)"]
+    assert plan.spec.model.batch_size == 30  # capped to the smallest training fold, as compare caps it
+    study = losslab.compare(X, y, losses="mse,huber(delta=2)", out=tmp_path / "s", **TINY)
+    assert study.spec == plan.spec
+    assert len(study.results) == len(plan.trials) == 4
+
+
+def test_plan_study_refuses_what_compare_refuses():
+    X, y = regression()
+    with pytest.raises(ValueError, match="protocol='tuned' or 'fixed'"):
+        losslab.plan_study(X, y, losses="mse", protocol="slow")
+    with pytest.raises(api.OptionError, match=r"expected device to be cpu or cuda \(or cuda:N\). Received: device='gpu'"):
+        losslab.plan_study(X, y, losses="mse", device="gpu")
+    with pytest.raises(ValueError, match="expected exactly one of X .*Received: more than one"):
+        losslab.plan_study(X, y, dataset="iris")
+    with pytest.raises(TypeError, match="out"):  # what only a run needs is compare's
+        losslab.plan_study(X, y, out="somewhere")
+
+
+def test_compare_returns_one_type(tmp_path):
+    X, y = regression()
+    assert type(losslab.compare(X, y, losses="mse,mae", out=tmp_path, **TINY)) is api.StudyResult
+    assert "_validate_only" not in api.compare.__code__.co_varnames
+
+
+# ---------------------------------------------------------------------- results by composition
+RESULTS = [(api.StudyResult, "study", Study), (api.SuiteResult, "suite", Suite),
+           (api.ReproduceResult, "reproduction", Reproduction), (api.LandscapeResult, "landscape", Landscape)]
+
+
+@pytest.mark.parametrize("result, holder, held", RESULTS)
+def test_results_hold_their_object_and_pass_through_only_what_they_name(result, holder, held):
+    assert "__getattr__" not in vars(result) and not issubclass(result, held)
+    names = {n for n, v in vars(result).items() if isinstance(v, api._Held)}
+    assert names, result
+    fields = {f.name for f in dataclasses.fields(held)}
+    for name in names:
+        assert vars(result)[name].holder == holder
+        # Each name is a real attribute of the held class: a rename there fails here.
+        assert name in fields or hasattr(held, name), f"{result.__name__}.{name}: no such attribute of {held.__name__}"
+
+
+def test_a_study_result_reads_through_to_its_study_and_no_further(tmp_path):
+    X, y = regression()
+    result = losslab.compare(X, y, losses="mse,mae", out=tmp_path, **TINY)
+    assert isinstance(result.study, Study)
+    assert result.spec is result.study.spec and result.results is result.study.results
+    pd.testing.assert_frame_equal(result.summary(), result.study.summary())
+    assert result.verdict() == result.study.verdict()
+    with pytest.raises(AttributeError):
+        result._comparisons  # a private attribute of the study is not the result's
+    loaded = losslab.load_study(tmp_path)
+    assert isinstance(loaded, api.StudyResult) and loaded.trials().equals(result.trials())
