@@ -84,5 +84,7 @@ def test_a_study_result_reads_through_to_its_study_and_no_further(tmp_path):
     assert result.verdict() == result.study.verdict()
     with pytest.raises(AttributeError):
         result._comparisons  # a private attribute of the study is not the result's
+    with pytest.raises(AttributeError, match="read-only"):
+        result.spec = None  # read through, never shadowed
     loaded = losslab.load_study(tmp_path)
     assert isinstance(loaded, api.StudyResult) and loaded.trials().equals(result.trials())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from .experiment.estimate import EstimateTooLong
 from .experiment.files import OutputRefused, StudyBusy, folder_writable, write_output
 from .experiment.repair import DamagedStore, Repair
 from .experiment.store import DiskFull, Interrupted, ReadOnlyStudy
+
+if TYPE_CHECKING:
+    from .experiment.runner import Plan
 
 __all__ = ["DamagedStore", "DiskFull", "EstimateTooLong", "Interrupted", "LandscapeResult", "OptionError", "OutputRefused",
            "ReadOnlyStudy", "Repair", "ReproduceResult", "StudyBusy", "StudyResult", "SuiteResult", "compare",
@@ -42,6 +45,10 @@ class _Held:
         if obj is None:
             return self
         return getattr(getattr(obj, self.holder), self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        # A result only reads what it holds: set it on the held object (``result.study``).
+        raise AttributeError(f"{self.name} is read-only: it belongs to the result's {self.holder}.")
 
 
 # ---------------------------------------------------------------------- reproduce
@@ -348,7 +355,7 @@ def plan_study(X=None, y=None, *, data: str | Path | None = None, dataset: str |
                dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
                include: Sequence[str] | str | None = None, stratify: bool = True, device: str | None = None,
                executor: str = "local", ray_address: str | None = None, cpus_per_task: float = 1,
-               gpus_per_task: float = 0, max_retries: int = 2, mlflow: str | bool | None = None):
+               gpus_per_task: float = 0, max_retries: int = 2, mlflow: str | bool | None = None) -> Plan:
     """The plan :func:`compare` would run with the same arguments, after every check it makes
     before anything trains or is written: the data read and prepared, the candidates, metric,
     model and device checked, the splits drawn. Nothing is trained, timed or written.
