@@ -11,20 +11,16 @@ fit it, which setups cannot work, and the targets encoded as the loss wants them
 
 from .check import SetupError, check
 from .encode import EncodedTargets, encode_targets, how_to_encode
+from .inference import COUNTS_MAX_MINIMUM, KIND_ALIASES, MAX_CLASSES, MIN_CLASS_COUNT, infer_problem
 from .problem import (
-    COUNTS_MAX_MINIMUM,
     HEAVY_TAIL_KURTOSIS,
     IMBALANCE_RATIO,
-    KIND_ALIASES,
     KINDS,
     MAGNITUDE_ORDERS,
-    MAX_CLASSES,
-    MIN_CLASS_COUNT,
     OUTLIER_MADS,
     OUTLIER_SHARE,
     SKEWNESS,
     Problem,
-    infer_problem,
 )
 from .choices import Choice, Recommendation
 from .recommend import recommend

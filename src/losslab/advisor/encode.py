@@ -32,7 +32,8 @@ import numpy as np
 
 from .. import losses
 from ..losses import LossSpec
-from .problem import Problem, infer_problem
+from .inference import infer_problem
+from .problem import Problem
 from .targets import Targets, form_2d, plain, read_targets, show
 
 CLASS_ENCODINGS = ("binary_01", "binary_pm1", "one_hot", "integer_class", "probability_rows")
