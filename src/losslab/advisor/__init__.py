@@ -10,7 +10,8 @@ fit it, which setups cannot work, and the targets encoded as the loss wants them
 """
 
 from .check import SetupError, check
-from .encode import EncodedTargets, encode_targets, how_to_encode
+from .encode import EncodedTargets, encode_targets
+from .how_to import how_to_encode
 from .inference import COUNTS_MAX_MINIMUM, KIND_ALIASES, MAX_CLASSES, MIN_CLASS_COUNT, infer_problem
 from .problem import (
     HEAVY_TAIL_KURTOSIS,
