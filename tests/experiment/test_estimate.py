@@ -214,7 +214,7 @@ def test_curves_on_a_sample_and_the_score_on_every_held_out_row(tmp_path, monkey
 
 def test_evaluation_in_blocks_of_rows_equals_one_pass(monkeypatch):
     from losslab import losses
-    from losslab.engine import Member, Network, Replicate, train, trainer
+    from losslab.engine import Member, Network, Replicate, lockstep, train
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(300, 4))
@@ -223,7 +223,7 @@ def test_evaluation_in_blocks_of_rows_equals_one_pass(monkeypatch):
     reps = [Replicate(0, s, np.arange(200), np.arange(200, 300 - s)) for s in range(3)]  # unequal test rows: masks
     kwargs = dict(network=Network(4, (5,), 1), epochs=2, batch_size=16, metrics=("accuracy",))
     whole = train(X, members, reps, **kwargs)
-    monkeypatch.setattr(trainer, "_EVAL_ELEMENTS", 3 * 7 * 5)  # blocks of 7 rows
+    monkeypatch.setattr(lockstep, "EVAL_ELEMENTS", 3 * 7 * 5)  # blocks of 7 rows
     blocks = train(X, members, reps, **kwargs)
     for split in ("train", "test"):
         np.testing.assert_allclose(blocks.loss[split], whole.loss[split], rtol=1e-5)

@@ -10,21 +10,18 @@ fit it, which setups cannot work, and the targets encoded as the loss wants them
 """
 
 from .check import SetupError, check
-from .encode import EncodedTargets, encode_targets, how_to_encode
+from .encode import EncodedTargets, encode_targets
+from .how_to import how_to_encode
+from .inference import COUNTS_MAX_MINIMUM, KIND_ALIASES, MAX_CLASSES, MIN_CLASS_COUNT, infer_problem
 from .problem import (
-    COUNTS_MAX_MINIMUM,
     HEAVY_TAIL_KURTOSIS,
     IMBALANCE_RATIO,
-    KIND_ALIASES,
     KINDS,
     MAGNITUDE_ORDERS,
-    MAX_CLASSES,
-    MIN_CLASS_COUNT,
     OUTLIER_MADS,
     OUTLIER_SHARE,
     SKEWNESS,
     Problem,
-    infer_problem,
 )
 from .choices import Choice, Recommendation
 from .recommend import recommend

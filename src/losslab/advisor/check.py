@@ -28,8 +28,10 @@ import numpy as np
 
 from .. import losses
 from ..losses import LossSpec
-from .encode import CLASS_ENCODINGS, how_to_encode
-from .problem import Problem, infer_problem
+from .encode import CLASS_ENCODINGS
+from .how_to import how_to_encode
+from .inference import infer_problem
+from .problem import Problem
 from .targets import ROW_SUM_ATOL, Targets, read_targets, show
 
 # How people write the activations, and what the catalog calls them.

@@ -13,7 +13,7 @@ from typing import Any
 from .. import losses
 from ..losses import LossSpec
 from ..vocab import SERVES
-from .encode import how_to_encode
+from .how_to import how_to_encode
 from .problem import Problem
 
 #: Significant digits of float parameters (class weights, pos_weight): a readable label,

@@ -54,7 +54,7 @@ from typing import Any
 
 from .choices import Choice, Recommendation
 from .classes import recommend_classes
-from .problem import infer_problem
+from .inference import infer_problem
 from .values import recommend_values
 
 __all__ = ["Choice", "Recommendation", "recommend"]

@@ -13,8 +13,9 @@ import numpy as np
 import torch
 
 from . import activations as act
+from .lockstep import affine
+from .members import ENGINE_METRICS, Member, predicted_class
 from .network import Network
-from .trainer import ENGINE_METRICS, Member, _affine, predicted_class
 
 _BLOCK_ELEMENTS = 16_000_000  # activations per block of rows in predict (128 MB in float64)
 
@@ -42,7 +43,7 @@ def _forward(network: Network, flat: torch.Tensor, x: torch.Tensor, output_activ
     layers = unflatten(network, flat)
     h = x.expand(flat.shape[0], *x.shape)
     for i, (W, b) in enumerate(layers):
-        h = _affine(h, W, b)
+        h = affine(h, W, b)
         if i < len(layers) - 1:
             h = act.forward(network.hidden_activation, h)
     return act.forward(output_activation, h)

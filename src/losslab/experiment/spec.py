@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import losses
-from ..losses.expression import canonical, coerce, short
+from ..losses.values import canonical, coerce, short
 
 OPTIMIZERS = ("sgd", "adam")
 SPLITS = ("holdout", "kfold", "repeated_kfold", "5x2")

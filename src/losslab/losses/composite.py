@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 
 from . import expression as ex
-from . import registry
+from . import registry, sweeps
 from .expression import SHAPE as _SHAPE
 from .expression import Call as _Loss
 from .expression import Symbol as _Symbol
 from .expression import Term as _Term
-from .expression import number as _number
+from .values import coerce
+from .values import number as _number
 from .spec import TARGET_ENCODINGS, LossSpec
 
 
@@ -52,11 +53,11 @@ def build(expression: str, values: Mapping[str, Any], load: Loader) -> LossSpec:
 def build_sweep(expression: str, grid: str | Mapping[str, Sequence[Any]], values: Mapping[str, Any], load: Loader) -> list[LossSpec]:
     """One LossSpec per point of ``grid``: :func:`losslab.losses.sweep`."""
     parsed = _Expression(expression, load)
-    axes = ex.grid(expression, grid)
+    axes = sweeps.grid(expression, grid)
     clash = set(axes) & set(values)
     if clash:
         raise ValueError(f"sweep {ex.shown(expression)}: {', '.join(sorted(clash))} is both swept and held fixed. Give it in one place.")
-    return [parsed.build({**values, **combo}) for combo in ex.combinations(axes)]
+    return [parsed.build({**values, **combo}) for combo in sweeps.combinations(axes)]
 
 
 class _Expression:
@@ -138,14 +139,14 @@ class _Expression:
             if loss.text not in self.loaded:
                 self.loaded[loss.text] = self.load(loss.text)
             spec = self.loaded[loss.text]
-            arguments = ex.coerce(spec.name, arguments, spec.params)
+            arguments = coerce(spec.name, arguments, spec.params)
             spec = spec.with_params(**arguments) if arguments else spec
         else:
             base = registry.lookup(loss.text)
             if base is None:
                 raise ValueError(f"composite {ex.shown(self.text)}: unknown loss {loss.text!r}.{registry.suggest(loss.text)} "
                                  "Run `losslab losses` for the catalog.")
-            arguments = ex.coerce(base.name, arguments, base.params)
+            arguments = coerce(base.name, arguments, base.params)
             spec = base.with_params(**arguments) if arguments else base
         return spec, _label(spec, arguments)
 

@@ -1,4 +1,4 @@
-"""The one parser of loss text: ``name(k=v, ...)``, weighted sums, sweep grids and comma lists.
+"""The one parser of loss text: ``name(k=v, ...)``, weighted sums and comma lists.
 
 Everything a user writes to name a loss is read here, and nothing is ``eval``-ed::
 
@@ -14,29 +14,23 @@ Everything a user writes to name a loss is read here, and nothing is ``eval``-ed
 
 What the names mean (a catalog loss or a symbol) is decided by :mod:`.composite`; this
 module only reads the shape. Parameter values are made the type of their defaults once,
-in :func:`coerce` (``delta=2`` is ``delta=2.0``, so one loss has one label and one study).
+in :func:`.values.coerce` (``delta=2`` is ``delta=2.0``, so one loss has one label and one
+study); the values of a sweep (``w=0,0.5,1``) are read by :mod:`.sweeps`.
 
 Caps keep absurd input from reaching training: an expression of at most
-:data:`MAX_LENGTH` characters, :data:`MAX_TERMS` terms, :data:`MAX_DEPTH` nested
-brackets, and sweeps of at most :data:`MAX_SWEEP` values.
-
-(Slightly over 400 lines on purpose: the grammar, its caps and the canonical value forms
-are one job, read together.)
+:data:`MAX_LENGTH` characters, :data:`MAX_TERMS` terms and :data:`MAX_DEPTH` nested
+brackets. Imports nothing of losslab's.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import math
 import re
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 MAX_LENGTH = 2_000
 MAX_TERMS = 32
 MAX_DEPTH = 16
-MAX_SWEEP = 50
 
 SHAPE = "Write terms as [weight *] loss joined by +, e.g. '0.7*mse+0.3*mae' or 'mse+w*huber(delta=2)'."
 _TOKEN = re.compile(
@@ -300,135 +294,3 @@ def symbols(text: str) -> set[str]:
                 found.update(v.name for _, v in f.arguments if isinstance(v, Symbol))
     return found
 
-
-# ---------------------------------------------------------------- parameter values
-def coerce(loss: str, params: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameters of the type of their defaults, in one canonical form.
-
-    ``delta=2`` is ``delta=2.0``, a list of weights is a tuple of floats, and a value of the
-    wrong kind (``from_logits=1``, ``delta='abc'``) is refused here rather than halfway
-    through training. Names the loss does not have pass through, for the spec to refuse.
-
-    >>> coerce("huber", {"delta": 2}, {"delta": 1.0})
-    {'delta': 2.0}
-    >>> coerce("cce", {"class_weight": [1, 2]}, {"class_weight": None})
-    {'class_weight': (1.0, 2.0)}
-    """
-    out = {}
-    for key, value in params.items():
-        default = defaults.get(key)
-        value = canonical(value)
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, (int, float)):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if ok and isinstance(default, float):
-                value = float(value)
-        elif isinstance(default, str):
-            ok = isinstance(value, str)
-        else:
-            ok = value != "" and not isinstance(value, Symbol)
-            # A weight written 2 is the weight 2.0: one loss, one label.
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-            elif isinstance(value, tuple):
-                value = tuple(float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in value)
-        if not ok:
-            expected = type(default).__name__ if default is not None else "a value"
-            raise ValueError(f"expected {loss} parameter {key} to be {expected}, e.g. {key}={default!r}. Received: {key}={value!r}.")
-        out[key] = value
-    return out
-
-
-def canonical(value: Any) -> Any:
-    """One form per value: NumPy scalars as Python numbers, lists and arrays as tuples.
-
-    A stored study reads its parameters back from JSON (lists); the study that wrote them
-    held tuples. Both must give the same candidate and the same label.
-    """
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        value = value.tolist()  # NumPy arrays and scalars, torch tensors
-    if isinstance(value, (list, tuple)):
-        return tuple(canonical(v) for v in value)
-    return value
-
-
-def number(x: float) -> str:
-    """Shortest text that reads back as the same float; integral values without '.0'.
-
-    >>> number(2.0), number(0.1), number(1e-7)
-    ('2', '0.1', '1e-07')
-    """
-    text = repr(float(x))
-    return text[:-2] if text.endswith(".0") else text
-
-
-def short(value: Any) -> str:
-    """A parameter value for a label: floats to 4 significant digits (``28.57``, never 16),
-    integral floats with ``.0`` (``2.0``), lists in brackets.
-
-    >>> short(28.571428571428573), short(2.0), short((1.0, 2.5)), short(True), short(3)
-    ('28.57', '2.0', '[1.0, 2.5]', 'True', '3')
-    """
-    if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(short(v) for v in value) + "]"
-    if isinstance(value, float):
-        text = format(value, ".4g")
-        return text + ".0" if re.fullmatch(r"-?\d+", text) else text
-    if isinstance(value, str):
-        return repr(value)
-    return str(value)
-
-
-# ---------------------------------------------------------------- sweeps
-def grid(expression: str, values: str | Mapping[str, Sequence[Any]]) -> dict[str, list[float]]:
-    """The values of each swept symbol: ``"w=0,0.1,0.3,1"``, ``"w=0,1;d=1,2"`` or ``{"w": [0, 1]}``.
-
-    At most :data:`MAX_SWEEP` combinations in all.
-
-    >>> grid("mse+w*mae", "w=0,0.5;d=1,2")
-    {'w': [0.0, 0.5], 'd': [1.0, 2.0]}
-    """
-    example = "e.g. 'w=0,0.1,0.3,1' (several symbols: 'w=0,1;d=1,2')"
-    where = f"sweep {shown(expression)}"
-    if isinstance(values, str):
-        if len(values) > 50 * MAX_LENGTH:  # far beyond any sweep that passes the cap below; refused before splitting
-            raise ValueError(f"{where}: expected at most {MAX_SWEEP} values in a sweep. Received: {len(values):,} characters of values.")
-        axes: dict[str, list[Any]] = {}
-        for part in filter(None, (p.strip() for p in values.split(";"))):
-            name, eq, listed = part.partition("=")
-            name = name.strip()
-            if not eq or not re.fullmatch(r"[A-Za-z_]\w*", name):
-                raise ValueError(f"{where}: expected symbol=v1,v2,... {example}. Received: {shown(part)}.")
-            axes[name] = [v.strip() for v in listed.split(",")]
-    elif isinstance(values, Mapping):
-        axes = {str(k): list(v) for k, v in values.items()}
-    else:
-        raise TypeError(f"{where}: expected the grid as a string, {example}, or a mapping. Received: {type(values).__name__}.")
-    if not axes:
-        raise ValueError(f"{where}: expected at least one symbol with values, {example}. Received: {values!r}.")
-    out = {}
-    for name, listed in axes.items():
-        try:
-            numbers = [float(v) for v in listed]
-        except (TypeError, ValueError):
-            raise ValueError(f"{where}: expected numbers for {name}, {example}. Received: {shown(repr(listed))}.") from None
-        if not numbers:
-            raise ValueError(f"{where}: expected at least one value for {name}, {example}.")
-        if not all(math.isfinite(v) for v in numbers):
-            raise ValueError(f"{where}: expected finite numbers for {name}. Received: {', '.join(map(str, numbers[:5]))}...")
-        repeated = sorted({v for v in numbers if numbers.count(v) > 1})
-        if repeated:
-            raise ValueError(f"{where}: {name} repeats {', '.join(number(v) for v in repeated)}; each value gives one candidate.")
-        out[name] = numbers
-    size = math.prod(len(v) for v in out.values())
-    if size > MAX_SWEEP:
-        raise ValueError(f"{where}: expected at most {MAX_SWEEP} values in a sweep (each one trains a candidate). "
-                         f"Received: {size:,}. Sweep a coarse grid first, then a fine one around the best value.")
-    return out
-
-
-def combinations(axes: Mapping[str, Sequence[float]]) -> list[dict[str, float]]:
-    """Every combination of a grid, the first symbol slowest."""
-    names = list(axes)
-    return [dict(zip(names, combo)) for combo in itertools.product(*axes.values())]

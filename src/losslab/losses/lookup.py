@@ -15,6 +15,7 @@ from . import composite as _composite
 from . import expression, registry
 from .custom import custom, load
 from .spec import LossSpec
+from .values import coerce
 
 _EXPRESSION_CHARS = set("*+:()=[]")
 # "file.py:function" or "package.module:function", and nothing else around it.
@@ -61,7 +62,7 @@ def get(loss: str | LossSpec | Callable, **params: Any) -> LossSpec:
     if _EXPRESSION_CHARS & set(loss) or loss.strip().startswith("-"):
         if _REFERENCE.match(loss.strip()):
             spec = load(loss)
-            return spec.with_params(**expression.coerce(spec.name, params, spec.params)) if params else spec
+            return spec.with_params(**coerce(spec.name, params, spec.params)) if params else spec
         return composite(loss, **params)
     spec = registry.lookup(loss)
     if spec is None:
