@@ -91,7 +91,7 @@ def test_a_batch_is_committed_all_or_none(tmp_path):
 def test_out_that_is_a_file_is_refused(tmp_path):
     path = tmp_path / "results.txt"
     path.write_text("mine")
-    with pytest.raises(ValueError, match="--out to be a folder"):
+    with pytest.raises(ValueError, match="expected out to be a folder. Received: out="):
         Store.create_or_resume(path, small_spec(), "f", {})
     assert path.read_text() == "mine"
 

@@ -117,7 +117,7 @@ class Store:
         """
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
-            raise ValueError(f"expected --out to be a folder. Received: {folder}, which is a file.")
+            raise ValueError(f"compare: expected out to be a folder. Received: out={str(folder)!r}, which is a file.")
         path = study_path(folder)
         if path.exists():
             # Every check on a read-only connection: a refused store is left byte for byte as it was.
@@ -167,12 +167,12 @@ class Store:
             if diffs:
                 raise ValueError(
                     f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "
-                    "use another --out folder, or delete that one to start over."
+                    "use another folder (out=...), or delete that one to start over."
                 )
             if checking.meta("fingerprint") != data_fingerprint:
                 raise ValueError(
                     f"{path} was made with different data (fingerprint {checking.meta('fingerprint')}, now {data_fingerprint}). "
-                    "Nothing was changed: use another --out folder for the new data."
+                    "Nothing was changed: use another folder for the new data (out=...)."
                 )
 
     @staticmethod
@@ -197,7 +197,7 @@ class Store:
             tmp.unlink(missing_ok=True)
             if _is_full(err):
                 raise DiskFull(f"the disk holding {path.parent} is full: not even an empty study fits "
-                               f"({shutil.disk_usage(path.parent).free} bytes free). Free some space, or use another --out folder.") from None
+                               f"({shutil.disk_usage(path.parent).free} bytes free). Free some space, or use another folder (out=...).") from None
             raise
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -212,7 +212,7 @@ class Store:
         program's database) would rewrite it, and on a file that is not SQLite at all it raises.
         """
         if not path.exists():
-            raise ValueError(f"no study in {folder}: expected {path}. Run `losslab compare ... --out {folder}` first.")
+            raise ValueError(f"no study in {folder}: expected {path}. Make one first with compare(..., out={str(folder)!r}).")
         try:
             opened = read_only(path)
             db = opened.__enter__()
@@ -339,9 +339,11 @@ class Store:
         held = ""
         if path.exists():
             with contextlib.suppress(ValueError, sqlite3.Error), Store.open_existing(folder) as store:
-                held = f" its {store.count()} trials can be read and reported (losslab report {folder} --out ELSEWHERE.html), but"
+                # Both spellings: the store cannot tell whether Python or the command line opened it.
+                held = (f" its {store.count()} trials can be read and reported elsewhere (load_study({str(folder)!r}).report(path); "
+                        f"`losslab report {folder} --out FILE`), but")
         raise ReadOnlyStudy(f"{folder} is read-only (a read-only medium, or no permission to write):{held} a run cannot "
-                            "store trials there. Copy the folder somewhere writable and use that as --out.")
+                            "store trials there. Copy the folder somewhere writable and use that (out=...).")
 
     def expect(self, total: int, per_trial_bytes: int) -> None:
         """Tell the store how many trials the study has and how large one is (see :func:`trial_bytes`),
@@ -412,7 +414,7 @@ def check_space(folder: str | Path, todo: int, per_trial: int) -> None:
     if free < need:
         raise DiskFull(f"not enough disk space for this study in {folder}: its {todo} trials to train need about "
                        f"{_size(need)} ({_size(per_trial)} per trial, mostly learning curves), and the disk has "
-                       f"{_size(free)} free. Free some space, or use --out on another disk.")
+                       f"{_size(free)} free. Free some space, or use a folder on another disk (out=...).")
 
 
 def space_needed(trials: int, per_trial: int) -> int:

@@ -161,7 +161,8 @@ def tutorial_training(problem: str, losses: str | Sequence[str] | None = None, *
 
     key = str(problem).strip().lower()
     if key not in tutorial.PROBLEMS:
-        raise ValueError(f"landscape: unknown problem {problem!r}. Expected one of: {', '.join(tutorial.PROBLEMS)} (or --dataset NAME).")
+        raise ValueError(f"landscape: expected problem in {tuple(tutorial.PROBLEMS)} (or dataset=... for a bundled data set). "
+                         f"Received: problem={problem!r}.")
     spec_p = tutorial.PROBLEMS[key]
     X, y = tutorial.problem_data(key)
     experiments = {e.loss: e for e in tutorial.EXPERIMENTS if e.problem == key}
