@@ -78,6 +78,7 @@ def test_flag_spells_each_argument_as_its_command_line_option(argument, expected
     ("no study in s: expected s/study.sqlite. Make one first with compare(..., out='s').",
      "no study in s: expected s/study.sqlite. Make one first with `losslab compare ... --out s`."),
     ("Received: epochs=1e-3.", "Received: --epochs 1e-3."),
+    ("s is damaged: Run repair('/tmp/my study') to copy them.", "s is damaged: Run `losslab repair '/tmp/my study'` to copy them."),
     # Python that is not an option of a command stays Python: loss parameters, other calls.
     ("unknown parameter of huber(delta=2): Received: delta=2.", "unknown parameter of huber(delta=2): Received: delta=2."),
     ("pass e.g. Design('kfold', k=5, repeats=10).", "pass e.g. Design('kfold', k=5, repeats=10)."),

@@ -109,14 +109,16 @@ def _assignment(m: re.Match) -> str:
 def _command(m: re.Match) -> str:
     """``compare(..., out='x')`` -> ```losslab compare ... --out x```."""
     args = [a.strip() for a in re.split(r",\s*(?=(?:\.\.\.|\w+=))", m.group(2)) if a.strip()]
-    words = [_ASSIGN.sub(_assignment, a) for a in args]
+    # name=value as its flag; a positional value (a folder) as the shell writes it
+    words = [_ASSIGN.sub(_assignment, a) if _ASSIGN.match(a) or a == "..." else _value(a) for a in args]
     return "`" + " ".join(["losslab", m.group(1), *words]) + "`"
 
 
 def to_flags(message: str) -> str:
     """A library message in command-line words: each Python argument of the API written as
     the flag that sets it (``Received: repeats=0`` -> ``Received: --repeats 0``,
-    ``confirm=True`` -> ``--yes``, ``compare(..., out='x')`` -> ```losslab compare ... --out x```).
+    ``confirm=True`` -> ``--yes``, ``compare(..., out='x')`` -> ```losslab compare ... --out x```,
+    ``repair('s')`` -> ```losslab repair s```).
 
     Arguments inside another call (``Design('kfold', k=5)``, ``huber(delta=2)``) are left as
     they are: they are Python, not options of a command.

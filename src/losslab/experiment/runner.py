@@ -30,11 +30,11 @@ from ..engine.trainer import Checkpoints
 from ..metrics import Metric, get_metric
 from . import estimate
 from .estimate import CHUNK_SECONDS, StepCost
-from .checkpoint import StoreCheckpoints, chunk_key
+from .checkpoint import StoreCheckpoints, checkpointed_chunks, chunk_key, drop_checkpoint
 from .executors import Executor, Failure, LocalExecutor
 from .prepare import Prepared, prepare, scale_targets
 from .spec import Candidate, StudySpec
-from .store import Store, TrialResult, checkpointed_chunks, drop_checkpoint
+from .store import Store, TrialResult
 
 # Engine calls hold at most this many replicates (memory and commit granularity).
 MAX_REPLICATES = 240
