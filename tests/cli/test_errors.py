@@ -9,7 +9,7 @@ import typer.main
 
 import losslab
 from losslab.cli import app, main
-from losslab.cli._errors import FLAGS, SWITCHES, flag, to_flags
+from losslab.cli._errors import COMMANDS, FLAGS, SWITCHES, command_of, flag, to_flags
 from losslab.experiment.estimate import EstimateTooLong
 
 SMALL = ["--epochs", "2", "--hidden", "4"]
@@ -41,19 +41,22 @@ def _options() -> dict[str, set[str]]:
     return found
 
 
-def test_every_flag_the_table_names_is_an_option_of_a_command():
-    options = set().union(*_options().values())
-    named = set(FLAGS.values()) | {f for on, off, bare in SWITCHES.values() for f in (on, off, bare) if f.startswith("--")}
-    assert named - options == set(), "flags in cli._errors that no command has"
+def _flags_of(command: str) -> set[str]:
+    """The flags the table gives the Python arguments of ``command``."""
+    out = set()
+    for argument in COMMANDS[command]:
+        out |= {f for f in SWITCHES[argument] if f.startswith("--")} if argument in SWITCHES else {FLAGS[argument]}
+    return out
 
 
-def test_every_option_of_every_command_is_in_the_table():
-    # Options of the command line alone (no Python argument behind them) are not translated.
-    cli_only = {"--version", "--debug", "--plots", "--no-plots"}
-    options = set().union(*_options().values())
-    named = set(FLAGS.values()) | {f for switch in SWITCHES.values() for f in switch if f.startswith("--")}
-    assert options - named - cli_only == set(), "options missing from cli._errors.FLAGS"
-    assert {"compare", "report", "reproduce", "landscape", "recommend", "check", "repair", "losses"} <= set(_options())
+def test_the_table_names_every_option_of_every_command_and_nothing_else():
+    options = _options()
+    assert set(COMMANDS) <= set(options), "commands in cli._errors.COMMANDS that the app does not have"
+    # Options of the command line alone, with no Python argument behind them: never in a library message.
+    cli_only = {"": {"--version", "--debug"}, "reproduce": {"--plots", "--no-plots"}}
+    for command, found in options.items():
+        expected = cli_only.get(command, set()) | (_flags_of(command) if command in COMMANDS else set())
+        assert found == expected, (command, "missing from the table:", found - expected, "not options:", expected - found)
 
 
 @pytest.mark.parametrize(("argument", "expected"), [
@@ -87,6 +90,15 @@ def test_flag_spells_each_argument_as_its_command_line_option(argument, expected
 ])
 def test_to_flags(message, expected):
     assert to_flags(message) == expected
+
+
+def test_only_the_running_command_s_arguments_become_flags():
+    custom = "my.py:f: expected problem in ('regression', 'binary'). Received: problem='counts'."
+    assert to_flags(custom, "compare") == custom  # a custom loss's metadata: compare has no --problem
+    assert "Received: --problem counts." in to_flags(custom, "landscape")
+    assert to_flags("expected data to be a file. Received: data=3.", "compare") == "expected data to be a file. Received: data=3."
+    assert to_flags("expected data to be a file. Received: data=3.", "check") == "expected --data to be a file. Received: --data 3."
+    assert command_of(["--debug", "compare", "--dataset", "iris"]) == "compare" and command_of([]) is None
 
 
 def test_the_confirmation_a_long_study_asks_for_is_yes():

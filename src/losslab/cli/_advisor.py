@@ -57,9 +57,9 @@ def recommend(data: DataArg = None, target: TargetOpt = None, dataset: DatasetOp
     out = console()
     out.print(f"[bold]{escape(prepared.source)}[/bold]")
     for note in prepared.notes:
-        out.print(escape(to_flags(note)), highlight=False)
+        out.print(escape(to_flags(note, "recommend")), highlight=False)
     for line in rec.lines():  # the advisor's hints name Python arguments (pass kind='counts'): here, flags
-        out.print(escape(to_flags(line)), highlight=False)
+        out.print(escape(to_flags(line, "recommend")), highlight=False)
     out.print("Compare them: " + escape(compare_command(data, target, dataset, kind, rec.candidates)), highlight=False)
 
 

@@ -78,7 +78,7 @@ def compare(
             from rich.markup import escape
 
             for note in (*plan.data.notes, *plan.notes):  # what the data preparation decided, one line each
-                bar.console.print(escape(to_flags(note)), highlight=False)
+                bar.console.print(escape(to_flags(note, "compare")), highlight=False)
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
             if plan.schedule is not None:
@@ -284,7 +284,7 @@ def _flags(text: str) -> str:
 
     text = re.sub(r"widen the learning-rate grid \(lr=\[([^\]]*)\]\)",
                   lambda m: "widen --lr (e.g. --lr " + m.group(1).replace(" ", "") + ")", text)
-    return to_flags(text.replace("(patience, or protocol='tuned')", "(--patience, or --protocol tuned)"))
+    return to_flags(text.replace("(patience, or protocol='tuned')", "(--patience, or --protocol tuned)"), "compare")
 
 
 def _print_suite(con, suite) -> None:

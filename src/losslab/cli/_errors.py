@@ -13,6 +13,7 @@ them) is a bug in losslab: one line that says so, and the full traceback in a lo
 from __future__ import annotations
 
 import ast
+import functools
 import linecache
 import os
 import re
@@ -28,7 +29,7 @@ from pathlib import Path
 # command line. Library errors name the Python argument (``repeats=0``); :func:`to_flags`
 # rewrites them here, for every command, so that a CLI user reads flags.
 FLAGS: dict[str, str] = {
-    # the data options of recommend, check, compare and landscape
+    # the data options of recommend, check, compare and landscape (``data`` is --data in check alone)
     "data": "--data", "target": "--target", "dataset": "--dataset", "datasets": "--dataset", "datasets_dir": "--datasets-dir",
     "kind": "--kind", "exclude": "--exclude", "include": "--include",
     # compare
@@ -59,15 +60,40 @@ SWITCHES: dict[str, tuple[str, str, str]] = {
     "from_logits": ("--from-logits", "--no-from-logits", "--from-logits"),
 }
 
-# The commands a message may tell the user to run, as ``compare(..., out='x')``.
-_COMMANDS = ("compare", "reproduce", "landscape", "recommend", "check", "repair")
+_DATA = frozenset({"target", "dataset", "kind", "exclude", "include", "dropna"})
+# The Python arguments each command sets with a flag. A message is translated with its
+# command's arguments alone: ``data`` is a positional DATA in compare (--data in check), and
+# ``problem=`` in a custom loss's metadata is no flag of compare (it is --problem in landscape).
+COMMANDS: dict[str, frozenset[str]] = {
+    "compare": _DATA | {"datasets", "datasets_dir", "losses", "sweep", "metric", "extra_metrics", "repeats", "cv",
+                        "test_size", "hidden", "protocol", "epochs", "batch_size", "optimizer", "lr", "patience",
+                        "validation_split", "seed", "stratify", "out", "fmt", "format", "device", "executor", "ray_address",
+                        "cpus_per_task", "gpus_per_task", "max_retries", "mlflow", "confirm"},
+    "report": frozenset({"path", "out", "fmt", "format", "force"}),
+    "reproduce": frozenset({"only", "repeats", "seed", "out", "processes", "device"}),
+    "landscape": _DATA | {"problem", "losses", "mode", "directions", "grid", "span", "seed", "direction_seed", "epochs",
+                          "out", "device"},
+    "recommend": _DATA,
+    "check": _DATA | {"data", "loss", "output_activation", "output_units", "from_logits"},
+    "repair": frozenset({"out"}),
+    "losses": frozenset({"problem"}),
+}
 
-_NAMES = "|".join(sorted({*FLAGS, *SWITCHES}, key=len, reverse=True))
-# name=value: a quoted string, a list or tuple, or a bare word (a number, a path, ``...``).
-_ASSIGN = re.compile(r"(?<![\w.\-])(" + _NAMES + r")=('[^']*'|\"[^\"]*\"|\[[^\]]*\]|\([^)]*\)|\.\.\.|[\w.+\-/~:]+)?")
-# "expected repeats >= 1", "Expected confirm=True": the argument an expectation is about.
-_EXPECTED = re.compile(r"\b([Ee]xpected) (" + _NAMES + r")\b(?!=)")
-_CALL = re.compile(r"`?\b(?:losslab\.)?(" + "|".join(_COMMANDS) + r")\(([^()]*)\)`?")
+# The commands a message may tell the user to run, as ``compare(..., out='x')``.
+_RUNNABLE = ("compare", "reproduce", "landscape", "recommend", "check", "repair")
+_CALL = re.compile(r"`?\b(?:losslab\.)?(" + "|".join(_RUNNABLE) + r")\(([^()]*)\)`?")
+
+
+@functools.lru_cache(maxsize=None)
+def _patterns(command: str | None) -> tuple[re.Pattern, re.Pattern]:
+    """``name=value`` and ``expected name`` for the arguments of ``command`` (every command's for None)."""
+    names = COMMANDS.get(command, frozenset({*FLAGS, *SWITCHES})) if command else frozenset({*FLAGS, *SWITCHES})
+    alternatives = "|".join(sorted(names, key=len, reverse=True))
+    # name=value: a quoted string, a list or tuple, or a bare word (a number, a path, ``...``).
+    assign = re.compile(r"(?<![\w.\-])(" + alternatives + r")=('[^']*'|\"[^\"]*\"|\[[^\]]*\]|\([^)]*\)|\.\.\.|[\w.+\-/~:]+)?")
+    # "expected repeats >= 1", "Expected confirm=True": the argument an expectation is about.
+    expected = re.compile(r"\b([Ee]xpected) (" + alternatives + r")\b(?!=)")
+    return assign, expected
 
 
 def flag(argument: str) -> str:
@@ -108,30 +134,38 @@ def _assignment(m: re.Match) -> str:
 
 def _command(m: re.Match) -> str:
     """``compare(..., out='x')`` -> ```losslab compare ... --out x```."""
+    assign = _patterns(m.group(1))[0]
     args = [a.strip() for a in re.split(r",\s*(?=(?:\.\.\.|\w+=))", m.group(2)) if a.strip()]
     # name=value as its flag; a positional value (a folder) as the shell writes it
-    words = [_ASSIGN.sub(_assignment, a) if _ASSIGN.match(a) or a == "..." else _value(a) for a in args]
+    words = [assign.sub(_assignment, a) if assign.match(a) or a == "..." else _value(a) for a in args]
     return "`" + " ".join(["losslab", m.group(1), *words]) + "`"
 
 
-def to_flags(message: str) -> str:
+def command_of(argv: list[str]) -> str | None:
+    """The command ``argv`` runs (its first word that is not an option), or None."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def to_flags(message: str, command: str | None = None) -> str:
     """A library message in command-line words: each Python argument of the API written as
     the flag that sets it (``Received: repeats=0`` -> ``Received: --repeats 0``,
     ``confirm=True`` -> ``--yes``, ``compare(..., out='x')`` -> ```losslab compare ... --out x```,
     ``repair('s')`` -> ```losslab repair s```).
 
-    Arguments inside another call (``Design('kfold', k=5)``, ``huber(delta=2)``) are left as
-    they are: they are Python, not options of a command.
+    Only the arguments of ``command`` are translated (every command's when it is None or
+    unknown). Arguments inside another call (``Design('kfold', k=5)``, ``huber(delta=2)``)
+    are left as they are: they are Python, not options of a command.
     """
+    assign, expected = _patterns(command)
     message = _CALL.sub(_command, message)
     out, last = [], 0
-    for m in _ASSIGN.finditer(message):
+    for m in assign.finditer(message):
         if _in_call(message, m.start()) or _in_code(message, m.start()):
             continue
         out += [message[last:m.start()], _assignment(m)]
         last = m.end()
     message = "".join(out) + message[last:]
-    return _EXPECTED.sub(lambda m: f"{m.group(1)} {flag(m.group(2))}", message)
+    return expected.sub(lambda m: f"{m.group(1)} {flag(m.group(2))}", message)
 
 
 def _in_call(text: str, at: int) -> bool:
@@ -155,12 +189,13 @@ def _in_code(text: str, at: int) -> bool:
     return text[:at].count("`") % 2 == 1
 
 
-def describe(err: BaseException, *, debug: bool = False) -> tuple[str, int]:
-    """The line to print for ``err`` and the exit status."""
+def describe(err: BaseException, *, debug: bool = False, command: str | None = None) -> tuple[str, int]:
+    """The line to print for ``err`` and the exit status; ``command`` (``"compare"``, ...) is
+    the one that ran, whose flags a library message is written in."""
     from .. import api
 
     if isinstance(err, api.OptionError):
-        return f"losslab: error: {to_flags(_one_line(err))}", 2
+        return f"losslab: error: {to_flags(_one_line(err), command)}", 2
     if isinstance(err, api.OutputRefused):
         return f"losslab: error: {_refused(err)}", 2
     origin = _origin(err)
@@ -171,7 +206,7 @@ def describe(err: BaseException, *, debug: bool = False) -> tuple[str, int]:
                 f"(full traceback: {log})"), 2
     if origin == "losslab-raise" and isinstance(err, (OSError, ValueError, TypeError)):
         # losslab's own refusal: it names Python arguments; the command line names flags.
-        return f"losslab: error: {to_flags(_one_line(err))}", 2
+        return f"losslab: error: {to_flags(_one_line(err), command)}", 2
     if isinstance(err, OSError):
         return f"losslab: error: {_one_line(err)}", 2
     if isinstance(err, ModuleNotFoundError) and err.name and not err.name.startswith("losslab"):
