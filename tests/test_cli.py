@@ -274,7 +274,8 @@ def test_kind_is_a_flag_of_every_command(tmp_path, capsys):
     line = one_line_error(capsys)
     assert "--kind regression" in line and "kind=" not in line
     assert main(["recommend", str(path), "--target", "visits", "--kind", "ordered"]) == 2
-    assert "expected kind in" in one_line_error(capsys)
+    line = one_line_error(capsys)
+    assert "expected --kind in" in line and "Received: --kind ordered." in line
     out_dir = tmp_path / "study"
     assert main(["compare", str(path), "--target", "visits", "--kind", "counts", "--losses", "poisson,mse",
                  "--metric", "mae", "--repeats", "2", "--epochs", "2", "--hidden", "4", "--out", str(out_dir)]) == 0

@@ -79,7 +79,7 @@ def test_the_default_batch_shrinks_to_a_tiny_training_fold(tmp_path):
     assert study.spec.model.batch_size == 15  # 20 rows, a quarter held out
     tuned = losslab.compare(dataset="linnerud", losses=["mse"], repeats=2, epochs=2, hidden=(4,), out=tmp_path / "u")
     assert tuned.spec.model.batch_size == 12  # and a fifth of the 15 validates
-    with pytest.raises(ValueError, match="--batch-size"):
+    with pytest.raises(ValueError, match="Received: batch_size=32"):
         losslab.compare(dataset="linnerud", losses=["mse"], repeats=2, epochs=2, batch_size=32, out=tmp_path / "t")
 
 

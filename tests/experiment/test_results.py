@@ -72,7 +72,7 @@ def test_export_csv_round_trip(study, tmp_path):
 
 
 def test_export_refuses_other_formats(study, tmp_path):
-    with pytest.raises(ValueError, match="--format json or csv"):
+    with pytest.raises(ValueError, match="expected fmt to be 'json' or 'csv'. Received: fmt='xlsx'"):
         study.export(tmp_path / "trials.xlsx", "xlsx")
 
 

@@ -159,7 +159,7 @@ def tiny_arrays(n: int):
     ({"dataset": "iris", "metric": "rmse"}, "metric 'rmse' does not fit a multiclass target"),
     ({"dataset": "diabetes", "metric": "accuracy"}, "metric 'accuracy' does not fit a regression target"),
     ({"dataset": "breast_cancer", "losses": ["bce", "hinge"], "metric": "log_loss"}, "metric 'log_loss' cannot score hinge"),
-    ({"dataset": "iris", "losses": ["kld"], "batch_size": 500}, "--batch-size"),
+    ({"dataset": "iris", "losses": ["kld"], "batch_size": 500}, r"expected batch_size <= the smallest training fold \(\d+ rows\). Received: batch_size=500"),
     ({"X": tiny_arrays(4)[0], "y": tiny_arrays(4)[1], "losses": ["bce"], "cv": 5}, "fold"),
     ({"dataset": "iris", "losses": ["nope"]}, "unknown loss 'nope'"),
     ({"dataset": "iris", "losses": ["huber(delta=abc)"]}, "delta"),

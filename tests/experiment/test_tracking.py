@@ -137,7 +137,7 @@ def test_the_command_line_flag(tmp_path, monkeypatch, capsys):
 
 def test_without_mlflow_the_error_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "mlflow", None)
-    with pytest.raises(ValueError, match=r"^--mlflow needs MLflow: pip install 'losslab\[mlflow\]'$"):
+    with pytest.raises(ValueError, match=r"^mlflow=\.\.\. needs MLflow: pip install 'losslab\[mlflow\]'$"):
         tracking.MLflowTracker()
     with pytest.raises(ValueError, match=r"pip install 'losslab\[mlflow\]'"):
         losslab.compare(**STUDY, out=tmp_path / "study", mlflow="local")

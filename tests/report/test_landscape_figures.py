@@ -8,11 +8,12 @@ import pytest
 
 from losslab.report import landscape as R
 from losslab.landscape import slices as L
+from losslab.landscape import training as T
 
 
 @pytest.fixture(scope="module")
 def circles():
-    return L.tutorial_training("circles", "bce,squared_hinge", epochs=3)
+    return T.tutorial_training("circles", "bce,squared_hinge", epochs=3)
 
 
 @pytest.fixture(scope="module")

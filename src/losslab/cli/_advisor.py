@@ -6,7 +6,6 @@ options, defined here, and loads through the same API call (``api.prepare_data``
 
 from __future__ import annotations
 
-import re
 import shlex
 from pathlib import Path
 from typing import Annotated, Optional
@@ -14,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, console
+from ._errors import to_flags
 
 DataArg = Annotated[Optional[Path], typer.Argument(help="A CSV, TSV, Parquet, .npy or .npz file.", show_default=False)]
 TargetOpt = Annotated[Optional[str], typer.Option(help="Target column(s) of the file, comma-separated.")]
@@ -22,24 +22,6 @@ KindOpt = Annotated[Optional[str], typer.Option(help="The problem kind, instead 
 DropnaOpt = Annotated[bool, typer.Option(help="Drop rows with a missing value instead of imputing missing features (rows with a missing target are always dropped).")]
 ExcludeOpt = Annotated[Optional[str], typer.Option(help="Feature columns to leave out, comma-separated.")]
 IncludeOpt = Annotated[Optional[str], typer.Option(help="Feature columns to keep though they look like IDs, row names, constants or dates, comma-separated.")]
-
-# Library errors name Python arguments; on the command line they are flags.
-_FLAGS = {"kind": "--kind", "exclude": "--exclude", "include": "--include", "dropna": "--dropna", "target": "--target",
-          "stratify": "--no-stratify", "dataset": "--dataset"}
-
-
-def flags(message: str) -> str:
-    """A library message with its Python arguments written as the command line's flags
-    (``pass kind='counts'`` -> ``pass --kind counts``)."""
-    def repl(m: re.Match) -> str:
-        name, value = m.group(1), m.group(2)
-        if name in ("dropna", "stratify"):  # switches: the flag alone says it
-            return _FLAGS[name]
-        words = re.findall(r"[^\s'\"\[\],]+", value)
-        return f"{_FLAGS[name]} {','.join(words)}"
-
-    return re.sub(r"\b(" + "|".join(_FLAGS) + r")=('[^']*'|\"[^\"]*\"|\[[^\]]*\]|[\w.,-]+)", repl, message)
-
 
 def data_options(data, target, dataset, kind=None, dropna=False, exclude=None, include=None) -> dict:
     """The keyword arguments of the API's data-reading functions, from the shared options."""
@@ -68,20 +50,16 @@ def recommend(data: DataArg = None, target: TargetOpt = None, dataset: DatasetOp
     from .. import api
 
     options = data_options(data, target, dataset, kind, dropna, exclude, include)
-    try:
-        # recommend reads the target only: --dropna drops nothing but rows whose target is missing.
-        prepared = api.prepare_data(**{**options, "features": False})
-        rec = api.recommend(prepared.y, kind=kind)
-    except ValueError as err:
-        if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
-            err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
-        raise
+    # recommend reads the target only: --dropna drops nothing but rows whose target is missing.
+    # (A refusal names Python arguments; cli._errors.describe writes them as flags.)
+    prepared = api.prepare_data(**{**options, "features": False})
+    rec = api.recommend(prepared.y, kind=kind)
     out = console()
     out.print(f"[bold]{escape(prepared.source)}[/bold]")
     for note in prepared.notes:
-        out.print(escape(note), highlight=False)
-    for line in rec.lines():
-        out.print(escape(line), highlight=False)
+        out.print(escape(to_flags(note, "recommend")), highlight=False)
+    for line in rec.lines():  # the advisor's hints name Python arguments (pass kind='counts'): here, flags
+        out.print(escape(to_flags(line, "recommend")), highlight=False)
     out.print("Compare them: " + escape(compare_command(data, target, dataset, kind, rec.candidates)), highlight=False)
 
 
@@ -98,12 +76,7 @@ def check(loss: Annotated[str, typer.Option(help="The loss: a name or alias (hin
 
     given = data is not None or dataset is not None
     options = data_options(data, target, dataset, kind, dropna, exclude, include) if given else {"kind": kind}
-    try:
-        api.check(loss, output, output_units=units, from_logits=from_logits, **options)
-    except ValueError as err:
-        if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
-            err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
-        raise
+    api.check(loss, output, output_units=units, from_logits=from_logits, **options)
     parts = [f"loss {loss}"] + ([f"{output} output"] if output else []) + ([f"{units} unit(s)"] if units else [])
     parts += ["the targets"] if given else []
     console().print("OK: " + ", ".join(parts) + " fit together.", highlight=False)

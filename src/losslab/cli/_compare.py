@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import NoResult, app, console
-from ._advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt, flags
+from ._advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
+from ._errors import to_flags
 
 
 @app.command()
@@ -77,7 +78,7 @@ def compare(
             from rich.markup import escape
 
             for note in (*plan.data.notes, *plan.notes):  # what the data preparation decided, one line each
-                bar.console.print(escape(note), highlight=False)
+                bar.console.print(escape(to_flags(note, "compare")), highlight=False)
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
             if plan.schedule is not None:
@@ -125,21 +126,11 @@ def compare(
                 running.clear()
                 bar.console.print(f"data set {name}", highlight=False)
 
-            try:
-                suite = _confirmed(con, bar, lambda **kw: api.compare_suite(dataset, datasets_dir=datasets_dir, target=target,
-                                                                            on_dataset=on_dataset, **kw), common)
-            except ValueError as err:
-                if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
-                    err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
-                raise
+            suite = _confirmed(con, bar, lambda **kw: api.compare_suite(dataset, datasets_dir=datasets_dir, target=target,
+                                                                        on_dataset=on_dataset, **kw), common)
         else:
             suite = None
-            try:
-                study = _confirmed(con, bar, lambda **kw: api.compare(data=data, dataset=dataset, target=target, **kw), common)
-            except ValueError as err:
-                if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
-                    err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
-                raise
+            study = _confirmed(con, bar, lambda **kw: api.compare(data=data, dataset=dataset, target=target, **kw), common)
     if suite is not None:
         _print_suite(con, suite)
         paths = [suite.report()]
@@ -293,8 +284,7 @@ def _flags(text: str) -> str:
 
     text = re.sub(r"widen the learning-rate grid \(lr=\[([^\]]*)\]\)",
                   lambda m: "widen --lr (e.g. --lr " + m.group(1).replace(" ", "") + ")", text)
-    text = re.sub(r"\(epochs=(\d+)\)", r"(--epochs \1)", text)
-    return text.replace("(patience, or protocol='tuned')", "(--patience, or --protocol tuned)")
+    return to_flags(text.replace("(patience, or protocol='tuned')", "(--patience, or --protocol tuned)"), "compare")
 
 
 def _print_suite(con, suite) -> None:

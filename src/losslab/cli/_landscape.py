@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, console
-from ._advisor import DataArg, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt, flags
+from ._advisor import DataArg, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
 
 
 @app.command()
@@ -41,15 +41,10 @@ def landscape(
     con = console()
     if target is not None and data is None:
         raise ValueError("expected --target with a data file: losslab landscape FILE --target COLUMN.")
-    try:
-        result = api.landscape(problem, data=None if data is None else str(data), target=target, dataset=dataset, kind=kind,
-                               dropna=dropna, exclude=exclude, include=include, losses=losses, mode=mode,
-                               directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed,
-                               epochs=epochs, device=device)
-    except ValueError as err:
-        if not hasattr(err, "for_flag") and err.args and isinstance(err.args[0], str):
-            err.args = (flags(str(err)),) + err.args[1:]  # Python argument names -> flags; same error, same type
-        raise
+    result = api.landscape(problem, data=None if data is None else str(data), target=target, dataset=dataset, kind=kind,
+                           dropna=dropna, exclude=exclude, include=include, losses=losses, mode=mode,
+                           directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed,
+                           epochs=epochs, device=device)
     _print_landscape(con, result)
     paths = [result.save_npz(Path(out) / f"{result.data}_{result.mode}.npz"), *result.plot(out)]
     con.print(f"trained {len(result.slices)} model(s) in {result.seconds['train']:.1f} s; evaluated {result.points} weight sets "

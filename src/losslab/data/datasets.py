@@ -86,6 +86,7 @@ def load_dataset(name: str) -> Dataset:
     close = difflib.get_close_matches(key, known, n=2, cutoff=0.6)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     if Path(name).suffix:
+        # The shell command beside the Python call on purpose: a file name here is often a CLI user's.
         hint += " For a file of your own, use load_table(path, target) (`losslab compare FILE --target COLUMN`)."
     raise ValueError(f"load_dataset: unknown data set name={name!r}.{hint} Known names: {', '.join(known)}.")
 

@@ -13,10 +13,12 @@ and the engine continues from the saved epoch: the same numbers as an uninterrup
 from __future__ import annotations
 
 import io
+import json
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 
-from .store import Store, load_checkpoint, save_checkpoint
+from .store import Store
 
 CHECKPOINT_SECONDS = 60.0
 
@@ -76,3 +78,48 @@ def _decode(blob: bytes) -> dict:
 
     # weights_only: tensors, numbers, strings, lists and dicts; nothing executable is loaded.
     return torch.load(io.BytesIO(blob), weights_only=True)
+
+
+# ---------------------------------------------------------------------- the checkpoints table
+# A chunk of trials whose training is under way saves its engine state here (one row per chunk,
+# replaced atomically by each save) and drops it when its trials are committed.
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    chunk TEXT PRIMARY KEY,
+    splits TEXT NOT NULL,
+    state BLOB NOT NULL,
+    saved REAL NOT NULL
+);
+"""
+
+
+def save_checkpoint(store: Store, chunk: str, splits: list, state: bytes) -> None:
+    """Replace chunk ``chunk``'s saved state in one transaction (a kill keeps the old or the new)."""
+    with store._db:
+        store._db.executescript(_CHECKPOINTS)
+        store._db.execute("INSERT OR REPLACE INTO checkpoints (chunk, splits, state, saved) VALUES (?, ?, ?, ?)",
+                          (chunk, json.dumps(splits), sqlite3.Binary(state), time.time()))
+
+
+def _has_checkpoints(store: Store) -> bool:
+    return store._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").fetchone() is not None
+
+
+def load_checkpoint(store: Store, chunk: str) -> bytes | None:
+    if not _has_checkpoints(store):
+        return None
+    row = store._db.execute("SELECT state FROM checkpoints WHERE chunk = ?", (chunk,)).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def checkpointed_chunks(store: Store) -> dict[str, list]:
+    """Chunk key -> its splits as saved, for every chunk with a saved state."""
+    if not _has_checkpoints(store):
+        return {}
+    return {k: json.loads(v) for k, v in store._db.execute("SELECT chunk, splits FROM checkpoints")}
+
+
+def drop_checkpoint(store: Store, chunk: str) -> None:
+    if _has_checkpoints(store):
+        with store._db:
+            store._db.execute("DELETE FROM checkpoints WHERE chunk = ?", (chunk,))

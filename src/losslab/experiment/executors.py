@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-INSTALL_RAY = "--executor ray needs Ray: pip install 'losslab[ray]'"
+INSTALL_RAY = "executor='ray' needs Ray: pip install 'losslab[ray]'"
 EXECUTORS = ("local", "ray")
 
 
@@ -76,11 +76,11 @@ class RayExecutor:
     def __init__(self, address: str | None = None, *, cpus_per_task: float = 1, gpus_per_task: float = 0,
                  max_retries: int = 2) -> None:
         if isinstance(cpus_per_task, bool) or not isinstance(cpus_per_task, (int, float)) or not cpus_per_task > 0:
-            raise ValueError(f"expected --cpus-per-task > 0. Received: --cpus-per-task {cpus_per_task}.")
+            raise ValueError(f"RayExecutor: expected cpus_per_task > 0. Received: cpus_per_task={cpus_per_task!r}.")
         if isinstance(gpus_per_task, bool) or not isinstance(gpus_per_task, (int, float)) or gpus_per_task < 0:
-            raise ValueError(f"expected --gpus-per-task >= 0. Received: --gpus-per-task {gpus_per_task}.")
+            raise ValueError(f"RayExecutor: expected gpus_per_task >= 0. Received: gpus_per_task={gpus_per_task!r}.")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"expected --max-retries >= 0. Received: --max-retries {max_retries}.")
+            raise ValueError(f"RayExecutor: expected max_retries >= 0. Received: max_retries={max_retries!r}.")
         self._ray = import_ray()
         self.address = address
         self.cpus_per_task = cpus_per_task
@@ -166,11 +166,11 @@ def import_ray():
 
 def make_executor(name: str = "local", *, address: str | None = None, cpus_per_task: float = 1,
                   gpus_per_task: float = 0, max_retries: int = 2) -> LocalExecutor | RayExecutor:
-    """The executor called ``name`` (``--executor``)."""
+    """The executor called ``name`` (``compare``'s ``executor=``; ``address`` is its ``ray_address=``)."""
     if name == "local":
         if address is not None:
-            raise ValueError(f"--ray-address applies to --executor ray. Received: --executor local --ray-address {address}.")
+            raise ValueError(f"expected ray_address only with executor='ray'. Received: executor='local', ray_address={address!r}.")
         return LocalExecutor()
     if name == "ray":
         return RayExecutor(address, cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task, max_retries=max_retries)
-    raise ValueError(f"expected --executor local or ray. Received: --executor {name}.")
+    raise ValueError(f"expected executor in {EXECUTORS}. Received: executor={name!r}.")

@@ -124,7 +124,8 @@ def check_output(path: str | Path, *, force: bool = False, argument: str = "path
     Refused always (``force`` does not apply): a folder; a file named like a study's store
     files (:data:`STORE_FILES`), the store itself through a symbolic link included. Refused
     unless ``force``: an existing file that losslab did not write (or that changed since).
-    ``argument`` names the option in the message (``path`` in Python; the CLI's ``--out``).
+    ``argument`` names the caller's Python argument in the message (default ``path``); the
+    command line writes it as its flag (``losslab.cli._errors``).
     """
     given = Path(path)
     resolved = given.resolve()
@@ -197,7 +198,7 @@ class StudyLock:
             if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
             raise StudyBusy(f"{self.folder} is in use by {self.holder()}: two runs cannot write one study at once. "
-                            "Wait for it to finish (or stop it), or use another --out folder.") from None
+                            "Wait for it to finish (or stop it), or use another folder (out=...).") from None
         try:
             # Ours: say who holds it (rewritten in place: a reader sees it whole, or empty for an instant).
             record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),

@@ -168,6 +168,25 @@ def count_readable(path: str | Path) -> tuple[int, int]:
     return found.trials, found.unreadable.get("trials", 0)
 
 
+def looks_like_sqlite(path: Path) -> bool:
+    """Whether ``path`` starts with SQLite's header (a damaged store, not some other file)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def damaged(path: Path, err: object) -> DamagedStore:
+    """The error for a damaged store at ``path``: how many trials can be read, and the call that copies them."""
+    readable, unreadable = count_readable(path)
+    folder = path.parent
+    return DamagedStore(f"{path} is damaged (SQLite: {err}): {readable} trials are readable"
+                        + (f", {unreadable} are not" if unreadable else "")
+                        + f". Run repair({str(folder)!r}) to copy them into a fresh store beside it "
+                        "(the damaged file is left as it is).", readable)
+
+
 def repaired_folder(folder: Path) -> Path:
     """The first free ``<folder>-repaired``, ``<folder>-repaired-2``, ... beside ``folder``."""
     base = folder.resolve()

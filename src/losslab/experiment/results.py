@@ -153,7 +153,7 @@ class Study:
                 diverged = sum(r.status == "diverged" for r in self.results)
                 if diverged:
                     return (f"No verdict: {diverged} of {len(self.results)} trials diverged, and the paired trials left "
-                            f"do not make the study's design ({err}). Try a smaller --lr.")
+                            f"do not make the study's design ({err}). Try a smaller learning rate (lr=...).")
                 return f"No verdict: {err}"
             return (f"No verdict yet: the study is not finished ({len(self.results)} of {self.expected_trials} trials stored). "
                     "Run the same command again to complete it.")
@@ -261,7 +261,7 @@ class Study:
                        "trials": [dataclasses.asdict(r) for r in self.results]}
             path.write_text(json.dumps(payload, indent=1, default=float))
         else:
-            raise ValueError(f"expected --format json or csv. Received: --format {fmt}.")
+            raise ValueError(f"export: expected fmt to be 'json' or 'csv'. Received: fmt={fmt!r}.")
         return path
 
 

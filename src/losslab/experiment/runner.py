@@ -30,11 +30,11 @@ from ..engine.trainer import Checkpoints
 from ..metrics import Metric, get_metric
 from . import estimate
 from .estimate import CHUNK_SECONDS, StepCost
-from .checkpoint import StoreCheckpoints, chunk_key
+from .checkpoint import StoreCheckpoints, checkpointed_chunks, chunk_key, drop_checkpoint
 from .executors import Executor, Failure, LocalExecutor
 from .prepare import Prepared, prepare, scale_targets
 from .spec import Candidate, StudySpec
-from .store import Store, TrialResult, checkpointed_chunks, drop_checkpoint
+from .store import Store, TrialResult
 
 # Engine calls hold at most this many replicates (memory and commit granularity).
 MAX_REPLICATES = 240
@@ -90,7 +90,8 @@ def plan(spec: StudySpec, X, y=None, *, cap_batch: bool = False) -> Plan:
     for name in spec.metrics:
         m = get_metric(name)
         if not m.applies_to(kind):
-            raise ValueError(f"metric {name!r} does not fit a {problem.kind} target. Use e.g. --metric {_default_metric(kind)}.")
+            raise ValueError(f"compare: metric {name!r} does not fit a {problem.kind} target. Received: metric={name!r}. "
+                             f"Use e.g. metric={_default_metric(kind)!r}.")
         metrics.append(m)
     y_values = data.y_values
     encodings, activations = {}, {}
@@ -122,7 +123,8 @@ def plan(spec: StudySpec, X, y=None, *, cap_batch: bool = False) -> Plan:
         # a larger batch for a large table.
         spec = dataclasses.replace(spec, model=dataclasses.replace(spec.model, batch_size=default_batch_size(n_train)))
     if spec.model.batch_size > n_train:
-        raise ValueError(f"expected --batch-size <= the smallest training fold ({n_train} rows). Received: --batch-size {spec.model.batch_size}.")
+        raise ValueError(f"compare: expected batch_size <= the smallest training fold ({n_train} rows). "
+                         f"Received: batch_size={spec.model.batch_size}.")
     return Plan(spec, data, metrics, encodings, activations, splits, tuple(notes))
 
 
@@ -152,7 +154,7 @@ def design_notes(plan_: Plan, *, batch_given: bool) -> tuple[list[str], dict[str
     curve = len(_fit_rows(plan_.spec, plan_.splits[0])[1]) if model.validates else len(plan_.splits[0].test)
     why = ("as given" if batch_given else
            f"Keras' 32 up to {32 * STEPS_PER_EPOCH:,} training rows, then about {STEPS_PER_EPOCH} steps an epoch "
-           f"(at most {MAX_DEFAULT_BATCH}); --batch-size 32 for Keras' default")
+           f"(at most {MAX_DEFAULT_BATCH}); batch_size=32 for Keras' default")
     notes = [f"Minibatch: {model.batch_size} rows ({why}); {math.ceil(n_fit / model.batch_size)} steps an epoch."]
     sampled = curve > CURVE_ROWS
     if sampled:

@@ -127,29 +127,30 @@ class Model:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         if not self.hidden or any(h < 1 for h in self.hidden):
-            raise ValueError(f"expected --hidden as positive layer widths, e.g. 64,32. Received: {self.hidden}.")
+            raise ValueError(f"Model: expected hidden to be positive layer widths, e.g. (64, 32). Received: hidden={self.hidden}.")
         if self.epochs < 1:
-            raise ValueError(f"expected --epochs >= 1. Received: --epochs {self.epochs}.")
+            raise ValueError(f"Model: expected epochs >= 1. Received: epochs={self.epochs!r}.")
         if self.batch_size < 1:
-            raise ValueError(f"expected --batch-size >= 1. Received: --batch-size {self.batch_size}.")
+            raise ValueError(f"Model: expected batch_size >= 1. Received: batch_size={self.batch_size!r}.")
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"expected --optimizer in {', '.join(OPTIMIZERS)}. Received: --optimizer {self.optimizer}.")
+            raise ValueError(f"Model: expected optimizer in {OPTIMIZERS}. Received: optimizer={self.optimizer!r}.")
         if self.protocol not in PROTOCOLS:
-            raise ValueError(f"expected protocol in {PROTOCOLS}. Received: protocol={self.protocol!r}.")
+            raise ValueError(f"Model: expected protocol in {PROTOCOLS}. Received: protocol={self.protocol!r}.")
         if self.lr is not None:
             rates = (self.lr,) if isinstance(self.lr, (int, float)) else tuple(self.lr)
             if not rates or any(isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0 or r != r or r == float("inf")
                                 for r in rates):
-                raise ValueError(f"expected --lr as one learning rate > 0 or several, e.g. 1e-3,1e-2. Received: --lr {self.lr!r}.")
+                raise ValueError(f"Model: expected lr to be one learning rate > 0 or several, e.g. [1e-3, 1e-2]. Received: lr={self.lr!r}.")
             if len(set(rates)) != len(rates):
-                raise ValueError(f"expected distinct learning rates. Received: lr={list(rates)}.")
+                raise ValueError(f"Model: expected distinct learning rates. Received: lr={list(rates)}.")
             if len(rates) > 1 and self.protocol == "fixed":
-                raise ValueError(f"expected one learning rate with protocol='fixed' (a grid needs protocol='tuned'). Received: lr={list(rates)}.")
+                raise ValueError(f"Model: expected one learning rate with protocol='fixed' (a grid needs protocol='tuned'). Received: lr={list(rates)}.")
             object.__setattr__(self, "lr", float(rates[0]) if len(rates) == 1 else tuple(float(r) for r in rates))
         if self.patience < 0:
-            raise ValueError(f"expected --patience >= 0. Received: --patience {self.patience}.")
+            raise ValueError(f"Model: expected patience >= 0 (0: no early stopping). Received: patience={self.patience!r}.")
         if (self.patience or self.protocol == "tuned") and not 0 < self.validation_split < 0.5:
-            raise ValueError(f"expected --validation-split in (0, 0.5). Received: {self.validation_split}.")
+            raise ValueError(f"Model: expected validation_split in (0, 0.5) with early stopping or protocol='tuned'. "
+                             f"Received: validation_split={self.validation_split!r}.")
 
     @property
     def learning_rates(self) -> tuple[float, ...]:
@@ -187,17 +188,17 @@ class Resampling:
 
     def __post_init__(self) -> None:
         if self.method not in SPLITS:
-            raise ValueError(f"expected a split method in {', '.join(SPLITS)}. Received: {self.method!r}.")
+            raise ValueError(f"Resampling: expected method in {SPLITS}. Received: method={self.method!r}.")
         if self.repeats < 1:
-            raise ValueError(f"expected --repeats >= 1. Received: --repeats {self.repeats}.")
+            raise ValueError(f"Resampling: expected repeats >= 1. Received: repeats={self.repeats!r}.")
         if self.method in ("kfold", "repeated_kfold") and (self.k is None or self.k < 2):
-            raise ValueError(f"expected --cv >= 2 folds. Received: --cv {self.k}.")
+            raise ValueError(f"Resampling: expected cv >= 2 folds. Received: cv={self.k!r}.")
         if not 0 < self.test_size < 1:
-            raise ValueError(f"expected --test-size in (0, 1). Received: --test-size {self.test_size}.")
+            raise ValueError(f"Resampling: expected test_size in (0, 1). Received: test_size={self.test_size!r}.")
 
     @classmethod
     def from_cli(cls, *, repeats: int, cv: str | int | None, test_size: float = 0.25) -> Resampling:
-        """``--cv`` absent or 1: hold-out repeats; ``--cv 5``: repeated 5-fold; ``--cv 5x2``."""
+        """``cv`` None or 1: hold-out repeats; ``cv=5``: repeated 5-fold; ``cv="5x2"``: Dietterich's 5x2."""
         if cv in (None, "", 0, 1, "0", "1"):
             return cls("holdout", repeats, None, test_size)
         if str(cv).lower() == "5x2":
@@ -205,7 +206,7 @@ class Resampling:
         try:
             k = int(cv)
         except ValueError:
-            raise ValueError(f"expected --cv as a number of folds (e.g. 5) or 5x2. Received: --cv {cv}.") from None
+            raise ValueError(f"Resampling: expected cv to be a number of folds (e.g. 5) or '5x2'. Received: cv={cv!r}.") from None
         return cls("kfold" if repeats == 1 else "repeated_kfold", repeats, k, test_size)
 
     @property
@@ -249,13 +250,13 @@ class StudySpec:
 
     def __post_init__(self) -> None:
         if len(self.candidates) < 1:
-            raise ValueError("expected at least one candidate loss. Received: none.")
+            raise ValueError("StudySpec: expected at least one candidate loss. Received: candidates=().")
         labels = [c.label for c in self.candidates]
         dupes = sorted({x for x in labels if labels.count(x) > 1})
         if dupes:
-            raise ValueError(f"expected distinct candidate losses. Received: {', '.join(dupes)} more than once.")
+            raise ValueError(f"StudySpec: expected distinct candidate losses. Received: {', '.join(dupes)} more than once.")
         if self.seed < 0:
-            raise ValueError(f"expected --seed >= 0. Received: --seed {self.seed}.")
+            raise ValueError(f"StudySpec: expected seed >= 0. Received: seed={self.seed!r}.")
 
     @property
     def metrics(self) -> tuple[str, ...]:

@@ -6,10 +6,10 @@ flight; running the same study again skips the finished ones (trials stored as f
 a batch lost with its Ray worker after every retry, are trained again). A store made with a
 different spec or different data is refused, never overwritten.
 
-Faults end in one line that says what is kept and what to do (see the section "faults"
-below): a second writer (:class:`StudyBusy`: a study folder is locked while a process
-writes to it), a damaged file (:class:`DamagedStore`, with ``losslab repair``), a full
-disk (:class:`DiskFull`: checked before a run starts, and caught when a commit fails), a
+Faults end in one line that says what is kept and what to do: a second writer (:class:`StudyBusy`: a study folder is locked while a process
+writes to it), a damaged file (:class:`DamagedStore`, with ``losslab repair``: found and worded in
+:mod:`~losslab.experiment.repair`), a full disk (:class:`DiskFull`: checked before a run
+starts, and caught when a commit fails; :mod:`~losslab.experiment.space`), a
 read-only folder (:class:`ReadOnlyStudy` to write; reading works), Ctrl-C
 (:class:`Interrupted`). A new store is built under a temporary name and renamed into
 place, so ``study.sqlite`` is never a half-made file.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import json
 import os
 import shutil
@@ -30,13 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from .files import LOCK_NAME, STORE_NAME, StudyBusy, StudyLock, folder_writable
-from .repair import DamagedStore, count_readable, is_damage, read_only
+from .repair import DamagedStore, damaged, is_damage, looks_like_sqlite, read_only
+from .space import DiskFull, check_space, is_full, size_text, space_needed, trial_bytes
 from .spec import StudySpec
 
 FILENAME = STORE_NAME
 SCHEMA = 1
+# DiskFull, check_space and trial_bytes live in space.py; the API reaches them through this module.
 __all__ = ["FILENAME", "LOCK_NAME", "SCHEMA", "DamagedStore", "DiskFull", "Interrupted", "ReadOnlyStudy", "Store",
-           "StudyBusy", "TrialResult", "study_path"]
+           "StudyBusy", "TrialResult", "check_space", "study_path", "trial_bytes"]
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -117,7 +118,7 @@ class Store:
         """
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
-            raise ValueError(f"expected --out to be a folder. Received: {folder}, which is a file.")
+            raise ValueError(f"compare: expected out to be a folder. Received: out={str(folder)!r}, which is a file.")
         path = study_path(folder)
         if path.exists():
             # Every check on a read-only connection: a refused store is left byte for byte as it was.
@@ -167,12 +168,12 @@ class Store:
             if diffs:
                 raise ValueError(
                     f"{path} holds a different study ({'; '.join(diffs)}). Nothing was changed: "
-                    "use another --out folder, or delete that one to start over."
+                    "use another folder (out=...), or delete that one to start over."
                 )
             if checking.meta("fingerprint") != data_fingerprint:
                 raise ValueError(
                     f"{path} was made with different data (fingerprint {checking.meta('fingerprint')}, now {data_fingerprint}). "
-                    "Nothing was changed: use another --out folder for the new data."
+                    "Nothing was changed: use another folder for the new data (out=...)."
                 )
 
     @staticmethod
@@ -195,9 +196,9 @@ class Store:
             os.replace(tmp, path)
         except sqlite3.OperationalError as err:
             tmp.unlink(missing_ok=True)
-            if _is_full(err):
+            if is_full(err):
                 raise DiskFull(f"the disk holding {path.parent} is full: not even an empty study fits "
-                               f"({shutil.disk_usage(path.parent).free} bytes free). Free some space, or use another --out folder.") from None
+                               f"({shutil.disk_usage(path.parent).free} bytes free). Free some space, or use another folder (out=...).") from None
             raise
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -212,7 +213,7 @@ class Store:
         program's database) would rewrite it, and on a file that is not SQLite at all it raises.
         """
         if not path.exists():
-            raise ValueError(f"no study in {folder}: expected {path}. Run `losslab compare ... --out {folder}` first.")
+            raise ValueError(f"no study in {folder}: expected {path}. Make one first with compare(..., out={str(folder)!r}).")
         try:
             opened = read_only(path)
             db = opened.__enter__()
@@ -222,8 +223,8 @@ class Store:
             try:
                 schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             except sqlite3.DatabaseError as err:
-                if is_damage(err) and _looks_like_sqlite(path):
-                    raise _damaged(path, err) from None
+                if is_damage(err) and looks_like_sqlite(path):
+                    raise damaged(path, err) from None
                 raise ValueError(f"{path} is not a losslab study ({err}).") from None
             if schema is None or schema[0] != str(SCHEMA):
                 found = "none" if schema is None else schema[0]
@@ -285,7 +286,7 @@ class Store:
             try:
                 return [TrialResult(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), r[8]) for r in rows]
             except ValueError as err:  # a record that reads but no longer decodes: damage too
-                raise _damaged(self.path, err) from None
+                raise damaged(self.path, err) from None
 
     # ------------------------------------------------------------------ writing
     def add(self, results: Iterable[TrialResult]) -> None:
@@ -303,12 +304,12 @@ class Store:
                       r.status, now) for r in results],
                 )
         except sqlite3.OperationalError as err:
-            if _is_full(err):  # the transaction was rolled back: every earlier commit stays
+            if is_full(err):  # the transaction was rolled back: every earlier commit stays
                 raise self._disk_full(len(results)) from None
             raise
         except sqlite3.DatabaseError as err:
             if is_damage(err):
-                raise _damaged(self.path, err) from None
+                raise damaged(self.path, err) from None
             raise
 
     def set_meta(self, key: str, value: str) -> None:
@@ -323,7 +324,7 @@ class Store:
             yield
         except sqlite3.DatabaseError as err:
             if is_damage(err):
-                raise _damaged(self.path, err) from None
+                raise damaged(self.path, err) from None
             raise
 
     def _check_integrity(self) -> None:
@@ -332,16 +333,18 @@ class Store:
         with self._reading():
             problems = [r[0] for r in self._db.execute("PRAGMA quick_check(5)")]
         if problems != ["ok"]:
-            raise _damaged(self.path, problems[0])
+            raise damaged(self.path, problems[0])
 
     @staticmethod
     def _refuse_read_only(folder: Path, path: Path) -> None:
         held = ""
         if path.exists():
             with contextlib.suppress(ValueError, sqlite3.Error), Store.open_existing(folder) as store:
-                held = f" its {store.count()} trials can be read and reported (losslab report {folder} --out ELSEWHERE.html), but"
+                # Both spellings: the store cannot tell whether Python or the command line opened it.
+                held = (f" its {store.count()} trials can be read and reported elsewhere (load_study({str(folder)!r}).report(path); "
+                        f"`losslab report {folder} --out FILE`), but")
         raise ReadOnlyStudy(f"{folder} is read-only (a read-only medium, or no permission to write):{held} a run cannot "
-                            "store trials there. Copy the folder somewhere writable and use that as --out.")
+                            "store trials there. Copy the folder somewhere writable and use that (out=...).")
 
     def expect(self, total: int, per_trial_bytes: int) -> None:
         """Tell the store how many trials the study has and how large one is (see :func:`trial_bytes`),
@@ -359,20 +362,12 @@ class Store:
         free = shutil.disk_usage(self.path.parent).free
         rest = ""
         if left is not None and self._per_trial is not None:
-            rest = f" the {left} trials left need about {_size(space_needed(left, self._per_trial))} ({_size(free)} free now);"
+            rest = f" the {left} trials left need about {size_text(space_needed(left, self._per_trial))} ({size_text(free)} free now);"
         return DiskFull(f"the disk holding {self.path.parent} is full: the {stored} trials stored so far are kept (the "
                         f"{lost} just trained were not stored);{rest} free some space, then run the same command to resume.")
 
 
 # ---------------------------------------------------------------------- faults
-class DiskFull(OSError):
-    """The disk cannot hold the study's trials: before a run (an estimate) or when a commit failed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.errno = errno.ENOSPC
-
-
 class ReadOnlyStudy(ValueError):
     """A run needs to write to a study folder that cannot be written."""
 
@@ -384,117 +379,6 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(f"interrupted: {stored} trials stored in {folder}; run the same command to resume.")
         self.stored = stored
         self.folder = folder
-
-
-# Bytes per stored value of a learning curve (``0.6931472, ``; longer for large losses) and
-# per trial for its key, metrics and SQLite's record overhead. Measured: iris, 4 curves of
-# 100 epochs, 5.3 kB per trial (estimate 6.0); diabetes, 2 curves of 300 epochs, 8.8 kB (8.8).
-_CURVE_VALUE_BYTES = 14
-_TRIAL_OVERHEAD_BYTES = 400
-
-
-def trial_bytes(epochs: int, curves: int, metrics: int) -> int:
-    """Estimated bytes one stored trial takes: ``curves`` learning curves of ``epochs`` values
-    and ``metrics`` held-out metrics."""
-    return _TRIAL_OVERHEAD_BYTES + curves * epochs * _CURVE_VALUE_BYTES + metrics * 40
-
-
-def check_space(folder: str | Path, todo: int, per_trial: int) -> None:
-    """Raise :class:`DiskFull` when the disk that holds (or will hold) ``folder`` clearly
-    cannot take ``todo`` trials of ``per_trial`` bytes (see :func:`space_needed`)."""
-    if todo <= 0:
-        return
-    where = Path(folder).absolute()
-    while not where.exists():  # a study folder not made yet: the disk of its nearest parent
-        where = where.parent
-    need = space_needed(todo, per_trial)
-    free = shutil.disk_usage(where).free
-    if free < need:
-        raise DiskFull(f"not enough disk space for this study in {folder}: its {todo} trials to train need about "
-                       f"{_size(need)} ({_size(per_trial)} per trial, mostly learning curves), and the disk has "
-                       f"{_size(free)} free. Free some space, or use --out on another disk.")
-
-
-def space_needed(trials: int, per_trial: int) -> int:
-    """Disk space for ``trials`` more trials: their records with pages ~80% full, plus the
-    write-ahead log, which holds what was written since SQLite's last checkpoint (every
-    1,000 pages, ~4 MB): at most as much again, and at most ~4 MB."""
-    data = trials * per_trial * 1.25
-    return int(data + min(data, 4 * 2**20))
-
-
-def _size(n: float) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
-
-
-def _is_full(err: sqlite3.Error) -> bool:
-    return getattr(err, "sqlite_errorname", "") == "SQLITE_FULL" or "database or disk is full" in str(err)
-
-
-def _looks_like_sqlite(path: Path) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return f.read(16) == b"SQLite format 3\x00"
-    except OSError:
-        return False
-
-
-def _damaged(path: Path, err: object) -> DamagedStore:
-    readable, unreadable = count_readable(path)
-    folder = path.parent
-    return DamagedStore(f"{path} is damaged (SQLite: {err}): {readable} trials are readable"
-                        + (f", {unreadable} are not" if unreadable else "")
-                        + f". Run `losslab repair {folder}` to copy them into a fresh store beside it "
-                        "(the damaged file is left as it is).", readable)
-
-
-# ---------------------------------------------------------------------- mid-training checkpoints
-# A chunk of trials whose training is under way saves its engine state here (one row per chunk,
-# replaced atomically by each save) and drops it when its trials are committed.
-_CHECKPOINTS = """
-CREATE TABLE IF NOT EXISTS checkpoints (
-    chunk TEXT PRIMARY KEY,
-    splits TEXT NOT NULL,
-    state BLOB NOT NULL,
-    saved REAL NOT NULL
-);
-"""
-
-
-def save_checkpoint(store: Store, chunk: str, splits: list, state: bytes) -> None:
-    """Replace chunk ``chunk``'s saved state in one transaction (a kill keeps the old or the new)."""
-    with store._db:
-        store._db.executescript(_CHECKPOINTS)
-        store._db.execute("INSERT OR REPLACE INTO checkpoints (chunk, splits, state, saved) VALUES (?, ?, ?, ?)",
-                          (chunk, json.dumps(splits), sqlite3.Binary(state), time.time()))
-
-
-def _has_checkpoints(store: Store) -> bool:
-    return store._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").fetchone() is not None
-
-
-def load_checkpoint(store: Store, chunk: str) -> bytes | None:
-    if not _has_checkpoints(store):
-        return None
-    row = store._db.execute("SELECT state FROM checkpoints WHERE chunk = ?", (chunk,)).fetchone()
-    return None if row is None else bytes(row[0])
-
-
-def checkpointed_chunks(store: Store) -> dict[str, list]:
-    """Chunk key -> its splits as saved, for every chunk with a saved state."""
-    if not _has_checkpoints(store):
-        return {}
-    return {k: json.loads(v) for k, v in store._db.execute("SELECT chunk, splits FROM checkpoints")}
-
-
-def drop_checkpoint(store: Store, chunk: str) -> None:
-    if _has_checkpoints(store):
-        with store._db:
-            store._db.execute("DELETE FROM checkpoints WHERE chunk = ?", (chunk,))
 
 
 def finished_in(folder: str | Path) -> set[tuple[str, int, int]]:

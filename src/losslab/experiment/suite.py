@@ -48,9 +48,9 @@ class Suite:
         if path.exists():
             old = json.loads(path.read_text())["datasets"]
             if old != subfolders:
-                raise ValueError(f"{path} lists other data sets ({', '.join(old)}). Nothing was changed: use another --out folder.")
+                raise ValueError(f"{path} lists other data sets ({', '.join(old)}). Nothing was changed: use another folder (out=...).")
         elif (folder / "study.sqlite").exists():
-            raise ValueError(f"{folder} holds a single-data-set study. Nothing was changed: use another --out folder for the suite.")
+            raise ValueError(f"{folder} holds a single-data-set study. Nothing was changed: use another folder for the suite (out=...).")
 
     @staticmethod
     def write_manifest(folder: Path, subfolders: dict[str, str]) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from .store import Store, TrialResult
 
-INSTALL_MLFLOW = "--mlflow needs MLflow: pip install 'losslab[mlflow]'"
+INSTALL_MLFLOW = "mlflow=... needs MLflow: pip install 'losslab[mlflow]'"
 # Limits of the oldest MLflow we accept (2.10 takes longer values; older servers do not).
 _PARAM_CHARS = 500
 _TAG_CHARS = 5000

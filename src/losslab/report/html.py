@@ -280,6 +280,9 @@ def build_report(study) -> Report:
         parts.append("<p><b>The advisor's recommendation</b> (before anything trained):</p><pre>"
                      + html.escape("\n".join(info["recommendation"])) + "</pre>")
     parts.append("</details>")
+    # Both spellings on purpose: the report is read by Python and command-line users alike.
     parts.append(f"<p class='muted'>Made by losslab. {len(study.results)} trials stored in "
-                 f"{html.escape(str(study.folder or ''))}/study.sqlite; export them with --format json|csv.</p></body></html>")
+                 f"{html.escape(str(study.folder or ''))}/study.sqlite; export them with "
+                 "<code>load_study(folder).export(fmt='json')</code> (or 'csv'), or "
+                 "<code>losslab report FOLDER --format json|csv</code>.</p></body></html>")
     return Report("".join(parts), tuple(figures))

@@ -122,7 +122,7 @@ def select(only: str | Sequence[str] | None) -> list[Experiment]:
         return list(EXPERIMENTS)
     wanted = split(only) if isinstance(only, str) else [w.strip() for w in only if w.strip()]
     if not wanted:
-        raise ValueError("reproduce: expected --only to name at least one experiment. Received: an empty list.")
+        raise ValueError(f"reproduce: expected only to name at least one experiment. Received: only={only!r}.")
     chosen: list[Experiment] = []
     for w in wanted:
         if w.lower() in PROBLEMS:
