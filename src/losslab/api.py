@@ -232,6 +232,8 @@ def _check_options(**options) -> None:
     real("momentum", 0, 1, low_open=False)
     real("test_size", 0, 1)
     real("validation_split", 0, 0.5, none=True)
+    if "weight_decay" in options:
+        real("weight_decay", 0, low_open=False, none=True)
     real("cpus_per_task", 0)
     real("gpus_per_task", 0, low_open=False)
     hidden = options["hidden"]
@@ -348,7 +350,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
             epochs: int | None = None, batch_size: int | None = None, optimizer: str | None = None,
             lr: float | Sequence[float] | None = None, momentum: float = 0.9, patience: int | None = None,
-            protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None, seed: int = 0,
+            protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None,
+            weight_decay: float = 0.0, refit: bool | None = None, seed: int = 0,
             dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
             include: Sequence[str] | str | None = None, stratify: bool = True,
             out: str | Path | None = None, device: str | None = None,
@@ -418,6 +421,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
 
     _check_options(repeats=repeats, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
                    max_retries=max_retries, lr=lr, momentum=momentum, test_size=test_size, validation_split=validation_split,
+                   weight_decay=weight_decay,
                    cpus_per_task=cpus_per_task, gpus_per_task=gpus_per_task, hidden=hidden)
     if dataset is not None and "," in dataset:
         raise ValueError("several data sets are a suite: use losslab.compare_suite(datasets=[...]) "
@@ -456,7 +460,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
         candidates=candidates, metric=metric, extra_metrics=tuple(extra_metrics),
         resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
         model=_model(Model, protocol=protocol, hidden=hidden, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                     lr=lr, momentum=momentum, patience=patience, validation_split=validation_split),
+                     lr=lr, momentum=momentum, patience=patience, validation_split=validation_split,
+                     weight_decay=weight_decay, refit=refit),
         seed=seed, dropna=dropna, kind=kind, stratify=stratify,
     )
     # Every check, before anything is written.
@@ -514,7 +519,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     return result
 
 
-def _model(Model, *, protocol, hidden, epochs, batch_size, optimizer, lr, momentum, patience, validation_split):
+def _model(Model, *, protocol, hidden, epochs, batch_size, optimizer, lr, momentum, patience, validation_split,
+           weight_decay=0.0, refit=None):
     """The study's model with each protocol's defaults filled in (see :func:`compare`)."""
     if protocol not in ("tuned", "fixed"):
         raise ValueError(f"compare: expected protocol='tuned' or 'fixed'. Received: protocol={protocol!r}.")
@@ -526,7 +532,12 @@ def _model(Model, *, protocol, hidden, epochs, batch_size, optimizer, lr, moment
                  optimizer=("adam" if tuned else "sgd") if optimizer is None else optimizer, lr=lr, momentum=momentum,
                  patience=(10 if tuned else 0) if patience is None else patience,
                  validation_split=(0.2 if tuned else 0.1) if validation_split is None else validation_split,
-                 protocol=protocol)
+                 protocol=protocol, weight_decay=weight_decay,
+                 refit=(REFIT_DEFAULT and tuned) if refit is None else refit)
+
+# Whether the tuned protocol trains the chosen configuration again on all training rows (``refit``).
+REFIT_DEFAULT = False
+
 
 def _trial_bytes(plan) -> int:
     """One stored trial's size: its learning curves (loss, and accuracy for classes; train and

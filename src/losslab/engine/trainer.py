@@ -97,7 +97,10 @@ class Replicate:
     every fold carry its own preprocessing). ``val`` rows are what early stopping watches;
     ``test`` rows are only recorded (learning curves) and never steer training. ``lr``
     overrides the optimizer's learning rate for this replicate alone, so a grid of
-    learning rates trains in one lockstep call.
+    learning rates trains in one lockstep call. ``epochs`` (at most :func:`train`'s) makes this
+    replicate stop after that many epochs with the weights it has then (without early
+    stopping), so models trained for different numbers of epochs share one call (a refit of
+    each configuration for its chosen epochs).
     """
 
     member: int
@@ -107,6 +110,7 @@ class Replicate:
     view: int = 0
     val: np.ndarray | None = None
     lr: float | None = None
+    epochs: int | None = None
 
 
 def train(
@@ -185,6 +189,8 @@ def train(
     if patience and record_trajectory:
         raise ValueError("train: expected record_trajectory=False with early stopping (a stopped replicate has no "
                          f"later weights). Received: record_trajectory=True, patience={patience}.")
+    if patience and any(r.epochs is not None for r in replicates):
+        raise ValueError(f"train: expected Replicate.epochs only without early stopping (patience=0). Received: patience={patience}.")
     torch_dtype = _DTYPES[dtype]
     device = torch.device(device or "cpu")
     started = time.perf_counter()
@@ -284,6 +290,10 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
             raise ValueError(f"train: replicate {i}: expected lr > 0 (or None: the optimizer's). Received: lr={r.lr!r}.")
         if tr.size == 0:
             raise ValueError(f"train: replicate {i}: expected training rows. Received: an empty train index.")
+        if r.epochs is not None and (isinstance(r.epochs, bool) or not isinstance(r.epochs, (int, np.integer))
+                                     or not 1 <= r.epochs <= epochs):
+            raise ValueError(f"train: replicate {i}: expected epochs in [1, {epochs}] (train's epochs) or None. "
+                             f"Received: epochs={r.epochs!r}.")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1 or batch_size > tr.size:
             raise ValueError(
                 f"train: expected 1 <= batch_size <= the number of training rows ({tr.size}). Received: batch_size={batch_size!r}."
@@ -618,6 +628,9 @@ class _Group:
         if patience:
             g.best = g.params.clone()
             history.best_epoch[rows_out] = -1  # the initial weights, until an epoch improves
+        # Each replicate's own number of epochs, where some replicate has one.
+        limits = (np.array([epochs if r.epochs is None else int(r.epochs) for r in self.reps])
+                  if any(r.epochs is not None for r in self.reps) else None)
         first = 0
         saved = checkpoint.restore(self.key) if checkpoint is not None else None
         if saved:
@@ -639,6 +652,8 @@ class _Group:
                 progress(g.R)
             if patience:
                 g = self._stop_early(g, epoch, epochs, patience, history, rows_out, best_loss, wait, progress)
+            elif limits is not None:
+                g = self._stop_at_limit(g, epoch, epochs, limits, history, rows_out, progress)
             if checkpoint is not None:
                 done = epochs if g is None else epoch + 1
                 # The streams where the next epoch's keys come from: inside a block, its start.
@@ -681,11 +696,31 @@ class _Group:
             return None
         return g.subset(np.flatnonzero(~stop))
 
+    def _stop_at_limit(self, g: _Group, epoch: int, epochs: int, limits: np.ndarray, history: History,
+                       rows_out: np.ndarray, progress) -> _Group | None:
+        """After ``epoch``, the replicates whose own number of epochs (``limits``) is reached stop
+        with their weights as they are, put back into this group; the group still training."""
+        stop = limits[g.ids] <= epoch + 1
+        if not stop.any():
+            return g
+        done = rows_out[g.ids[stop]]
+        history.stopped_epoch[done] = epoch
+        history.best_epoch[done] = epoch  # no early stopping: the model is its last epoch's
+        idx = np.flatnonzero(stop)
+        if g is not self:
+            self._put(g._gather(g.params, torch.as_tensor(idx, device=g.device)), g.ids[idx])
+        if progress is not None and epoch < epochs - 1:
+            progress(len(idx) * (epochs - epoch - 1))
+        if stop.all():
+            return None
+        return g.subset(np.flatnonzero(~stop))
+
     # ------------------------------------------------------------------ checkpoints
     @property
     def key(self) -> str:
         """Names this group among a training run's: its replicates' seeds, members, views, row counts, rates."""
-        return ",".join(f"{r.seed}:{r.member}:{r.view}:{len(r.train)}:{r.lr}" for r in self.reps)
+        return ",".join(f"{r.seed}:{r.member}:{r.view}:{len(r.train)}:{r.lr}" + (f":{r.epochs}" if r.epochs else "")
+                        for r in self.reps)
 
     def snapshot(self, g: _Group | None, done: int, streams: dict | None, history: History, rows_out: np.ndarray,
                  traj: list | None, best_loss: np.ndarray, wait: np.ndarray) -> dict:
