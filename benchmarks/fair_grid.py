@@ -6,7 +6,8 @@ Run: .venv/bin/python benchmarks/fair_grid.py [--repeats 5] [--threads 1] [--rou
 
 For each problem, the engine trains every loss of the problem x ``--repeats`` seeds:
 
-- ``single``: one learning rate (Adam 1e-2), the problem's epochs, no early stopping;
+- ``single``: one learning rate (AdamW 1e-2 with compare's weight decay), the problem's epochs,
+  no early stopping;
 - ``grid``: the same with the 4 rates 1e-3, 3e-3, 1e-2, 3e-2 in the same lockstep call
   (4x the models); ``grid / single`` is what the grid costs (goal: at most 2x);
 - ``grid+stop``: the grid with early stopping (patience 10) on the validation rows;
@@ -34,11 +35,14 @@ from sklearn.datasets import make_regression
 from sklearn.preprocessing import StandardScaler
 
 from losslab import losses
+from losslab.api import TUNED_WEIGHT_DECAY
 from losslab.engine import Adam, Member, Network, Replicate, train
 from losslab.tutorial import experiments as tutorial
 
 GRID = (1e-3, 3e-3, 1e-2, 3e-2)
 SINGLE = 1e-2
+# compare's tuned protocol: AdamW with its default weight decay, in every configuration.
+OPTIMIZER = Adam(weight_decay=TUNED_WEIGHT_DECAY)
 
 
 def tutorial_problem(problem: str):
@@ -87,10 +91,10 @@ def seconds(X, members, net, epochs, reps, patience, refit: bool = False) -> tup
     """CPU seconds (this process; with one thread the measure a busy machine disturbs least),
     wall seconds, and the mean number of epochs trained."""
     cpu, wall = time.process_time(), time.perf_counter()
-    h = train(X, members, reps, network=net, epochs=epochs, batch_size=32, optimizer=Adam(), patience=patience)
+    h = train(X, members, reps, network=net, epochs=epochs, batch_size=32, optimizer=OPTIMIZER, patience=patience)
     if refit:
         again = refit_replicates(h, reps, len(GRID))
-        train(X, members, again, network=net, epochs=max(r.epochs for r in again), batch_size=32, optimizer=Adam())
+        train(X, members, again, network=net, epochs=max(r.epochs for r in again), batch_size=32, optimizer=OPTIMIZER)
     return time.process_time() - cpu, time.perf_counter() - wall, float(np.mean(h.stopped_epoch + 1))
 
 

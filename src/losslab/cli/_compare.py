@@ -35,7 +35,7 @@ def compare(
     lr: Annotated[Optional[str], typer.Option(help="Learning rate, or with --protocol tuned a grid to choose from, e.g. 1e-3,3e-3,1e-2,3e-2 (the default; one value fixes it). Fixed: default 0.01 for sgd, 0.001 for adam.")] = None,
     patience: Annotated[Optional[int], typer.Option(help="Early stopping patience on a validation split (0: off; default 10 with --protocol tuned, 0 with fixed).")] = None,
     validation_split: Annotated[Optional[float], typer.Option(help="Share of each training fold that chooses the learning rate and stopping epoch (default 0.2 with --protocol tuned, 0.1 with fixed).")] = None,
-    weight_decay: Annotated[float, typer.Option(help="AdamW's decoupled weight decay (0: plain Adam; needs --optimizer adam).")] = 0.0,
+    weight_decay: Annotated[Optional[float], typer.Option(help="AdamW's decoupled weight decay (default 1.0 with --protocol tuned and Adam; 0: plain Adam).")] = None,
     refit: Annotated[Optional[bool], typer.Option("--refit/--no-refit", help="With --protocol tuned: train the chosen rate again on all training rows (validation share included) for the chosen epochs, and score that model.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the splits and the models.")] = 0,
     kind: KindOpt = None,

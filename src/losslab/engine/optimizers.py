@@ -90,7 +90,7 @@ class Adam:
             if lr is None:
                 params.mul_(1 - self.lr * self.weight_decay)
             else:
-                params.sub_(params * lr * self.weight_decay)
+                params.addcmul_(params, lr, value=-self.weight_decay)  # one fused op: w - wd * lr * w
         m, v = state["m"], state["v"]
         m.lerp_(grads, 1 - self.beta_1)
         v.mul_(self.beta_2).addcmul_(grads, grads, value=1 - self.beta_2)
