@@ -252,6 +252,8 @@ def _check_options(**options) -> None:
     real("momentum", 0, 1, low_open=False)
     real("test_size", 0, 1)
     real("validation_split", 0, 0.5, none=True)
+    if "weight_decay" in options:
+        real("weight_decay", 0, low_open=False, none=True)
     real("cpus_per_task", 0)
     real("gpus_per_task", 0, low_open=False)
     hidden = options["hidden"]
@@ -351,7 +353,8 @@ def plan_study(X=None, y=None, *, data: str | Path | None = None, dataset: str |
                repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
                epochs: int | None = None, batch_size: int | None = None, optimizer: str | None = None,
                lr: float | Sequence[float] | None = None, momentum: float = 0.9, patience: int | None = None,
-               protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None, seed: int = 0,
+               protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None,
+            weight_decay: float | None = None, refit: bool | None = None, seed: int = 0,
                dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
                include: Sequence[str] | str | None = None, stratify: bool = True, device: str | None = None,
                executor: str = "local", ray_address: str | None = None, cpus_per_task: float = 1,
@@ -380,7 +383,8 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
             repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, hidden: Sequence[int] = (50,),
             epochs: int | None = None, batch_size: int | None = None, optimizer: str | None = None,
             lr: float | Sequence[float] | None = None, momentum: float = 0.9, patience: int | None = None,
-            protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None, seed: int = 0,
+            protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None,
+            weight_decay: float | None = None, refit: bool | None = None, seed: int = 0,
             dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
             include: Sequence[str] | str | None = None, stratify: bool = True,
             out: str | Path | None = None, device: str | None = None,
@@ -421,7 +425,13 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     it) and the stopping epoch (early stopping with the best epoch's weights restored,
     ``patience`` default 10, at most ``epochs`` default 200), with ``optimizer`` Adam by
     default; then the held-out rows score the chosen model. Nothing about the held-out rows
-    steers the choice. The whole grid trains as one lockstep computation.
+    steers the choice. The whole grid trains as one lockstep computation. With Adam the tuned
+    protocol is AdamW: ``weight_decay`` (default 1.0 with the tuned protocol and Adam, 0
+    otherwise) shrinks every weight by ``lr * weight_decay`` of itself each step, which keeps a
+    network on a small table from overfitting (docs/quality.md measures it). ``refit=True``
+    trains each loss's chosen rate again on all of a trial's training rows (the validation share
+    included) for the chosen number of epochs and scores that model, as scikit-learn's
+    ``GridSearchCV(refit=True)`` (default False: the chosen model itself is scored).
     ``protocol="fixed"`` trains every loss with one rate (``lr``, default 0.01 for SGD) for
     ``epochs`` (default 100) with SGD (momentum 0.9) by default and no early stopping unless
     ``patience`` is given: the tutorials' setup.
@@ -449,9 +459,10 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
 # The arguments of compare that plan_study does not take: they act once the study runs.
 _RUN_ONLY = ("out", "on_start", "on_epochs", "on_trials", "confirm")
 _NUMERIC = ("repeats", "epochs", "batch_size", "patience", "seed", "max_retries", "lr", "momentum", "test_size",
-            "validation_split", "cpus_per_task", "gpus_per_task", "hidden")
+            "validation_split", "weight_decay", "cpus_per_task", "gpus_per_task", "hidden")
 _SPEC = ("losses", "sweep", "metric", "extra_metrics", "repeats", "cv", "test_size", "protocol", "hidden", "epochs",
-         "batch_size", "optimizer", "lr", "momentum", "patience", "validation_split", "seed", "dropna", "stratify")
+         "batch_size", "optimizer", "lr", "momentum", "patience", "validation_split", "weight_decay", "refit", "seed", "dropna",
+         "stratify")
 
 
 def _planned(a: dict[str, Any]) -> tuple[Any, Any, Any, Any]:

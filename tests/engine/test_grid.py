@@ -2,6 +2,8 @@
 per-replicate stopping give each configuration's numbers alone, and bad grids are refused.
 Early stopping itself is tests/engine/test_stopping.py."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from grid_problem import RATES, grid_replicates, members  # tests/engine/grid_problem.py
@@ -75,3 +77,40 @@ def test_history_without_early_stopping_reports_the_last_epoch(data):
     assert isinstance(h, History)
     assert (h.best_epoch == 3).all() and (h.stopped_epoch == 3).all()
     assert np.isfinite(h.loss["val"]).all() and np.isfinite(h.loss["test"]).all()
+
+
+def test_replicates_with_their_own_epochs_equal_plain_runs_of_that_length(data):
+    # A refit trains each chosen configuration for its own number of epochs in one call: each
+    # equals the same replicate trained alone for exactly that many epochs.
+    X, y = data
+    net = Network(4, (8,), 1)
+    rows, test = np.arange(130), np.arange(130, 160)
+    lengths = (3, 11, 7, 20)
+    reps = [Replicate(j, seed, rows, test, lr=lr, epochs=n)
+            for j, (seed, lr, n) in enumerate(zip((0, 1), (1e-2, 3e-2), lengths[:2]))]
+    reps += [Replicate(0, 2, rows, test, lr=3e-3, epochs=lengths[2]), Replicate(1, 3, rows, test, lr=1e-2)]
+    seen = []
+    kwargs = dict(network=net, batch_size=16, optimizer=Adam(weight_decay=0.01), metrics=("mae",), dtype="float64")
+    both = train(X, members(y), reps, epochs=20, progress=seen.append, **kwargs)
+    assert sum(seen) == len(reps) * 20  # the progress bar still ends full
+    for i, (rep, n) in enumerate(zip(reps, (3, 11, 7, 20))):
+        alone = train(X, members(y), [dataclasses.replace(rep, epochs=None)], epochs=n, **kwargs)
+        assert both.stopped_epoch[i] == both.best_epoch[i] == n - 1
+        for (W, b), (W1, b1) in zip(both.weights, alone.weights):
+            np.testing.assert_allclose(W[i], W1[0], rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(b[i], b1[0], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(both.outputs["test"][i], alone.outputs["test"][0], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(both.loss["train"][i, :n], alone.loss["train"][0], rtol=1e-10)
+        assert np.isnan(both.loss["train"][i, n:]).all()
+
+
+@pytest.mark.parametrize(("rep", "kwargs", "message"), [
+    (dict(epochs=0), {}, r"epochs in \[1, 5\]"),
+    (dict(epochs=6), {}, r"epochs in \[1, 5\]"),
+    (dict(epochs=3, val=np.arange(130, 160)), dict(patience=2), "only without early stopping"),
+])
+def test_bad_replicate_epochs_are_refused(data, rep, kwargs, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        train(X, members(y), [Replicate(0, 0, np.arange(100), **rep)], network=Network(4, (8,), 1), epochs=5,
+              batch_size=16, **kwargs)

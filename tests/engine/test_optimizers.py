@@ -61,6 +61,46 @@ def test_adam_is_close_to_torch_adam_away_from_epsilon():
     torch.testing.assert_close(ours, ref.detach(), rtol=1e-9, atol=1e-9)
 
 
+def test_adam_with_weight_decay_is_torch_adamw():
+    grads = _grads(30)
+    ours = torch.linspace(-2, 2, 7, dtype=torch.float64)
+    ref = ours.clone().requires_grad_(True)
+    opt = Adam(lr=0.01, epsilon=1e-12, weight_decay=0.1)
+    state = opt.state(ours)
+    torch_opt = torch.optim.AdamW([ref], lr=0.01, eps=1e-12, weight_decay=0.1)
+    for g in grads:
+        opt.step_(ours, g, state)
+        ref.grad = g.clone()
+        torch_opt.step()
+    torch.testing.assert_close(ours, ref.detach(), rtol=1e-9, atol=1e-9)
+
+
+def test_adamw_with_a_tensor_of_rates_equals_the_scalar_rate():
+    grads = _grads(15)
+    a = torch.linspace(-2, 2, 7, dtype=torch.float64)
+    b = a.clone()
+    opt = Adam(lr=0.03, weight_decay=0.05)
+    sa, sb = opt.state(a), opt.state(b)
+    rates = torch.full_like(b, 0.03)
+    for g in grads:
+        opt.step_(a, g, sa)
+        opt.step_(b, g, sb, lr=rates)
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
+    # The decay shrinks the weights: without it they end elsewhere.
+    c = torch.linspace(-2, 2, 7, dtype=torch.float64)
+    plain = Adam(lr=0.03)
+    sc = plain.state(c)
+    for g in grads:
+        plain.step_(c, g, sc)
+    assert a.abs().sum() < c.abs().sum()
+
+
+@pytest.mark.parametrize("bad", [-0.1, float("nan"), float("inf")])
+def test_adam_refuses_a_bad_weight_decay_by_name(bad):
+    with pytest.raises(ValueError, match="weight_decay"):
+        Adam(weight_decay=bad)
+
+
 @pytest.mark.parametrize("bad", [dict(lr=0.0), dict(lr=-1.0), dict(lr=float("nan")), dict(momentum=1.0)])
 def test_sgd_refuses_bad_settings_by_name(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):

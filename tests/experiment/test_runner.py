@@ -255,14 +255,17 @@ def test_tuned_lockstep_grid_equals_each_configuration_trained_alone(tmp_path, m
     assert a.chosen.sum() == 4 and a.epoch.nunique() > 1
 
 
-def test_held_out_labels_do_not_steer_the_choice(tmp_path):
+@pytest.mark.parametrize("refit", [False, True], ids=["chosen", "refit"])
+def test_held_out_labels_do_not_steer_the_choice(tmp_path, refit):
     # The held-out rows only score: shuffling their targets changes the score, not the
-    # chosen learning rate, stopping epoch or validation scores.
+    # chosen learning rate, stopping epoch or validation scores (nor, with a refit, what is
+    # trained again and for how long).
     ds = load_dataset("diabetes")
     X, y = ds.X, ds.y
     spec = StudySpec(data="arrays", target=("y",), candidates=(Candidate.parse("mse"), Candidate.parse("mae")),
                      metric="rmse", resampling=Resampling.from_cli(repeats=1, cv=None),
-                     model=Model(hidden=(8,), epochs=40, patience=4, optimizer="adam", protocol="tuned", validation_split=0.2))
+                     model=Model(hidden=(8,), epochs=40, patience=4, optimizer="adam", protocol="tuned", validation_split=0.2,
+                                 refit=refit))
     plan = runner.plan(spec, X, y)
     test = plan.splits[0].test
     shuffled = y.copy()
@@ -272,9 +275,47 @@ def test_held_out_labels_do_not_steer_the_choice(tmp_path):
     first = runner._train_batch(plan, spec.candidates, 1, plan.splits, frozenset(), None, None)
     second = runner._train_batch(plan2, spec.candidates, 1, plan2.splits, frozenset(), None, None)
     for r1, r2 in zip(first, second):
-        for key in ("lr", "tuning_val_score", "tuning_best_epoch", "tuning_stopped_epoch", "loss_train", "loss_val"):
+        for key in ("lr", "tuning_val_score", "tuning_best_epoch", "tuning_stopped_epoch", "loss_train", "loss_val",
+                    *(["refit_epochs"] if refit else [])):
             assert r1.history[key] == r2.history[key], key
         assert r1.metrics["rmse"] != r2.metrics["rmse"]  # the held-out targets did change
+
+
+def test_refit_is_a_plain_run_on_all_training_rows_for_the_chosen_epochs():
+    # GridSearchCV's refit: the chosen rate trained again, from the same seed, on every training
+    # row (features and targets scaled with them) for the chosen epoch count; that model is scored.
+    from sklearn.metrics import mean_squared_error
+
+    from losslab.engine import Adam, Member, Network, Replicate, train
+    from losslab.experiment.prepare import scale_targets
+
+    ds = load_dataset("diabetes")
+    model = dict(hidden=(8,), epochs=40, patience=4, optimizer="adam", protocol="tuned", validation_split=0.2,
+                 weight_decay=0.01)
+    spec = StudySpec(data="arrays", target=("y",), candidates=(Candidate.parse("mse"), Candidate.parse("mae")),
+                     metric="rmse", resampling=Resampling.from_cli(repeats=2, cv=None), model=Model(**model, refit=True))
+    plan = runner.plan(spec, ds.X, ds.y)
+    refit = runner._train_batch(plan, spec.candidates, 1, plan.splits, frozenset(), None, None)
+    plain_spec = StudySpec(**{**vars(spec), "model": Model(**model)})
+    chosen = runner._train_batch(runner.plan(plain_spec, ds.X, ds.y), spec.candidates, 1, plan.splits, frozenset(), None, None)
+    y = ds.y.to_numpy(dtype=float)
+    for res, before in zip(refit, chosen):
+        h = res.history
+        assert {k: h[k] for k in before.history} == before.history  # the same choice, with or without the refit
+        s = next(s for s in plan.splits if (s.repeat, s.fold) == (res.repeat, res.fold))
+        pick = h["tuning_lr"].index(h["lr"][0])
+        assert h["refit_epochs"] == [h["tuning_best_epoch"][pick]]
+        cand = next(c for c in spec.candidates if c.label == res.loss)
+        targets, (mean, std) = scale_targets(plan.encodings[cand.label].values, cand.spec.target_encoding, s.train)
+        X = plan.data.features(s.train).astype(np.float32)  # preprocessing fitted on all training rows
+        alone = train(X, [Member(cand.spec, "linear", targets)], [Replicate(0, res.seed, s.train, s.test, lr=h["lr"][0])],
+                      network=Network(X.shape[1], (8,), 1, "relu", "he_uniform", "glorot_uniform"),
+                      epochs=h["refit_epochs"][0], batch_size=spec.model.batch_size, optimizer=Adam(weight_decay=0.01))
+        pred = alone.outputs["test"][0][:, 0].astype(np.float64) * std + mean
+        expected = math.sqrt(mean_squared_error(y[s.test], pred))
+        assert res.metrics["rmse"] == pytest.approx(expected, rel=1e-6)
+        assert res.n_train == len(s.train) and before.n_train < len(s.train)
+        assert res.metrics["rmse"] != before.metrics["rmse"]
 
 
 def test_choice_prefers_the_best_validation_score_then_the_lower_loss():

@@ -238,3 +238,25 @@ def test_fingerprint_follows_values_names_and_dtypes():
     others = {fingerprint(X2, y), fingerprint(X, y2), fingerprint(renamed, y), fingerprint(X, as_float),
               fingerprint(X, y.rename("z"))}
     assert f not in others and len(others) == 5
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    (dict(weight_decay=-0.1, optimizer="adam"), r"expected weight_decay >= 0 .* Received: weight_decay=-0.1"),
+    (dict(weight_decay=float("inf"), optimizer="adam"), r"expected weight_decay >= 0 .* Received: weight_decay=inf"),
+    (dict(weight_decay=0.1, optimizer="sgd"), r"weight_decay with optimizer='adam' .* Received: optimizer='sgd'"),
+    (dict(refit=True), r"refit=True with protocol='tuned' .* Received: protocol='fixed'"),
+])
+def test_model_refuses_bad_weight_decay_and_refit(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Model(**kwargs)
+
+
+def test_weight_decay_and_refit_are_stored_only_when_on():
+    plain = StudySpec(data="arrays", target=("y",), candidates=(Candidate.parse("mse"),), metric="rmse",
+                      model=Model(protocol="tuned", optimizer="adam"))
+    # A study without them keeps the stored form it always had (and so its resumability).
+    assert "refit" not in plain.to_dict()["model"] and "weight_decay" not in plain.to_dict()["model"]
+    on = StudySpec(**{**vars(plain), "model": Model(protocol="tuned", optimizer="adam", refit=True, weight_decay=0.05)})
+    assert on.to_dict()["model"]["refit"] is True and on.to_dict()["model"]["weight_decay"] == 0.05
+    assert StudySpec.from_dict(on.to_dict()) == on and StudySpec.from_dict(plain.to_dict()) == plain
+    assert any(d.startswith("model:") for d in on.differences(plain))

@@ -106,3 +106,35 @@ def baseline(table: RealTable, metric: str | None = None, *, splits: int = 3, te
                 pipe = make_pipeline(_preprocess(X_tr), model).fit(X_tr, y_tr)
                 scores.setdefault(name, []).append(_score(metric, y_te, pipe.predict(X_te)))
     return Baseline(metric, classification, {k: float(np.mean(v)) for k, v in scores.items()})
+
+
+def baseline_on_splits(table: RealTable, splits, metric: str | None = None, *,
+                       columns: list[str] | None = None) -> dict[str, list[float]]:
+    """The baselines' held-out metric on given splits: ``model -> [score per split]``.
+
+    ``splits`` are a losslab study's own (``Split.train`` / ``Split.test`` row positions of
+    the table after rows without a target are dropped, as losslab's preparation numbers them),
+    so that a baseline and the study are scored on the same held-out rows, trial by trial.
+    ``columns`` are the feature columns to use (a study's ``columns_used``; default: the
+    table's columns minus its target, IDs, row names and dates). The baselines fit on all of a
+    split's training rows (they have no validation share to set aside).
+    """
+    from sklearn.pipeline import make_pipeline
+    from threadpoolctl import threadpool_limits
+
+    metric = metric or table.metric
+    frame = table.frame().dropna(subset=list(table.target)).reset_index(drop=True)
+    X = frame[list(columns)] if columns is not None else _features(table, frame)
+    y = frame[list(table.target)].to_numpy()
+    classification = metric in ("accuracy", "balanced_accuracy")
+    y = y.ravel() if y.shape[1] == 1 else y
+    if classification:
+        y = y.astype(str)
+    scores: dict[str, list[float]] = {}
+    with threadpool_limits(1):
+        for s in splits:
+            X_tr, X_te = X.iloc[s.train], X.iloc[s.test]
+            for name, model in _models(metric, 1 if y.ndim == 1 else y.shape[1]).items():
+                pipe = make_pipeline(_preprocess(X_tr), model).fit(X_tr, y[s.train])
+                scores.setdefault(name, []).append(_score(metric, y[s.test], pipe.predict(X_te)))
+    return scores

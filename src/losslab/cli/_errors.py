@@ -36,7 +36,7 @@ FLAGS: dict[str, str] = {
     "losses": "--losses", "sweep": "--sweep", "metric": "--metric", "extra_metrics": "--also", "repeats": "--repeats",
     "cv": "--cv", "test_size": "--test-size", "hidden": "--hidden", "protocol": "--protocol", "epochs": "--epochs",
     "batch_size": "--batch-size", "optimizer": "--optimizer", "lr": "--lr", "patience": "--patience",
-    "validation_split": "--validation-split", "seed": "--seed", "out": "--out", "device": "--device",
+    "validation_split": "--validation-split", "weight_decay": "--weight-decay", "seed": "--seed", "out": "--out", "device": "--device",
     "executor": "--executor", "ray_address": "--ray-address", "cpus_per_task": "--cpus-per-task",
     "gpus_per_task": "--gpus-per-task", "max_retries": "--max-retries", "mlflow": "--mlflow",
     # report (StudyResult.report(path, force=) and export(path, fmt))
@@ -58,6 +58,7 @@ SWITCHES: dict[str, tuple[str, str, str]] = {
     "dropna": ("--dropna", "--no-dropna", "--dropna"),
     "force": ("--force", "without --force", "--force"),
     "from_logits": ("--from-logits", "--no-from-logits", "--from-logits"),
+    "refit": ("--refit", "--no-refit", "--refit"),
 }
 
 _DATA = frozenset({"target", "dataset", "kind", "exclude", "include", "dropna"})
@@ -67,7 +68,7 @@ _DATA = frozenset({"target", "dataset", "kind", "exclude", "include", "dropna"})
 COMMANDS: dict[str, frozenset[str]] = {
     "compare": _DATA | {"datasets", "datasets_dir", "losses", "sweep", "metric", "extra_metrics", "repeats", "cv",
                         "test_size", "hidden", "protocol", "epochs", "batch_size", "optimizer", "lr", "patience",
-                        "validation_split", "seed", "stratify", "out", "fmt", "format", "device", "executor", "ray_address",
+                        "validation_split", "weight_decay", "refit", "seed", "stratify", "out", "fmt", "format", "device", "executor", "ray_address",
                         "cpus_per_task", "gpus_per_task", "max_retries", "mlflow", "confirm"},
     "report": frozenset({"path", "out", "fmt", "format", "force"}),
     "reproduce": frozenset({"only", "repeats", "seed", "out", "processes", "device"}),

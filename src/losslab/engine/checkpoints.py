@@ -33,7 +33,8 @@ class Checkpoints(Protocol):
 
 def key(group: Group) -> str:
     """Names ``group`` among a training run's: its replicates' seeds, members, views, row counts, rates."""
-    return ",".join(f"{r.seed}:{r.member}:{r.view}:{len(r.train)}:{r.lr}" for r in group.reps)
+    return ",".join(f"{r.seed}:{r.member}:{r.view}:{len(r.train)}:{r.lr}" + (f":{r.epochs}" if r.epochs else "")
+                    for r in group.reps)
 
 
 def snapshot(group: Group, g: Group | None, done: int, streams: dict | None, history: History, rows_out: np.ndarray,

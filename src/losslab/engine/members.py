@@ -56,7 +56,10 @@ class Replicate:
     every fold carry its own preprocessing). ``val`` rows are what early stopping watches;
     ``test`` rows are only recorded (learning curves) and never steer training. ``lr``
     overrides the optimizer's learning rate for this replicate alone, so a grid of
-    learning rates trains in one lockstep call.
+    learning rates trains in one lockstep call. ``epochs`` (at most :func:`train`'s) makes this
+    replicate stop after that many epochs with the weights it has then (without early
+    stopping), so models trained for different numbers of epochs share one call (a refit of
+    each configuration for its chosen epochs).
     """
 
     member: int
@@ -66,6 +69,7 @@ class Replicate:
     view: int = 0
     val: np.ndarray | None = None
     lr: float | None = None
+    epochs: int | None = None
 
 
 def predicted_class(out: torch.Tensor, member: Member) -> torch.Tensor:

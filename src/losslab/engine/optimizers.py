@@ -5,6 +5,9 @@ SGD with momentum (Keras): ``v = m * v - lr * g; w = w + v``; Nesterov:
 ``b = m * b + g; w = w - lr * b`` for a constant learning rate (``v = -lr * b``).
 Adam (Keras): ``m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2);``
 ``w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``, eps = 1e-7.
+With ``weight_decay`` it is AdamW (Loshchilov & Hutter; Keras' and PyTorch's ``AdamW``):
+before that step every weight shrinks by ``lr * weight_decay`` of itself, ``w -= lr * wd * w``,
+decoupled from the gradient's moments.
 
 ``step_`` takes an optional ``lr`` tensor laid out like the weights (one rate per weight,
 in practice one per replicate): a grid of learning rates then trains in one lockstep
@@ -65,10 +68,13 @@ class Adam:
     beta_1: float = 0.9
     beta_2: float = 0.999
     epsilon: float = 1e-7
+    weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.lr > 0:
             raise ValueError(f"Adam: expected lr > 0. Received: lr={self.lr}.")
+        if not (isinstance(self.weight_decay, (int, float)) and 0 <= self.weight_decay < math.inf):
+            raise ValueError(f"Adam: expected weight_decay >= 0 (0: plain Adam). Received: weight_decay={self.weight_decay!r}.")
         for arg in ("beta_1", "beta_2"):
             if not 0 <= getattr(self, arg) < 1:
                 raise ValueError(f"Adam: expected {arg} in [0, 1). Received: {arg}={getattr(self, arg)}.")
@@ -79,6 +85,12 @@ class Adam:
     def step_(self, params: torch.Tensor, grads: torch.Tensor, state: dict, lr: torch.Tensor | None = None) -> None:
         state["t"] += 1
         t = state["t"]
+        if self.weight_decay:
+            # AdamW's decoupled decay, before the moment step (as torch.optim.AdamW).
+            if lr is None:
+                params.mul_(1 - self.lr * self.weight_decay)
+            else:
+                params.addcmul_(params, lr, value=-self.weight_decay)  # one fused op: w - wd * lr * w
         m, v = state["m"], state["v"]
         m.lerp_(grads, 1 - self.beta_1)
         v.mul_(self.beta_2).addcmul_(grads, grads, value=1 - self.beta_2)

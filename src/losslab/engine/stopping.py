@@ -6,6 +6,9 @@ the group's best-weights buffer (copy-on-improve: never every epoch's weights); 
 that has waited ``patience`` epochs without improving stops, its best weights are put back
 into the group as it started, and the group goes on without it (the batch shrinks).
 
+A replicate with its own number of epochs (``Replicate.epochs``, a refit) stops when it has
+trained them, with its weights as they are (:func:`stop_at_limit`).
+
 One job: the decision after an epoch and the best-weights bookkeeping. Imports the
 engine's ``history`` and ``lockstep``.
 """
@@ -45,6 +48,27 @@ def stop_early(group: Group, g: Group, epoch: int, epochs: int, patience: int, h
     group.put(g.gather(g.best, torch.as_tensor(idx, device=g.device)), g.ids[idx])
     if progress is not None and epoch < epochs - 1:
         progress(len(idx) * (epochs - epoch - 1))  # epochs they will not train: the bar still ends full
+    if stop.all():
+        return None
+    return g.subset(np.flatnonzero(~stop))
+
+
+def stop_at_limit(group: Group, g: Group, epoch: int, epochs: int, limits: np.ndarray, history: History,
+                  rows_out: np.ndarray, progress) -> Group | None:
+    """After ``epoch``, the replicates whose own number of epochs (``limits``) is reached stop
+    with their weights as they are, put back into ``group``; the result is the group still
+    training (None: all stopped)."""
+    stop = limits[g.ids] <= epoch + 1
+    if not stop.any():
+        return g
+    done = rows_out[g.ids[stop]]
+    history.stopped_epoch[done] = epoch
+    history.best_epoch[done] = epoch  # no early stopping: the model is its last epoch's
+    idx = np.flatnonzero(stop)
+    if g is not group:
+        group.put(g.gather(g.params, torch.as_tensor(idx, device=g.device)), g.ids[idx])
+    if progress is not None and epoch < epochs - 1:
+        progress(len(idx) * (epochs - epoch - 1))
     if stop.all():
         return None
     return g.subset(np.flatnonzero(~stop))

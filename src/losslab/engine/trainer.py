@@ -36,7 +36,7 @@ from .lockstep import Group
 from .members import ENGINE_METRICS, Member, Replicate
 from .network import Network
 from .optimizers import SGD, Adam
-from .stopping import stop_early
+from .stopping import stop_at_limit, stop_early
 from .threads import torch_threads
 
 __all__ = ["ENGINE_METRICS", "Checkpoints", "Member", "Replicate", "train"]
@@ -122,6 +122,8 @@ def train(
     if patience and record_trajectory:
         raise ValueError("train: expected record_trajectory=False with early stopping (a stopped replicate has no "
                          f"later weights). Received: record_trajectory=True, patience={patience}.")
+    if patience and any(r.epochs is not None for r in replicates):
+        raise ValueError(f"train: expected Replicate.epochs only without early stopping (patience=0). Received: patience={patience}.")
     torch_dtype = _DTYPES[dtype]
     device = torch.device(device or "cpu")
     started = time.perf_counter()
@@ -221,6 +223,10 @@ def _validate(X, members, replicates, network, epochs, batch_size, metrics, dtyp
             raise ValueError(f"train: replicate {i}: expected lr > 0 (or None: the optimizer's). Received: lr={r.lr!r}.")
         if tr.size == 0:
             raise ValueError(f"train: replicate {i}: expected training rows. Received: an empty train index.")
+        if r.epochs is not None and (isinstance(r.epochs, bool) or not isinstance(r.epochs, (int, np.integer))
+                                     or not 1 <= r.epochs <= epochs):
+            raise ValueError(f"train: replicate {i}: expected epochs in [1, {epochs}] (train's epochs) or None. "
+                             f"Received: epochs={r.epochs!r}.")
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1 or batch_size > tr.size:
             raise ValueError(
                 f"train: expected 1 <= batch_size <= the number of training rows ({tr.size}). Received: batch_size={batch_size!r}."
@@ -253,6 +259,9 @@ def _run(group: Group, epochs, history: History, rows_out: np.ndarray, record_tr
     if patience:
         g.best = g.params.clone()
         history.best_epoch[rows_out] = -1  # the initial weights, until an epoch improves
+    # Each replicate's own number of epochs, where some replicate has one.
+    limits = (np.array([epochs if r.epochs is None else int(r.epochs) for r in group.reps])
+              if any(r.epochs is not None for r in group.reps) else None)
     first = 0
     saved = checkpoint.restore(key(group)) if checkpoint is not None else None
     if saved:
@@ -274,6 +283,8 @@ def _run(group: Group, epochs, history: History, rows_out: np.ndarray, record_tr
             progress(g.R)
         if patience:
             g = stop_early(group, g, epoch, epochs, patience, history, rows_out, best_loss, wait, progress)
+        elif limits is not None:
+            g = stop_at_limit(group, g, epoch, epochs, limits, history, rows_out, progress)
         if checkpoint is not None:
             done = epochs if g is None else epoch + 1
             # The streams where the next epoch's keys come from: inside a block, its start.

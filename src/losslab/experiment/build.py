@@ -72,21 +72,34 @@ def metrics(metric: str | None, extra_metrics: Sequence[str], recommendation: An
 
 def model(*, protocol: str, hidden: Sequence[int], epochs: int | None, batch_size: int | None, optimizer: str | None,
           lr: float | Sequence[float] | None, momentum: float, patience: int | None,
-          validation_split: float | None) -> Model:
-    """The study's model with each protocol's defaults filled in: ``tuned`` Adam, at most 200
-    epochs, patience 10, a 20% validation share; ``fixed`` SGD, 100 epochs, no early stopping,
-    10% (see :func:`losslab.api.compare`). A batch of ``None`` starts at 32; the plan caps it."""
+          validation_split: float | None, weight_decay: float | None = None, refit: bool | None = None) -> Model:
+    """The study's model with each protocol's defaults filled in: ``tuned`` Adam with weight
+    decay ``TUNED_WEIGHT_DECAY`` (AdamW), at most 200 epochs, patience 10, a 20% validation
+    share, no refit; ``fixed`` SGD, 100 epochs, no early stopping, 10%, no decay (see
+    :func:`losslab.api.compare`). A batch of ``None`` starts at 32; the plan caps it."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"compare: expected protocol='tuned' or 'fixed'. Received: protocol={protocol!r}.")
     tuned = protocol == "tuned"
     if lr is not None and not isinstance(lr, (int, float)):
         lr = tuple(lr)
+    optimizer = ("adam" if tuned else "sgd") if optimizer is None else optimizer
+    if weight_decay is None:  # AdamW's decay by default with the tuned protocol's Adam, none otherwise
+        weight_decay = TUNED_WEIGHT_DECAY if tuned and optimizer == "adam" else 0.0
     return Model(hidden=tuple(hidden), epochs=(200 if tuned else 100) if epochs is None else epochs,
                  batch_size=32 if batch_size is None else batch_size,
-                 optimizer=("adam" if tuned else "sgd") if optimizer is None else optimizer, lr=lr, momentum=momentum,
+                 optimizer=optimizer, lr=lr, momentum=momentum,
                  patience=(10 if tuned else 0) if patience is None else patience,
                  validation_split=(0.2 if tuned else 0.1) if validation_split is None else validation_split,
-                 protocol=protocol)
+                 protocol=protocol, weight_decay=weight_decay,
+                 refit=(REFIT_DEFAULT and tuned) if refit is None else refit)
+
+
+# Whether the tuned protocol trains the chosen configuration again on all training rows (``refit``).
+REFIT_DEFAULT = False
+# The tuned protocol's AdamW weight decay: each step shrinks every weight by lr x this of itself,
+# which holds Adam's weights to about 1 / TUNED_WEIGHT_DECAY in size (inputs are standardized).
+# Chosen on the real-data suite (docs/quality.md): 1.0 brings the small tables level with ridge.
+TUNED_WEIGHT_DECAY = 1.0
 
 
 def study_spec(prepared: Prepared, recommendation: Any, *, losses: Sequence[Any] | str | None = None,
@@ -94,8 +107,9 @@ def study_spec(prepared: Prepared, recommendation: Any, *, losses: Sequence[Any]
                repeats: int = 30, cv: int | str | None = None, test_size: float = 0.25, protocol: str = "tuned",
                hidden: Sequence[int] = (50,), epochs: int | None = None, batch_size: int | None = None,
                optimizer: str | None = None, lr: float | Sequence[float] | None = None, momentum: float = 0.9,
-               patience: int | None = None, validation_split: float | None = None, seed: int = 0,
-               dropna: bool = False, kind: str | None = None, stratify: bool = True) -> StudySpec:
+               patience: int | None = None, validation_split: float | None = None, weight_decay: float | None = None,
+               refit: bool | None = None, seed: int = 0, dropna: bool = False, kind: str | None = None,
+               stratify: bool = True) -> StudySpec:
     """The :class:`StudySpec` of a study on ``prepared`` data, from the arguments of
     :func:`losslab.api.compare` (already checked) and the advisor's ``recommendation`` for its target."""
     names = candidate_names(losses, recommendation)
@@ -108,7 +122,8 @@ def study_spec(prepared: Prepared, recommendation: Any, *, losses: Sequence[Any]
         candidates=candidates(names), metric=metric, extra_metrics=extra,
         resampling=Resampling.from_cli(repeats=repeats, cv=cv, test_size=test_size),
         model=model(protocol=protocol, hidden=hidden, epochs=epochs, batch_size=batch_size, optimizer=optimizer, lr=lr,
-                    momentum=momentum, patience=patience, validation_split=validation_split),
+                    momentum=momentum, patience=patience, validation_split=validation_split,
+                    weight_decay=weight_decay, refit=refit),
         seed=seed, dropna=dropna, kind=kind, stratify=stratify,
     )
 

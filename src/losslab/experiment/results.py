@@ -124,7 +124,9 @@ class Study:
         r, model = self.spec.resampling, self.spec.model
         # With a validation share (early stopping, or the tuned protocol's choice of rate) the model
         # is fitted on 1 - validation_split of the training rows: the correction uses that.
-        design = r.design(train_fraction=1.0 - model.validation_split if model.validates else 1.0)
+        # A refit model is fitted on all of them again.
+        fitted = 1.0 if getattr(model, "refit", False) or not model.validates else 1.0 - model.validation_split
+        design = r.design(train_fraction=fitted)
         n_trials = scores.groupby(["seed", "fold"]).ngroups
         if design.kind == "holdout" and n_trials != r.repeats:
             design = dataclasses.replace(design, repeats=n_trials)
@@ -174,13 +176,17 @@ class Study:
         """How every loss was trained and chosen, in one phrase (the verdict ends with it)."""
         m = self.spec.model
         opt = "Adam" if m.optimizer == "adam" else f"SGD (momentum {m.momentum:g})"
+        if getattr(m, "weight_decay", 0.0):
+            opt = f"AdamW (weight decay {m.weight_decay:g})"
         stop = f"early stopping (patience {m.patience}, best epoch's weights)" if m.patience else "no early stopping"
         if m.protocol == "tuned":
             rates = m.learning_rates
             grid = f"its best of {len(rates)} learning rates ({', '.join(f'{r:g}' for r in rates)})" if len(rates) > 1 \
                 else f"learning rate {rates[0]:g}"
             return (f"tuned: each loss trained with {opt} at {grid} and {stop}, at most {m.epochs} epochs, "
-                    f"chosen on a {m.validation_split:.0%} validation share of each training fold; the held-out rows only score it")
+                    f"chosen on a {m.validation_split:.0%} validation share of each training fold"
+                    + ("; then trained again on all training rows for the chosen epochs (refit)" if getattr(m, "refit", False) else "")
+                    + "; the held-out rows only score it")
         return f"fixed: every loss trained with {opt} at learning rate {m.learning_rate:g} for {m.epochs} epochs, {stop}"
 
     def tuning(self):
@@ -189,7 +195,9 @@ class Study:
         Columns: ``loss``, ``trial`` (0-based, in (repeat, fold) order), ``repeat``, ``fold``,
         ``lr``, ``epoch`` (1-based, the epoch whose weights were kept), ``stopped`` (the last
         epoch trained), ``val_score`` (the study's metric on the validation rows; NaN with
-        the fixed protocol, which chooses nothing) and ``chosen``.
+        the fixed protocol, which chooses nothing) and ``chosen``; with a refit
+        (``Model.refit``) also ``refit_epochs``, the epochs the chosen rate was trained again
+        for on all training rows (on the chosen row; NaN on the others).
         """
         import pandas as pd
 
@@ -205,12 +213,14 @@ class Study:
                 for lr, epoch, stopped, score in zip(h["tuning_lr"], h["tuning_best_epoch"], h["tuning_stopped_epoch"],
                                                      h["tuning_val_score"]):
                     rows.append({**base, "lr": lr, "epoch": int(epoch), "stopped": int(stopped),
-                                 "val_score": float(score) if score is not None else np.nan, "chosen": lr == h["lr"][0]})
+                                 "val_score": float(score) if score is not None else np.nan, "chosen": lr == h["lr"][0],
+                                 "refit_epochs": h["refit_epochs"][0] if "refit_epochs" in h and lr == h["lr"][0] else np.nan})
             else:
                 n = len(h.get("loss_train", ())) or m.epochs
                 rows.append({**base, "lr": m.learning_rate, "epoch": int(h.get("best_epoch", [n])[0]),
                              "stopped": int(h.get("stopped_epoch", [n])[0]), "val_score": np.nan, "chosen": True})
-        columns = ["loss", "trial", "repeat", "fold", "lr", "epoch", "stopped", "val_score", "chosen"]
+        columns = ["loss", "trial", "repeat", "fold", "lr", "epoch", "stopped", "val_score", "chosen",
+                   *(["refit_epochs"] if getattr(m, "refit", False) else [])]
         return pd.DataFrame(rows, columns=columns).sort_values(["loss", "trial", "lr"], kind="stable").reset_index(drop=True)
 
     def diagnoses(self) -> list[str]:

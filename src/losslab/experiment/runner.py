@@ -161,13 +161,21 @@ def design_notes(plan_: Plan, *, batch_given: bool) -> tuple[list[str], dict[str
         what = "Learning curves and the choice of rate and epoch are" if model.validates else "Learning curves are"
         notes.append(f"{what} evaluated every epoch on a fixed sample of {CURVE_ROWS:,} of each trial's {curve:,} "
                      f"{'validation' if model.validates else 'held-out'} rows; each trial's score uses all of its held-out rows.")
+    if model.protocol == "tuned" and model.refit:
+        notes.append(f"Refit: once the validation rows have chosen a loss's learning rate and stopping epoch, it trains "
+                     f"again with that rate on all {len(plan_.splits[0].train):,} training rows of the trial for the chosen "
+                     "number of epochs (scikit-learn's GridSearchCV refit), and that model is scored; --no-refit scores "
+                     "the chosen model itself.")
+    if model.weight_decay:
+        notes.append(f"Weight decay: AdamW, each step shrinks every weight by learning rate x {model.weight_decay:g} of itself.")
     sched = plan_.schedule
     if sched is not None and sched.threads:
         notes.append(f"Trained in chunks of about {estimate.CHUNK_SECONDS:.0f} s each, every chunk stored as it finishes; "
                      f"torch with {sched.threads} thread{'s' if sched.threads > 1 else ''}.")
     design = {"batch_size": model.batch_size, "batch_rule": "given" if batch_given else "default",
               "curve_rows": CURVE_ROWS if sampled else curve, "threads": None if sched is None else sched.threads,
-              "estimated_seconds": None if sched is None else round(sched.total_seconds, 1)}
+              "estimated_seconds": None if sched is None else round(sched.total_seconds, 1),
+              "refit": bool(model.refit), "weight_decay": model.weight_decay}
     return notes, design
 
 
@@ -389,7 +397,8 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
 def _replicates_per_trial(model) -> int:
     """Networks trained per trial: one per learning rate of the grid under a tuned protocol, else one."""
     if getattr(model, "protocol", "fixed") == "tuned":
-        return len(model.learning_rates)
+        # A refit trains one more network per trial, for fewer epochs than the grid's: counted as one.
+        return len(model.learning_rates) + bool(getattr(model, "refit", False))
     return 1
 
 
@@ -485,14 +494,15 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
             keys.append((c, s, v, scale[v], seed, range(first, len(replicates)), val_used))
     metrics = ("accuracy",) if all(m.labels is not None for m in members) else ()
     network = Network(X.shape[2], model.hidden, units, model.hidden_activation, "he_uniform", "glorot_uniform")
-    optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd" else Adam(model.learning_rate))
+    optimizer = (SGD(model.learning_rate, model.momentum) if model.optimizer == "sgd"
+                 else Adam(model.learning_rate, weight_decay=model.weight_decay))
     per_trial = len(rates) if tuned else 1
     progress = on_epochs if on_epochs is None or per_trial == 1 else (lambda k: on_epochs(k / per_trial))
     history = train(X, members, replicates, network=network, epochs=model.epochs, batch_size=model.batch_size,
                     optimizer=optimizer, metrics=metrics, progress=progress, device=device, patience=model.patience,
                     threads=threads, checkpoint=checkpoint)
-    results = []
     main = plan_.metrics[0]
+    chosen: list[tuple[int, dict | None]] = []
     for c, s, v, scale, seed, reps, val_used in keys:
         enc = plan_.encodings[c.label]
         tuning = None
@@ -509,17 +519,32 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
                       "lr": [rates[pick]]}
         else:
             (r,) = reps
-        outputs = history.outputs["test"][r]
+        chosen.append((r, tuning))
+    # The refit: each trial's chosen configuration trained again on all its training rows.
+    refit = (_refit(plan_, cands, splits, keys, [r for r, _ in chosen], history, rates, network, optimizer, threads, device,
+                    checkpoint) if tuned and model.refit else None)
+    results = []
+    for (c, s, v, scale, seed, reps, val_used), (r, tuning) in zip(keys, chosen):
+        enc = plan_.encodings[c.label]
+        scored, X_scored = history, X
+        if refit is not None and refit[3].get(r) is not None:
+            # Scored: the refit model, its features and targets scaled with all the training rows.
+            refit_history, X_scored, refit_scales, index = refit
+            tuning["refit_epochs"] = [int(refit_history.stopped_epoch[index[r]]) + 1]
+            scored, scale, r_scored = refit_history, refit_scales[(c.label, v)], index[r]
+        else:
+            r_scored = r
+        outputs = scored.outputs["test"][r_scored]
         if len(outputs) != len(s.test):  # the curves saw a sample: score every held-out row
-            outputs = predict(X[v], _weights_of(history, r), network=network, output_activation=plan_.activations[c.label],
-                              rows=s.test, dtype="float32")[0]
+            outputs = predict(X_scored[v], _weights_of(scored, r_scored), network=network,
+                              output_activation=plan_.activations[c.label], rows=s.test, dtype="float32")[0]
         outputs = np.asarray(outputs, dtype=np.float64)
         if plan_.activations[c.label] == "softmax":
             # float32 softmax rows sum to 1 only to float32 precision; the metrics check
             # probability rows at float64 precision.
             outputs = outputs / outputs.sum(axis=-1, keepdims=True)
         status, values = "ok", {}
-        if not np.isfinite(outputs).all() or history.best_epoch[r] < 0:
+        if not np.isfinite(outputs).all() or history.best_epoch[r] < 0 or scored.best_epoch[r_scored] < 0:
             status = "diverged"
             values = {m.name: math.nan for m in plan_.metrics}
         else:
@@ -527,9 +552,52 @@ def _train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, do
             for m in plan_.metrics:
                 values[m.name] = _score(m, enc, y_test, outputs, scale, levels=_levels(plan_))
             values.update(_per_output(plan_, enc, y_test, outputs, scale))
-        results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(fit_rows[v][0]), len(s.test), values,
+        results.append(TrialResult(c.label, s.repeat, s.fold, seed, len(s.train if scored is not history else fit_rows[v][0]),
+                                   len(s.test), values,
                                    _history_json(history, r, metrics, model, tuning), status))
     return results
+
+
+def _refit(plan_: Plan, cands: Sequence[Candidate], splits, keys, chosen: Sequence[int], history, rates, network, optimizer,
+           threads, device, checkpoint) -> tuple[dict, Any, dict, dict]:
+    """Train each trial's chosen configuration again on all of its training rows (the
+    validation share included): the chosen rate, for the chosen number of epochs (its best
+    epoch), from the same seed, in one lockstep call with every trial of the batch.
+
+    Features and regression targets are scaled with all the training rows, as the final model
+    of scikit-learn's ``GridSearchCV(refit=True)`` is fitted. Only the validation rows chose
+    what is trained here. Returns the refit history, its views of X, the target scales per
+    (candidate, view) and ``index``: chosen replicate -> its row in the refit history (a trial
+    whose choice never improved on its initial weights is not refitted: None).
+    """
+    model = plan_.spec.model
+    X = _views(plan_.data, [s.train for s in splits])
+    members, scales, replicates, index = [], {}, [], {}
+    for j, c in enumerate(cands):
+        enc = plan_.encodings[c.label]
+        per_view = [scale_targets(enc.values, c.spec.target_encoding, s.train) for s in splits]
+        for v, (_, sc) in enumerate(per_view):
+            scales[(c.label, v)] = sc
+        labels = enc.class_indices()
+        if labels is not None:
+            labels = np.broadcast_to(labels, (len(splits), len(labels))).copy()
+        members.append(Member(c.spec, plan_.activations[c.label], np.stack([t for t, _ in per_view]), labels=labels,
+                              name=c.label))
+    for (c, s, v, _, seed, reps, _), r in zip(keys, chosen):
+        best = int(history.best_epoch[r])
+        if best < 0:
+            index[r] = None
+            continue
+        index[r] = len(replicates)
+        replicates.append(Replicate(cands.index(c), seed, s.train, _curve_rows(s.test, seed), view=v,
+                                    lr=rates[list(reps).index(r)], epochs=best + 1))
+    if not replicates:
+        return None, X, scales, index
+    metrics = ("accuracy",) if all(m.labels is not None for m in members) else ()
+    refit = train(X, members, replicates, network=network, epochs=max(r.epochs for r in replicates),
+                  batch_size=model.batch_size, optimizer=optimizer, metrics=metrics, device=device, threads=threads,
+                  checkpoint=checkpoint)
+    return refit, X, scales, index
 
 
 def _val_score(metric: Metric, enc, y_val: np.ndarray, outputs: np.ndarray, scale, activation: str,

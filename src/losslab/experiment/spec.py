@@ -108,6 +108,13 @@ class Model:
     from ``lr`` (a grid; :data:`DEFAULT_LR_GRID` when not given) and, with ``patience``, the
     stopping epoch; the held-out rows only score the chosen model. ``losslab.compare``
     defaults to the tuned protocol with Adam, ``patience=10`` and 200 epochs at most.
+
+    ``weight_decay`` turns Adam into AdamW (decoupled weight decay, 0: off). ``refit`` (tuned
+    protocol only): once the validation rows have chosen a loss's rate and stopping epoch, that
+    loss trains again on all of the trial's training rows (validation rows included) with the
+    chosen rate for the chosen number of epochs, and that model is scored, as scikit-learn's
+    ``GridSearchCV(refit=True)``. Both default to off here (what a study stored without them
+    ran); ``losslab.compare`` sets its own defaults.
     """
 
     hidden: tuple[int, ...] = (50,)
@@ -123,6 +130,8 @@ class Model:
     patience: int = 0
     validation_split: float = 0.1
     protocol: str = "fixed"
+    weight_decay: float = 0.0
+    refit: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -148,6 +157,15 @@ class Model:
             object.__setattr__(self, "lr", float(rates[0]) if len(rates) == 1 else tuple(float(r) for r in rates))
         if self.patience < 0:
             raise ValueError(f"Model: expected patience >= 0 (0: no early stopping). Received: patience={self.patience!r}.")
+        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, (int, float)) or not 0 <= self.weight_decay < float("inf"):
+            raise ValueError(f"Model: expected weight_decay >= 0 (0: off). Received: weight_decay={self.weight_decay!r}.")
+        object.__setattr__(self, "weight_decay", float(self.weight_decay))
+        if self.weight_decay and self.optimizer != "adam":
+            raise ValueError("Model: expected weight_decay with optimizer='adam' (AdamW), or weight_decay=0. "
+                             f"Received: optimizer={self.optimizer!r}, weight_decay={self.weight_decay!r}.")
+        if self.refit and self.protocol != "tuned":
+            raise ValueError("Model: expected refit=True with protocol='tuned' (it trains again what the validation "
+                             f"rows chose). Received: protocol={self.protocol!r}.")
         if (self.patience or self.protocol == "tuned") and not 0 < self.validation_split < 0.5:
             raise ValueError(f"Model: expected validation_split in (0, 0.5) with early stopping or protocol='tuned'. "
                              f"Received: validation_split={self.validation_split!r}.")
@@ -265,6 +283,10 @@ class StudySpec:
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "candidates"}
         d["resampling"], d["model"] = dataclasses.asdict(self.resampling), dataclasses.asdict(self.model)
+        # Options added later are stored only when on: a study without them keeps the stored form it always had.
+        for key, off in (("weight_decay", 0.0), ("refit", False)):
+            if d["model"][key] == off:
+                del d["model"][key]
         d["target"], d["extra_metrics"] = list(self.target), list(self.extra_metrics)
         # "sources" only where there are any: a catalog-only study keeps the stored form it always had.
         d["candidates"] = [{"name": c.name, "params": dict(c.params), "origin": c.origin, **({"sources": dict(c.sources)} if c.sources else {})}
