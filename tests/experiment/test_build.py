@@ -72,7 +72,7 @@ def test_each_protocols_model_defaults():
 
 def test_study_spec_and_a_trials_stored_size(imbalanced):
     from losslab.experiment import runner
-    from losslab.experiment.store import trial_bytes
+    from losslab.experiment.space import trial_bytes
 
     prepared, rec = imbalanced
     spec = build.study_spec(prepared, rec, losses="bce,hinge", repeats=2, epochs=3, protocol="fixed")

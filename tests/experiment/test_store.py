@@ -350,10 +350,11 @@ def test_a_full_disk_keeps_what_was_committed_and_says_what_the_rest_needs(tmp_p
 def test_the_free_space_estimate_refuses_a_study_that_clearly_does_not_fit(tmp_path, monkeypatch):
     import shutil
 
+    from losslab.experiment import space
     from losslab.experiment import store as store_mod
 
     with Store.create_or_resume(tmp_path, small_spec(), "f", {}) as store:
-        store.expect(total=1000, per_trial_bytes=store_mod.trial_bytes(epochs=500, curves=4, metrics=1))
+        store.expect(total=1000, per_trial_bytes=space.trial_bytes(epochs=500, curves=4, metrics=1))
         usage = shutil.disk_usage(tmp_path)
         monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=5_000_000))
         with pytest.raises(DiskFull, match=r"its 1000 trials to train need about 39\.7 MB \(28\.4 kB per trial.*5\.0 MB free"):

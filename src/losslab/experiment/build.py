@@ -131,7 +131,7 @@ def study_spec(prepared: Prepared, recommendation: Any, *, losses: Sequence[Any]
 def trial_bytes(plan: Any) -> int:
     """One stored trial's size: its learning curves (loss, and accuracy for classes; train and
     held-out) and its metrics (per target column too)."""
-    from .store import trial_bytes as stored_bytes
+    from .space import trial_bytes as stored_bytes
 
     classes = getattr(plan.problem, "classes", None) is not None
     columns = plan.y.shape[1] if getattr(plan.y, "ndim", 1) == 2 else 1

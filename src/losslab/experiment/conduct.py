@@ -19,7 +19,8 @@ from .build import trial_bytes
 from .estimate import CONFIRM_SECONDS, EstimateTooLong
 from .results import Study
 from .spec import fingerprint
-from .store import Interrupted, Store, check_space, finished_in
+from .space import check_space
+from .store import Interrupted, Store, finished_in
 
 # What every study does to its data, said in its report.
 NOTES = (

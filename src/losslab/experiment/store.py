@@ -30,14 +30,13 @@ from typing import Any
 
 from .files import LOCK_NAME, STORE_NAME, StudyBusy, StudyLock, folder_writable
 from .repair import DamagedStore, damaged, is_damage, looks_like_sqlite, read_only
-from .space import DiskFull, check_space, is_full, size_text, space_needed, trial_bytes
+from .space import DiskFull, check_space, is_full, size_text, space_needed
 from .spec import StudySpec
 
 FILENAME = STORE_NAME
 SCHEMA = 1
-# DiskFull, check_space and trial_bytes live in space.py; the API reaches them through this module.
-__all__ = ["FILENAME", "LOCK_NAME", "SCHEMA", "DamagedStore", "DiskFull", "Interrupted", "ReadOnlyStudy", "Store",
-           "StudyBusy", "TrialResult", "check_space", "study_path", "trial_bytes"]
+__all__ = ["FILENAME", "LOCK_NAME", "SCHEMA", "DamagedStore", "Interrupted", "ReadOnlyStudy", "Store", "StudyBusy",
+           "TrialResult", "study_path"]
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

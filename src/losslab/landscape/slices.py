@@ -22,12 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from .directions import line_axis, pca_directions, plane_axis, project, random_directions
-# The builders are reached through this module by ``api.landscape`` (slices.tutorial_training,
-# slices.data_training): imported here by name, defined in training.py.
-from .training import Training, data_training, train_models, tutorial_training
+from .training import Training, train_models
 
-__all__ = ["DEFAULT_SPAN", "DIRECTIONS", "MODES", "VALUES", "Landscape", "Slice", "Training", "check_options", "compute",
-           "data_training", "evaluate_points", "tutorial_training"]
+__all__ = ["DEFAULT_SPAN", "DIRECTIONS", "MODES", "VALUES", "Landscape", "Slice", "check_options", "compute",
+           "evaluate_points"]
 
 MODES = ("plane", "interpolate")
 DIRECTIONS = ("random", "pca")

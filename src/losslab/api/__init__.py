@@ -5,9 +5,9 @@ that does the work (``experiment``, ``tutorial``, ``landscape``) and wraps what 
 in a result that holds it (``result.study``, ``.suite``, ``.reproduction``, ``.landscape``)
 and adds its reports and figures.
 
-Over the ~400 lines a module should keep to, on purpose: a third of it is the reference
-documentation of the public entry points, and most of the rest the argument checks and the
-result classes' list of what they pass through. The work is in the packages below.
+The package: this module holds the entry points (their reference documentation is about
+half of it); :mod:`~losslab.api.options` checks the arguments, :mod:`~losslab.api.results`
+holds the result classes. The work is in the packages below.
 """
 
 from __future__ import annotations
@@ -16,65 +16,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .experiment.estimate import EstimateTooLong
-from .experiment.files import OutputRefused, StudyBusy, folder_writable, write_output
-from .experiment.repair import DamagedStore, Repair
-from .experiment.store import DiskFull, Interrupted, ReadOnlyStudy
+from ..experiment.estimate import EstimateTooLong
+from ..experiment.files import OutputRefused, StudyBusy
+from ..experiment.repair import DamagedStore, Repair
+from ..experiment.space import DiskFull
+from ..experiment.store import Interrupted, ReadOnlyStudy
+from .options import OptionError, check_device, check_options
+from .results import LandscapeResult, ReproduceResult, StudyResult, SuiteResult
 
 if TYPE_CHECKING:
-    from .experiment.runner import Plan
+    from ..experiment.runner import Plan
 
 __all__ = ["DamagedStore", "DiskFull", "EstimateTooLong", "Interrupted", "LandscapeResult", "OptionError", "OutputRefused",
            "ReadOnlyStudy", "Repair", "ReproduceResult", "StudyBusy", "StudyResult", "SuiteResult", "compare",
            "compare_suite", "landscape", "load_study", "load_suite", "plan_study", "repair", "reproduce"]
-
-
-class _Held:
-    """One attribute of the object a result holds, read through it (``StudyResult.spec`` is
-    ``result.study.spec``). Each result names the attributes it offers; nothing else passes."""
-
-    def __init__(self, holder: str, doc: str) -> None:
-        self.holder, self.__doc__ = holder, doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        return getattr(getattr(obj, self.holder), self.name)
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        # A result only reads what it holds: set it on the held object (``result.study``).
-        raise AttributeError(f"{self.name} is read-only: it belongs to the result's {self.holder}.")
-
-
-# ---------------------------------------------------------------------- reproduce
-class ReproduceResult:
-    """A :class:`~losslab.tutorial.reproduction.Reproduction` (``.reproduction``) and its figures."""
-
-    def __init__(self, reproduction) -> None:
-        self.reproduction = reproduction
-
-    experiments = _Held("reproduction", "The experiments run, in the tutorial's order.")
-    seeds = _Held("reproduction", "The seeds every experiment trained with.")
-    runs = _Held("reproduction", "Problem name -> its training histories.")
-    seconds = _Held("reproduction", "Training time in seconds.")
-    refusals = _Held("reproduction", "Experiment name -> the advisor's refusal of the setup the tutorial ran anyway.")
-    curves = _Held("reproduction", "``curves(name)``: per-epoch train/test loss and metric, each (repeats, epochs).")
-    final = _Held("reproduction", "``final(name)``: last-epoch numbers per repeat.")
-    records = _Held("reproduction", "``records()``: one dict per (experiment, repeat), as results.json holds them.")
-    verdict = _Held("reproduction", "``verdict(name)``: whether the repeats agree with the tutorial, and why.")
-    table = _Held("reproduction", "``table()``: one row per experiment with the tutorial's figure and a verdict.")
-    save = _Held("reproduction", "``save(out)``: write results.json and results.csv; return the paths.")
-
-    def plot(self, out: str | Path) -> list[Path]:
-        """Draw every experiment's learning curves and the summary figure into ``out``."""
-        from .report.tutorial import draw
-
-        return draw(self.reproduction, out)
 
 
 def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, seed: int = 0,
@@ -100,7 +55,7 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
     >>> result = reproduce("hinge", repeats=3)          # doctest: +SKIP
     >>> result.table()[["test_mean", "keras2_test_accuracy"]]  # doctest: +SKIP
     """
-    from .tutorial import reproduction
+    from ..tutorial import reproduction
 
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"reproduce: expected repeats >= 1. Received: repeats={repeats!r}.")
@@ -108,157 +63,6 @@ def reproduce(only: str | Sequence[str] | None = None, *, repeats: int = 30, see
         raise ValueError(f"reproduce: expected seed >= 0. Received: seed={seed!r}.")
     return ReproduceResult(reproduction.run(only, repeats=repeats, seed=seed, processes=processes, device=device,
                                             progress=progress))
-
-
-# ---------------------------------------------------------------------- compare
-class StudyResult:
-    """A :class:`~losslab.experiment.results.Study` (``.study``) and its HTML report and exports."""
-
-    def __init__(self, study) -> None:
-        self.study = study
-
-    folder = _Held("study", "Where the study's store lives.")
-    spec = _Held("study", "The :class:`~losslab.experiment.spec.StudySpec`: data, candidates, metric, resampling, model.")
-    info = _Held("study", "Data and problem summary, the advisor's recommendation, notes.")
-    results = _Held("study", "Every stored :class:`~losslab.experiment.store.TrialResult`.")
-    complete = _Held("study", "Whether every trial of the design is stored.")
-    expected_trials = _Held("study", "Trials of the design: candidates x repeats x folds.")
-    metric_columns = _Held("study", "The study's metrics, then any per-output ones (``rmse[lat]``).")
-    trials = _Held("study", "``trials()``: one row per trial: loss, repeat, fold, seed, status and every metric.")
-    data_notes = _Held("study", "``data_notes()``: what the data preparation decided, one line each.")
-    summary = _Held("study", "``summary()``: per loss and metric, mean, std, median, min and max over trials.")
-    comparison = _Held("study", "``comparison(metric=None)``: the statistical comparison of the losses.")
-    verdict = _Held("study", "``verdict(metric=None)``: the verdict in words.")
-    protocol = _Held("study", "``protocol()``: how every loss was trained and chosen, in one phrase.")
-    tuning = _Held("study", "``tuning()``: what each trial chose, one row per trial and learning rate.")
-    diagnoses = _Held("study", "``diagnoses()``: what the training shows (grid edges, last epochs, overfitting).")
-
-    def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
-        """Write the self-contained HTML report; return where it went.
-
-        ``path`` defaults to ``report.html`` in the study folder, or, when that folder is
-        read-only, ``<folder name>-report.html`` in the current directory. The file is
-        written whole or not at all (a temporary file, then a rename), never over a study's
-        store, and never over an existing file that losslab did not write unless ``force``.
-        """
-        from .report.html import write_report
-
-        target = self._output(path, "report.html", "report")
-        return write_output(target, lambda tmp: write_report(self.study, tmp), force=force)
-
-    def export(self, path: str | Path | None = None, fmt: str = "json", *, force: bool = False) -> Path:
-        """Every trial as JSON (with the spec and histories) or CSV (metrics only); return where it went.
-
-        ``path`` defaults to ``trials.<fmt>`` beside the store (or in the current directory
-        when the study folder is read-only); written as :meth:`report` writes.
-        """
-        # A format other than json or csv is refused by the study's own export, before the rename.
-        target = self._output(path, f"trials.{fmt}", "trials")
-        return write_output(target, lambda tmp: self.study.export(tmp, fmt), force=force)
-
-    def no_result_reason(self, *, cli: bool = False) -> str | None:
-        """Why a finished study gave no result at all (every trial diverged or failed), with the fix
-        that fits the cause; ``None`` when some trial has a score. ``cli`` names command-line flags."""
-        from .experiment.results import no_result_reason
-
-        return no_result_reason(self.study, cli=cli)
-
-    def _output(self, path, name: str, stem: str) -> Path:
-        if path is not None:
-            return Path(path)
-        if self.study.folder is None:
-            raise ValueError("expected path for a study without a folder. Received: path=None.")
-        folder = Path(self.study.folder)
-        if folder_writable(folder):
-            return folder / name
-        # A study on a read-only medium: read it there, write beside the user.
-        here = Path.cwd()
-        if not folder_writable(here):
-            raise ValueError(f"{folder} is read-only, and so is the current directory {here}: expected path, "
-                             "a file in a writable folder. Received: path=None.")
-        candidate, n = here / f"{folder.resolve().name}-{stem}{Path(name).suffix}", 2
-        while candidate.exists():
-            candidate = here / f"{folder.resolve().name}-{stem}-{n}{Path(name).suffix}"
-            n += 1
-        return candidate
-
-    def _log_to(self, tracker) -> None:
-        """Finish the study's MLflow run: the verdict, the report (written to the study folder) and its figures."""
-        from .report.html import build_report
-
-        built = build_report(self.study)  # the HTML once, and its figures for MLflow as they are
-        report = write_output(self._output(None, "report.html", "report"), built.write)
-        tracker.finish(self.study, report=report, figures=built.figures)
-
-
-class OptionError(ValueError):
-    """A bad value for one of the API's arguments: the message names the Python argument;
-    the command line names its flag instead (:meth:`for_flag`)."""
-
-    def __init__(self, argument: str, expected: str, value, hint: str = "") -> None:
-        self.argument, self.expected, self.value, self.hint = argument, expected, value, hint
-        super().__init__(f"expected {argument} to be {expected}. Received: {argument}={value!r}.{' ' + hint if hint else ''}")
-
-    def for_flag(self, flag: str) -> str:
-        return f"expected {flag} to be {self.expected}. Received: {flag} {self.value}.{' ' + self.hint if self.hint else ''}"
-
-
-# Hard caps: beyond them a study is a typo, not a plan (100,000 epochs of one small MLP is
-# hours per trial; 10,000 repeats gives a confidence interval 18x narrower than 30 do).
-MAX_EPOCHS = 100_000
-MAX_REPEATS = 10_000
-
-
-def _check_options(**options) -> None:
-    """Refuse non-finite, non-positive or absurd numeric options by name, before anything loads."""
-    import math
-
-    def integer(name, low, high=None, *, none=False):
-        value = options[name]
-        if value is None and none:
-            return
-        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low and (high is None or value <= high)
-        if not ok:
-            bound = f"an integer >= {low}" + (f" and <= {high:,}" if high is not None else "")
-            raise OptionError(name, bound, value)
-
-    def real(name, low, high=None, *, low_open=True, high_open=True, none=False, value=None):
-        value = options[name] if value is None else value
-        if value is None and none:
-            return
-        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value)
-        ok = ok and (value > low if low_open else value >= low) and (high is None or (value < high if high_open else value <= high))
-        if not ok:
-            bound = f"a finite number {'>' if low_open else '>='} {low:g}" + (f" and {'<' if high_open else '<='} {high:g}" if high is not None else "")
-            raise OptionError(name, bound, value)
-
-    # None: the protocol's default (see compare).
-    integer("repeats", 1, MAX_REPEATS)
-    integer("epochs", 1, MAX_EPOCHS, none=True)
-    integer("batch_size", 1, none=True)
-    integer("patience", 0, none=True)
-    integer("seed", 0)
-    integer("max_retries", 0)
-    lr = options["lr"]
-    if lr is not None and not isinstance(lr, (int, float, np.integer, np.floating)):
-        # a grid of learning rates for the tuned protocol: each a finite number > 0
-        rates = list(lr) if isinstance(lr, (list, tuple, np.ndarray)) else None
-        if not rates:
-            raise OptionError("lr", "a finite number > 0, or a non-empty list of them", lr)
-        for rate in rates:
-            real("lr", 0, value=rate)
-    else:
-        real("lr", 0, none=True)
-    real("momentum", 0, 1, low_open=False)
-    real("test_size", 0, 1)
-    real("validation_split", 0, 0.5, none=True)
-    if "weight_decay" in options:
-        real("weight_decay", 0, low_open=False, none=True)
-    real("cpus_per_task", 0)
-    real("gpus_per_task", 0, low_open=False)
-    hidden = options["hidden"]
-    if isinstance(hidden, (int, np.integer)) or not all(isinstance(h, (int, np.integer)) and not isinstance(h, bool) and h >= 1 for h in hidden) or not len(hidden):
-        raise OptionError("hidden", "positive layer widths, e.g. (64, 32)", hidden)
 
 
 def prepare_data(data: str | Path | None = None, target: str | Sequence[str] | None = None, *, X=None, y=None,
@@ -274,7 +78,7 @@ def prepare_data(data: str | Path | None = None, target: str | Sequence[str] | N
     value), and the problem kind read once from the target (``kind=`` sets it). The
     result's ``notes`` say what was done.
     """
-    from .experiment.sources import prepare_source
+    from ..experiment.sources import prepare_source
 
     return prepare_source(data, target, X=X, y=y, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude,
                           include=include, features=features)
@@ -305,9 +109,9 @@ def recommend(y=None, *, data: str | Path | None = None, target: str | Sequence[
     ``include`` are accepted so that every command takes the same arguments).
     ``kind`` settles the problem kind (``"counts"``, ``"multiclass"``, ``"probabilities"``, ...).
     """
-    from .advisor import recommend as advise
-    from .experiment.prepare import check_kind
-    from .experiment.sources import check_targets
+    from ..advisor import recommend as advise
+    from ..experiment.prepare import check_kind
+    from ..experiment.sources import check_targets
 
     check_targets(y, data, dataset)
     if y is not None:
@@ -328,10 +132,10 @@ def check(loss, output_activation: str | None = None, y=None, *, output_units: i
     cross-entropy), read with the problem kind of the raw target (``kind=`` sets it);
     rows whose target is missing are left out, features are not looked at.
     """
-    from . import losses as catalog
-    from .advisor import check as check_setup
-    from .experiment.prepare import check_kind
-    from .experiment.sources import check_targets
+    from .. import losses as catalog
+    from ..advisor import check as check_setup
+    from ..experiment.prepare import check_kind
+    from ..experiment.sources import check_targets
 
     kind = check_kind(kind)
     if data is None and dataset is None:
@@ -445,7 +249,7 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
     Returns a :class:`StudyResult`: ``.summary()``, ``.verdict()``, ``.comparison()``,
     ``.trials()``, ``.tuning()``, ``.diagnoses()``, ``.report(path)``.
     """
-    from .experiment.conduct import run_study
+    from ..experiment.conduct import run_study
 
     plan, recommendation, executor_, tracker = _planned(locals())
     study = run_study(plan, recommendation, out=out, device=device, executor=executor_, tracker=tracker, confirm=confirm,
@@ -458,8 +262,12 @@ def compare(X=None, y=None, *, data: str | Path | None = None, dataset: str | No
 
 # The arguments of compare that plan_study does not take: they act once the study runs.
 _RUN_ONLY = ("out", "on_start", "on_epochs", "on_trials", "confirm")
+
+
 _NUMERIC = ("repeats", "epochs", "batch_size", "patience", "seed", "max_retries", "lr", "momentum", "test_size",
             "validation_split", "weight_decay", "cpus_per_task", "gpus_per_task", "hidden")
+
+
 _SPEC = ("losses", "sweep", "metric", "extra_metrics", "repeats", "cv", "test_size", "protocol", "hidden", "epochs",
          "batch_size", "optimizer", "lr", "momentum", "patience", "validation_split", "weight_decay", "refit", "seed", "dropna",
          "stratify")
@@ -468,13 +276,13 @@ _SPEC = ("losses", "sweep", "metric", "extra_metrics", "repeats", "cv", "test_si
 def _planned(a: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     """``(plan, recommendation, executor, tracker)`` from the arguments of :func:`compare` or
     :func:`plan_study` (by name): every check, before anything is written."""
-    from .advisor import recommend as advise
-    from .experiment import build, runner, sources
-    from .experiment.executors import make_executor
-    from .experiment.prepare import check_kind
-    from .experiment.tracking import MLflowTracker
+    from ..advisor import recommend as advise
+    from ..experiment import build, runner, sources
+    from ..experiment.executors import make_executor
+    from ..experiment.prepare import check_kind
+    from ..experiment.tracking import MLflowTracker
 
-    _check_options(**{name: a[name] for name in _NUMERIC})
+    check_options(**{name: a[name] for name in _NUMERIC})
     sources.check_one(X=a["X"], y=a["y"], data=a["data"], dataset=a["dataset"])
     kind = check_kind(a["kind"])
     prepared = sources.prepare_source(a["data"], a["target"], X=a["X"], y=a["y"], dataset=a["dataset"], kind=kind,
@@ -482,7 +290,7 @@ def _planned(a: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     recommendation = advise(prepared.y, kind=kind)
     spec = build.study_spec(prepared, recommendation, kind=kind, **{name: a[name] for name in _SPEC})
     plan = runner.plan(spec, prepared, cap_batch=a["batch_size"] is None)
-    _check_device(a["device"])
+    check_device(a["device"])
     executor = make_executor(a["executor"], address=a["ray_address"], cpus_per_task=a["cpus_per_task"],
                              gpus_per_task=a["gpus_per_task"], max_retries=a["max_retries"])
     mlflow = a["mlflow"]
@@ -490,29 +298,11 @@ def _planned(a: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     return plan, recommendation, executor, tracker
 
 
-def _check_device(device: str | None) -> None:
-    """Refuse a device torch cannot train on here, before a study folder is made for it."""
-    if device is None:
-        return
-    import torch
-
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, TypeError):
-        raise OptionError("device", "cpu or cuda (or cuda:N)", device) from None
-    if kind not in ("cpu", "cuda"):
-        raise OptionError("device", "cpu or cuda (or cuda:N)", device)
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise OptionError("device", "cpu, or cuda on a machine with a CUDA GPU", device,
-                          "torch sees no CUDA GPU here (torch.cuda.is_available() is False): use cpu, "
-                          "or install a CUDA build of torch.")
-
-
 def load_study(folder: str | Path) -> StudyResult:
     """A study from its folder (``losslab report FOLDER``), opened read-only: a study on a
     read-only medium reads as any other. A damaged store raises :class:`DamagedStore`
     (with how many trials are readable); :func:`repair` copies them into a fresh store."""
-    from .experiment.results import Study
+    from ..experiment.results import Study
 
     return StudyResult(Study.load(folder))
 
@@ -525,40 +315,9 @@ def repair(folder: str | Path, out: str | Path | None = None) -> Repair:
     only the lost trials train again. Returns a :class:`~losslab.experiment.repair.Repair`
     (``folder``, ``trials`` copied, ``unreadable``).
     """
-    from .experiment import repair as repairing
+    from ..experiment import repair as repairing
 
     return repairing.repair(folder, out)
-
-
-# ---------------------------------------------------------------------- landscape
-class LandscapeResult:
-    """A :class:`~losslab.landscape.slices.Landscape` (``.landscape``) and its figures."""
-
-    def __init__(self, landscape) -> None:
-        self.landscape = landscape
-
-    mode = _Held("landscape", "``plane`` or ``interpolate``.")
-    directions = _Held("landscape", "``random``, ``pca`` or ``line``.")
-    data = _Held("landscape", "The problem or data set's name.")
-    description = _Held("landscape", "The data and model, in words.")
-    seed = _Held("landscape", "The seed of the weights, minibatches and split.")
-    direction_seed = _Held("landscape", "The seed of the random directions.")
-    metric = _Held("landscape", "The metric evaluated beside the loss.")
-    span = _Held("landscape", "The reach of the slice around the trained weights.")
-    x = _Held("landscape", "The slice's first coordinate.")
-    y = _Held("landscape", "The plane's second coordinate (``None`` for a line).")
-    slices = _Held("landscape", "Loss -> its :class:`~losslab.landscape.slices.Slice`, in the order asked.")
-    seconds = _Held("landscape", "``{'train': s, 'grid': s}``: time spent training and evaluating.")
-    points = _Held("landscape", "Weight sets evaluated.")
-    losses = _Held("landscape", "The losses, in order.")
-    grid = _Held("landscape", "``grid(loss, what='loss', split='train')``: a surface (or curve).")
-    save_npz = _Held("landscape", "``save_npz(path)``: every array in one ``.npz``; return its path.")
-
-    def plot(self, out: str | Path) -> list[Path]:
-        """Draw the landscape's figures into ``out`` (see :mod:`losslab.report.landscape`); return their paths."""
-        from .report.landscape import draw
-
-        return draw(self.landscape, out)
 
 
 def landscape(problem: str | None = None, *, data: str | Path | None = None, target: str | Sequence[str] | None = None,
@@ -628,7 +387,8 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
     >>> result.grid("hinge").shape                                    # doctest: +SKIP
     (21, 21)
     """
-    from .landscape import slices
+    from ..landscape import slices
+    from ..landscape import training as trainings
 
     if sum(v is not None for v in (problem, data, dataset)) != 1:
         raise ValueError(f"landscape: expected exactly one of problem, data and dataset. Received: problem={problem!r}, "
@@ -636,40 +396,12 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
     # Options first: a typo should not wait for the data to load.
     slices.check_options(mode=mode, directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed)
     if problem is not None:
-        training = slices.tutorial_training(problem, losses, epochs=epochs)
+        training = trainings.tutorial_training(problem, losses, epochs=epochs)
     else:
         prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude, include=include)
-        training = slices.data_training(prepared, losses, seed=seed, epochs=epochs)
+        training = trainings.data_training(prepared, losses, seed=seed, epochs=epochs)
     return LandscapeResult(slices.compute(training, mode=mode, directions=directions, grid=grid, span=span, seed=seed,
                                           direction_seed=direction_seed, device=device))
-
-
-# ---------------------------------------------------------------------- suites
-class SuiteResult:
-    """A :class:`~losslab.experiment.suite.Suite` (``.suite``) and its HTML report."""
-
-    def __init__(self, suite) -> None:
-        self.suite = suite
-
-    folder = _Held("suite", "The suite's folder (each data set's study in a subfolder).")
-    studies = _Held("suite", "Data set name -> its :class:`~losslab.experiment.results.Study`.")
-    metric = _Held("suite", "The metric every data set is compared on.")
-    losses = _Held("suite", "The candidates' labels.")
-    means = _Held("suite", "``means()``: mean held-out metric per data set (rows) and loss (columns).")
-    across = _Held("suite", "``across()``: Demšar's procedure over the data sets, with the Bayesian signed-rank test.")
-    verdict = _Held("suite", "``verdict()``: the verdict across data sets, in words.")
-    verdicts = _Held("suite", "``verdicts()``: each data set's own verdict.")
-    info = _Held("suite", "``info()``: data set name -> its problem, as the advisor read it.")
-
-    def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
-        """The suite's report: across-data-set statistics and each data set's verdict, with
-        every data set's own report beside it (written as :meth:`StudyResult.report` writes)."""
-        from .report.suite_html import write_suite_report
-
-        for study in self.suite.studies.values():
-            StudyResult(study).report()
-        target = Path(path) if path is not None else self.suite.folder / "report.html"
-        return write_output(target, lambda tmp: write_suite_report(self.suite, tmp), force=force)
 
 
 def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: str | Path | None = None,
@@ -687,7 +419,7 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
     """
     import tempfile
 
-    from .experiment import sources, suite
+    from ..experiment import sources, suite
 
     named = sources.suite_sources(datasets, datasets_dir)
     if losses is None:
@@ -707,23 +439,22 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
 
 def is_suite(folder: str | Path) -> bool:
     """Whether ``folder`` holds a suite (several data sets) rather than one study."""
-    from .experiment.suite import Suite
+    from ..experiment.suite import Suite
 
     return Suite.is_suite(folder)
 
 
 def load_suite(folder: str | Path) -> SuiteResult:
     """A suite from its folder (``losslab report FOLDER``)."""
-    from .experiment.suite import Suite
+    from ..experiment.suite import Suite
 
     return SuiteResult(Suite.load(folder))
 
 
-# ---------------------------------------------------------------------- the catalog and plans
 def loss_catalog(problem: str | None = None) -> list:
     """Every catalog loss (:class:`~losslab.losses.LossSpec`), or those made for ``problem``."""
-    from . import losses
-    from .vocab import LOSS_PROBLEM_TYPES
+    from .. import losses
+    from ..vocab import LOSS_PROBLEM_TYPES
 
     if problem is not None and problem not in LOSS_PROBLEM_TYPES:
         raise ValueError(f"loss_catalog: expected problem in {', '.join(LOSS_PROBLEM_TYPES)}. Received: problem={problem!r}.")
@@ -732,14 +463,15 @@ def loss_catalog(problem: str | None = None) -> list:
 
 def loss(name: str):
     """One loss by name or alias (any case; Keras and PyTorch names), a composite or ``file.py:fn``."""
-    from . import losses
+    from .. import losses
 
     return losses.get(name)
 
 
 def reproduce_plan(only: str | Sequence[str] | None = None, *, repeats: int = 30) -> tuple[int, int]:
     """``(experiments, replicate-epochs)`` that :func:`reproduce` will train: for a progress bar."""
-    from .tutorial import experiments as tutorial
+    from ..tutorial import experiments as tutorial
 
     chosen = tutorial.select(only)
     return len(chosen), tutorial.total_work(chosen, repeats)
+
