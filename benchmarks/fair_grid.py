@@ -12,10 +12,10 @@ For each problem, the engine trains every loss of the problem x ``--repeats`` se
   (4x the models); ``grid / single`` is what the grid costs (goal: at most 2x);
 - ``grid+stop``: the grid with early stopping (patience 10) on the validation rows;
   ``grid+stop / grid`` is what early stopping saves (below 1: it saves);
-- ``+refit``: the grid with early stopping, then the tuned protocol's refit (``compare``'s
-  default): per loss and seed the rate with the lowest validation loss trains again on the
+- ``+refit``: the grid with early stopping, then the tuned protocol's refit (``compare
+  --refit``, off by default): per loss and seed the rate with the lowest validation loss trains again on the
   training and validation rows for its best epoch count, every one in one more lockstep call
-  (``Replicate.epochs``); ``+refit / single`` is what the whole default protocol costs.
+  (``Replicate.epochs``); ``+refit / single`` is what the protocol with ``--refit`` costs.
 
 Every configuration records the same per-epoch curves (train, validation, test rows).
 Configurations alternate over ``--rounds`` rounds and each keeps its fastest round, so a
