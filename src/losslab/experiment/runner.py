@@ -604,7 +604,7 @@ def _views(data, train_sets: Sequence[np.ndarray]) -> np.ndarray:
     a time (no float64 stack of every view)."""
     X, out = data.X, None
     for v, train_rows in enumerate(train_sets):
-        pre = data.preprocessor().fit(X.iloc[np.asarray(train_rows)])
+        pre = data.preprocessor().fit(X, rows=np.asarray(train_rows))  # (no copy of the training rows)
         # A block of rows at a time: scikit-learn's float64 temporaries stay small on a large table.
         for lo in range(0, len(X), _VIEW_ROWS):
             block = pre.transform(X.iloc[lo: lo + _VIEW_ROWS])
