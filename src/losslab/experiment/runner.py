@@ -400,7 +400,7 @@ def _n_inputs(plan_: Plan) -> int:
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
     return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device,
-                        threads=batch.threads, checkpoint=batch.checkpoint)
+                        threads=estimate.threads_now(batch.threads), checkpoint=batch.checkpoint)
 
 
 def portable(plan_: Plan) -> Plan:
