@@ -91,9 +91,9 @@ class Preprocessor:
         """
         # lazy: scikit-learn is slow to import
         from sklearn.compose import ColumnTransformer
-        from sklearn.impute import MissingIndicator, SimpleImputer
+        from sklearn.impute import SimpleImputer
         from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+        from sklearn.preprocessing import StandardScaler
 
         if rows is not None:
             rows = np.asarray(rows)
@@ -102,33 +102,12 @@ class Preprocessor:
             X = X.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
         frame = _frame(X, "X")
         self._lean = None
-        kinds = column_kinds(frame)
-        if kinds["other"]:
-            raise ValueError(
-                f"Preprocessor: expected numeric or categorical feature columns. Received: column(s) {kinds['other']} of dtype "
-                f"{[str(frame[c].dtype) for c in kinds['other']]}. Convert them to numbers (e.g. a date to days since an origin) or text."
-            )
-        self.numeric_columns_, self.categorical_columns_ = kinds["numeric"], kinds["categorical"]
-        indicate = [c for c in frame.columns if frame[c].isna().any()] if self.indicate is None else self.indicate
-        unknown = [c for c in [*indicate, *(self.levels or {})] if c not in frame.columns]
-        if unknown:
-            raise ValueError(f"Preprocessor: expected levels and indicate to name columns of X. Received: {sorted(set(unknown))}, not in {list(frame.columns)}.")
+        indicate = self._columns_of(frame, None)
         parts = []
         if self.numeric_columns_:
             imputer = SimpleImputer(strategy="median", keep_empty_features=True)
             parts.append(("numeric", make_pipeline(imputer, StandardScaler()), self.numeric_columns_))
-        if self.categorical_columns_:
-            categories: Any = "auto"
-            if self.levels is not None:
-                missing = [c for c in self.categorical_columns_ if c not in self.levels]
-                if missing:
-                    raise ValueError(f"Preprocessor: expected levels for every text column. Received: none for {missing}.")
-                categories = [np.array(self.levels[c], dtype=object) for c in self.categorical_columns_]
-            imputer = SimpleImputer(strategy="most_frequent", keep_empty_features=True)
-            encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64)
-            parts.append(("categorical", make_pipeline(imputer, encoder), self.categorical_columns_))
-        if indicate:
-            parts.append(("missing", MissingIndicator(features="all", missing_values=np.nan), list(indicate)))
+        parts += self._other_parts(indicate)
         self._transformer = ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
         self._transformer.fit(self._prepared(frame))
         self._columns = list(frame.columns)
@@ -137,13 +116,7 @@ class Preprocessor:
         except ValueError:  # a numeric column named like a one-hot column ('colour_red'): keep them apart
             self._transformer.set_params(verbose_feature_names_out=True)
             self._names = [str(n) for n in self._transformer.get_feature_names_out()]
-        self._target_scaler = None
-        if self.scale_target:
-            if y is None:
-                raise ValueError("Preprocessor: expected y, the training fold's target, with scale_target=True. Received: y=None.")
-            target = _target_array(y)
-            self._target_scaler = StandardScaler().fit(target.reshape(len(target), -1))
-        return self
+        return self._fit_target(y)
 
     def transform(self, X: Any) -> np.ndarray:
         """Apply the fitted scaling and encoding to ``X`` (a test fold, or the training fold)."""
@@ -190,23 +163,11 @@ class Preprocessor:
     def _fit_lean(self, X: pd.DataFrame, y: Any, rows: np.ndarray) -> Preprocessor:
         """:meth:`fit` on ``X.iloc[rows]`` with the numeric columns fitted one at a time (see the class)."""
         from sklearn.compose import ColumnTransformer
-        from sklearn.impute import MissingIndicator, SimpleImputer
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import StandardScaler
 
         frame = _frame(X, "X", copy=False)
-        kinds = column_kinds(frame)
-        if kinds["other"]:
-            raise ValueError(
-                f"Preprocessor: expected numeric or categorical feature columns. Received: column(s) {kinds['other']} of dtype "
-                f"{[str(frame[c].dtype) for c in kinds['other']]}. Convert them to numbers (e.g. a date to days since an origin) or text."
-            )
-        self.numeric_columns_, self.categorical_columns_ = kinds["numeric"], kinds["categorical"]
-        indicate = ([c for c in frame.columns if frame[c].iloc[rows].isna().any()] if self.indicate is None
-                    else self.indicate)
-        unknown = [c for c in [*indicate, *(self.levels or {})] if c not in frame.columns]
-        if unknown:
-            raise ValueError(f"Preprocessor: expected levels and indicate to name columns of X. Received: {sorted(set(unknown))}, not in {list(frame.columns)}.")
+        indicate = self._columns_of(frame, rows)
         stats = np.empty((3, len(self.numeric_columns_)))  # median, mean, scale of each numeric column
         for j, c in enumerate(self.numeric_columns_):
             values = _numbers(frame[c].iloc[rows])
@@ -219,19 +180,7 @@ class Preprocessor:
             stats[1, j], stats[2, j] = scaler.mean_[0], scaler.scale_[0]
         self._lean = stats
         # Text columns and missing indicators: scikit-learn's transformers as in fit, on those columns only.
-        parts = []
-        if self.categorical_columns_:
-            categories: Any = "auto"
-            if self.levels is not None:
-                missing = [c for c in self.categorical_columns_ if c not in self.levels]
-                if missing:
-                    raise ValueError(f"Preprocessor: expected levels for every text column. Received: none for {missing}.")
-                categories = [np.array(self.levels[c], dtype=object) for c in self.categorical_columns_]
-            imputer = SimpleImputer(strategy="most_frequent", keep_empty_features=True)
-            encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64)
-            parts.append(("categorical", make_pipeline(imputer, encoder), self.categorical_columns_))
-        if indicate:
-            parts.append(("missing", MissingIndicator(features="all", missing_values=np.nan), list(indicate)))
+        parts = self._other_parts(indicate)
         self._rest = list(dict.fromkeys([*self.categorical_columns_, *indicate]))
         self._transformer = None
         names = [str(c) for c in self.numeric_columns_]
@@ -249,13 +198,7 @@ class Preprocessor:
             names += rest
         self._names = names
         self._columns = list(frame.columns)
-        self._target_scaler = None
-        if self.scale_target:
-            if y is None:
-                raise ValueError("Preprocessor: expected y, the training fold's target, with scale_target=True. Received: y=None.")
-            target = _target_array(y)
-            self._target_scaler = StandardScaler().fit(target.reshape(len(target), -1))
-        return self
+        return self._fit_target(y)
 
     def _transform_lean(self, frame: pd.DataFrame) -> np.ndarray:
         """The numeric columns imputed and scaled with NumPy (as SimpleImputer and StandardScaler
@@ -273,6 +216,58 @@ class Preprocessor:
         return out
 
     # ------------------------------------------------------------------ helpers
+    def _fit_target(self, y: Any) -> Preprocessor:
+        """The target's scaler (``scale_target``), fitted on the training fold's target ``y``."""
+        from sklearn.preprocessing import StandardScaler
+
+        self._target_scaler = None
+        if self.scale_target:
+            if y is None:
+                raise ValueError("Preprocessor: expected y, the training fold's target, with scale_target=True. Received: y=None.")
+            target = _target_array(y)
+            self._target_scaler = StandardScaler().fit(target.reshape(len(target), -1))
+        return self
+
+    def _columns_of(self, frame: pd.DataFrame, rows: np.ndarray | None) -> list[str]:
+        """Sort the columns into numeric and categorical (refusing others), check ``levels`` and
+        ``indicate``; return the columns that get a missing indicator (``rows``: of the fold)."""
+        kinds = column_kinds(frame)
+        if kinds["other"]:
+            raise ValueError(
+                f"Preprocessor: expected numeric or categorical feature columns. Received: column(s) {kinds['other']} of dtype "
+                f"{[str(frame[c].dtype) for c in kinds['other']]}. Convert them to numbers (e.g. a date to days since an origin) or text."
+            )
+        self.numeric_columns_, self.categorical_columns_ = kinds["numeric"], kinds["categorical"]
+        if self.indicate is not None:
+            indicate = list(self.indicate)
+        else:  # (one column of the fold at a time: a large fold is not copied for this)
+            indicate = [c for c in frame.columns if (frame[c] if rows is None else frame[c].iloc[rows]).isna().any()]
+        unknown = [c for c in [*indicate, *(self.levels or {})] if c not in frame.columns]
+        if unknown:
+            raise ValueError(f"Preprocessor: expected levels and indicate to name columns of X. Received: {sorted(set(unknown))}, not in {list(frame.columns)}.")
+        return indicate
+
+    def _other_parts(self, indicate: list[str]) -> list[tuple]:
+        """The ColumnTransformer's parts for text columns (imputed, one-hot) and missing indicators."""
+        from sklearn.impute import MissingIndicator, SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder
+
+        parts = []
+        if self.categorical_columns_:
+            categories: Any = "auto"
+            if self.levels is not None:
+                missing = [c for c in self.categorical_columns_ if c not in self.levels]
+                if missing:
+                    raise ValueError(f"Preprocessor: expected levels for every text column. Received: none for {missing}.")
+                categories = [np.array(self.levels[c], dtype=object) for c in self.categorical_columns_]
+            imputer = SimpleImputer(strategy="most_frequent", keep_empty_features=True)
+            encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+            parts.append(("categorical", make_pipeline(imputer, encoder), self.categorical_columns_))
+        if indicate:
+            parts.append(("missing", MissingIndicator(features="all", missing_values=np.nan), list(indicate)))
+        return parts
+
     def _check_fitted(self) -> None:
         if self._columns is None:
             raise ValueError("Preprocessor: expected a fitted preprocessor. Received: one that was never fitted. Call fit(X_train) first.")
