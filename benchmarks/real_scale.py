@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/real_scale.py [--quick] [--case 10k|50k|1m] [--
 Each case runs in a fresh process (its peak RSS is its own) on a Parquet file written
 beforehand, and reports the phases of one `compare` start to finish:
 
-- load: reading the file (``losslab.api.load_data``);
+- load: reading the file and preparing the table (``losslab.api.prepare_data``: columns
+  chosen, rows with a missing target dropped, the problem kind read);
 - prepare: the advisor, the plan (splits, encodings, checks) and the schedule (the step
   cost timed on this machine);
 - train: the engine calls (lockstep training, per-epoch learning curves);
@@ -65,7 +66,7 @@ def child(case: str, path: str, out: str, device: str | None, epochs: int | None
 
     phases = {"import": time.perf_counter() - started}
     engine = {"seconds": 0.0, "calls": 0}
-    real_train, real_load, real_schedule = runner.train, api.load_data, runner.schedule
+    real_train, real_load, real_schedule = runner.train, api.prepare_data, runner.schedule
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -84,7 +85,7 @@ def child(case: str, path: str, out: str, device: str | None, epochs: int | None
         return history
 
     runner.train = train
-    api.load_data = timed("load", real_load)
+    api.prepare_data = timed("load", real_load)  # what compare calls to read and prepare the table
     runner.schedule = timed("schedule", real_schedule)
     kwargs = dict(CASES[case]["kwargs"])
     if epochs:
@@ -115,6 +116,7 @@ def child(case: str, path: str, out: str, device: str | None, epochs: int | None
         "batch_size": study.spec.model.batch_size, "wall": time.perf_counter() - started,
         "phases": {k: round(v, 2) for k, v in phases.items()},
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -134,7 +136,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"{os.cpu_count()} CPUs, load average {load:.1f} before starting; device {args.device or 'cpu'}")
     print(f"{'case':>5} {'rows':>9} {'cols':>4} {'trials':>6} {'batch':>5} {'wall s':>7} {'peak MB':>8}  "
-          "phases (s): load prepare train evaluate report   plan")
+          "phases (s): load prepare train evaluate report  load-avg  plan")
     for case in cases:
         spec = CASES[case]
         path = workdir / f"{case}.parquet"
@@ -151,7 +153,7 @@ def main() -> None:
         p = r["phases"]
         print(f"{case:>5} {r['rows']:>9,} {r['columns']:>4} {r['trials']:>6} {r['batch_size']:>5} {r['wall']:>7.1f} "
               f"{r['peak_rss_mb']:>8.0f}  {p.get('load', 0):>5.1f} {p.get('prepare', 0):>7.1f} {p['train']:>5.1f} "
-              f"{p['evaluate']:>8.1f} {p['report']:>6.1f}   {r['plan']} {r['kwargs'] or ''}", flush=True)
+              f"{p['evaluate']:>8.1f} {p['report']:>6.1f}  {r['load_average']:>8.1f}  {r['plan']} {r['kwargs'] or ''}", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

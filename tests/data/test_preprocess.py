@@ -150,3 +150,71 @@ def test_fixed_levels_and_indicators_give_every_fold_the_same_width():
     # A column empty in a training fold is kept (filled with 0), not dropped.
     empty = Preprocessor(levels=levels, indicate=indicate).fit(frame.iloc[[2]])
     assert empty.transform(frame).shape == (6, 5)
+
+
+# ---------------------------------------------------------------------- large training folds
+def _mixed_table(n: int = 3_000) -> pd.DataFrame:
+    """Numbers with gaps (float and pandas' Int64), a constant and a mostly empty column, text
+    with gaps, and a numeric column named like a one-hot column (names fall back to prefixes)."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({
+        "a": rng.normal(5.0, 3.0, n), "b": rng.integers(0, 10, n).astype(float), "colour_red": rng.normal(size=n),
+        "colour": rng.choice(np.array(["red", "blue", None], dtype=object), n),
+        "k": pd.array(rng.integers(0, 5, n), dtype="Int64"), "const": np.ones(n), "late": np.nan,
+    })
+    frame.loc[rng.random(n) < 0.1, "a"] = np.nan
+    frame.loc[rng.random(n) < 0.1, "k"] = pd.NA
+    frame.loc[n - 500:, "late"] = 1.0  # empty in a fold of the first rows
+    return frame
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"levels": {"colour": ["blue", "green", "red"]}, "indicate": ["a", "k", "late"]}])
+@pytest.mark.parametrize("rows", ["random", "first"])
+def test_a_large_fold_column_by_column_equals_scikit_learns_pipeline(monkeypatch, kwargs, rows):
+    from losslab.data import preprocess
+
+    frame = _mixed_table()
+    fit_rows = (np.sort(np.random.default_rng(2).choice(len(frame), 2_000, replace=False)) if rows == "random"
+                else np.arange(2_000))
+    whole = Preprocessor(**kwargs).fit(frame.iloc[fit_rows])
+    monkeypatch.setattr(preprocess, "LEAN_CELLS", 0)  # every fold counts as large
+    lean = Preprocessor(**kwargs).fit(frame, rows=fit_rows)
+    assert lean._lean is not None and whole._lean is None  # the two paths did run
+    assert lean.get_feature_names_out() == whole.get_feature_names_out()
+    assert lean.get_feature_names_out()[0] == "numeric__a"  # the clash with colour_red
+    np.testing.assert_allclose(lean.transform(frame), whole.transform(frame), rtol=1e-12, atol=1e-12)
+    if rows == "first":  # `late` is empty in the fold: filled with 0, as SimpleImputer(keep_empty_features=True)
+        assert lean.get_feature_names_out()[5] == "numeric__late"
+        np.testing.assert_array_equal(lean.transform(frame)[:2_000, 5], 0.0)
+
+
+def test_rows_fits_on_those_rows_and_a_small_fold_keeps_scikit_learns_arithmetic():
+    X = load_dataset("regression").X
+    rows = np.arange(0, len(X), 3)
+    by_rows = Preprocessor().fit(X, rows=rows)
+    assert by_rows._lean is None  # below LEAN_CELLS: the pipeline as before, bit for bit
+    np.testing.assert_array_equal(by_rows.transform(X), Preprocessor().fit(X.iloc[rows]).transform(X))
+
+
+def test_a_large_fold_is_never_copied_whole(monkeypatch):
+    import tracemalloc
+
+    from losslab.data import preprocess
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(200_000, 20)), columns=[f"x{j}" for j in range(20)])
+    rows = np.arange(0, len(frame), 2)
+    fold_bytes = len(rows) * 20 * 8  # the training rows as float64: 16 MB
+    Preprocessor().fit(frame.iloc[:50])  # scikit-learn's modules imported before measuring
+    peaks = {}
+    for lean in (False, True):
+        monkeypatch.setattr(preprocess, "LEAN_CELLS", 0 if lean else 10**12)
+        tracemalloc.start()
+        try:
+            prep = Preprocessor().fit(frame, rows=rows)
+            peaks[lean] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert (prep._lean is not None) == lean
+    # Column by column: a few columns' worth of temporaries; scikit-learn's pipeline copies the fold several times.
+    assert peaks[True] < fold_bytes / 2 < fold_bytes * 2 < peaks[False]

@@ -6,6 +6,7 @@ Tests never assert wall time: the step costs are given, or only checked for thei
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -240,3 +241,35 @@ def test_float32_features_are_trained_without_a_copy():
     assert trainer._as_training_array(X, "float32") is X
     assert trainer._as_training_array(X, "float64").dtype == np.float64
     assert trainer._as_training_array(np.asfortranarray(np.ones((5, 2), np.float32)), "float32").flags.c_contiguous
+
+
+@pytest.mark.parametrize("load, threads, expected", [(0.3, 2, 2), (2.4, 2, 2), (14.0, 2, 1), (14.0, 1, 1), (14.0, None, None)])
+def test_a_chunk_trains_with_one_thread_once_the_machine_is_busy(monkeypatch, load, threads, expected):
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert estimate.threads_now(threads) == expected
+
+
+def test_the_runner_checks_the_threads_before_each_chunk(tmp_path, monkeypatch):
+    import os
+
+    X, y = _regression()
+    plan = runner.plan(_spec(), X, y)
+    plan.schedule = runner.schedule(plan, cost=COST, budget=0.0)
+    plan.schedule = dataclasses.replace(plan.schedule, threads=2)  # chosen on a quiet machine
+    loads = iter([0.5, 14.0] * 3)  # then other work arrives, and leaves, and arrives
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (next(loads),) * 3)
+    seen = []
+    real = runner.train
+
+    def spy(*args, threads=None, **kwargs):
+        seen.append(threads)
+        return real(*args, threads=1, **kwargs)  # (one thread here: the test does not time anything)
+
+    monkeypatch.setattr(runner, "train", spy)
+    with Store.create_or_resume(tmp_path / "s", plan.spec, "fp", {}) as store:
+        runner.run(plan, store)
+    assert seen == [2, 1, 2, 1, 2, 1]

@@ -227,3 +227,38 @@ def test_the_python_api_reads_data_the_same_way(tmp_path):
     assert losslab.recommend(data=str(path), target="answer", kind="multiclass").problem.kind == "multiclass"
     X, y, info = api.load_data(str(path), "answer")
     assert list(X.columns) == ["a"] and len(y) == 29 and info["kind"] == "binary"
+
+
+# ---------------------------------------------------------------------- memory on large tables
+def _table_with_gaps(n: int = 3_000) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.normal(size=(n, 4)) * [1.0, 10.0, 1e3, 0.01], columns=["a", "b", "c", "d"])
+    frame["site"] = rng.choice(["north", "south", "east"], n)
+    frame.loc[rng.random(n) < 0.05, "b"] = np.nan
+    return frame, frame["a"].to_numpy() * 2 + rng.normal(size=n)
+
+
+@pytest.mark.parametrize("lean", [False, True])
+def test_views_are_one_float32_array_equal_to_each_splits_float64_features(monkeypatch, lean):
+    from losslab.data import preprocess
+
+    frame, y = _table_with_gaps()
+    prepared = P.prepare(X=frame, y=y)
+    rng = np.random.default_rng(0)
+    train_sets = [np.sort(rng.choice(len(frame), 2_000, replace=False)) for _ in range(3)]
+    monkeypatch.setattr(preprocess, "LEAN_CELLS", 0 if lean else 10**12)
+    monkeypatch.setattr(runner, "_VIEW_ROWS", 700)  # several blocks of rows, the last one short
+    views = runner._views(prepared, train_sets)
+    # One float32 array that owns its data, (splits, rows, columns): no float64 stack, no view of a copy.
+    assert views.dtype == np.float32 and views.base is None and views.flags.c_contiguous
+    assert views.shape == (3, len(frame), 4 + 3 + 1)  # 4 numbers, 3 sites, b's missing indicator
+    for v, rows in enumerate(train_sets):
+        np.testing.assert_allclose(views[v], prepared.features(rows), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.skipif(int(pd.__version__.split(".")[0]) < 3, reason="pandas < 3 copies a selection of columns (no copy-on-write)")
+def test_prepare_keeps_the_tables_columns_without_copying_them():
+    frame, y = _table_with_gaps()
+    prepared = P.prepare(X=frame, y=y)
+    for c in "abcd":  # (a text column's to_numpy converts pandas' strings, so only numbers are compared)
+        assert np.shares_memory(prepared.X[c].to_numpy(), frame[c].to_numpy())

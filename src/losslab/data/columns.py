@@ -118,6 +118,7 @@ def choose_columns(X: pd.DataFrame, *, exclude: Sequence[str] | str | None = Non
     if both:
         raise ValueError(f"choose_columns: expected a column in exclude or include, not both. Received: {both} in both.")
     keep: dict[str, pd.Series] = {}
+    changed = False  # a kept column converted (dates) or capped (text)
     dropped: dict[str, str] = {}
     notes: list[str] = []
     for name in columns:
@@ -137,12 +138,21 @@ def choose_columns(X: pd.DataFrame, *, exclude: Sequence[str] | str | None = Non
             notes.append(f"kept `{name}` as asked (include=), though {reason}" + (", as days since 1970-01-01" if date else ""))
         if date:
             column = _as_days(column)
+            changed = True
         elif column_kinds(column.to_frame())["categorical"]:
             column, note = _capped(name, column)
             if note:
                 notes.append(note)
+                changed = True
         keep[name] = column
-    frame = pd.DataFrame(keep, index=X.index) if keep else X.iloc[:, :0]
+    if not keep:
+        frame = X.iloc[:, :0]
+    elif changed:
+        frame = pd.DataFrame(keep, index=X.index)
+    else:
+        # Every kept column as it was: select them (a view where pandas allows) rather than
+        # build a new frame, which would copy a large table once more.
+        frame = X[list(keep)]
     return Selection(frame, dropped, tuple(notes))
 
 

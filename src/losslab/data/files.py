@@ -107,6 +107,7 @@ def _read_table(p: Path, suffix: str) -> pd.DataFrame:
             frame = pd.read_parquet(p)
         except Exception as err:  # pyarrow raises its own types for corrupt files
             raise ValueError(f"load_table: expected a Parquet file. Received: path='{p}', which Parquet cannot read ({type(err).__name__}: {err}).") from None
+        _release_arrow_memory()
         _check_flat(p, frame)
     else:
         sep = "\t" if suffix == ".tsv" else ","
@@ -122,6 +123,18 @@ def _read_table(p: Path, suffix: str) -> pd.DataFrame:
         raise ValueError(f"load_table: expected at least one data row. Received: path='{p}' with columns {list(frame.columns)} but no rows.")
     frame.columns = [str(c) for c in frame.columns]
     return frame
+
+
+def _release_arrow_memory() -> None:
+    """Hand the memory Arrow used while decoding a Parquet file back to the system.
+
+    Arrow's allocator (mimalloc or jemalloc) keeps freed pages for reuse: after reading a
+    1,000,000 x 21 float64 file it held ~260 MB of decoding buffers that nothing used again,
+    counted in the process's memory for the rest of a study.
+    """
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _check_flat(p: Path, frame: pd.DataFrame) -> None:

@@ -19,6 +19,11 @@ import pandas as pd
 
 from ._dataset import column_kinds
 
+# A training fold with at least this many numeric cells (rows x numeric columns) has its numeric
+# statistics computed one column at a time (see Preprocessor.fit): scikit-learn's pipeline
+# would hold several float64 copies of the whole fold at once (~600 MB for 750,000 x 20).
+LEAN_CELLS = 4_000_000
+
 
 class Preprocessor:
     """Features to a float64 matrix: numbers imputed and standardized, text imputed and one-hot encoded.
@@ -33,7 +38,11 @@ class Preprocessor:
       ``indicate``.
 
     Imputers keep a column that is empty in a training fold (filled with 0), so the
-    width never depends on the fold. With ``levels`` (the categories of each text
+    width never depends on the fold. A large training fold (at least :data:`LEAN_CELLS`
+    numeric cells) has its numeric columns' median, mean and scale fitted one column at a
+    time, with the same ``SimpleImputer`` median and ``StandardScaler`` on each column alone,
+    and applied with NumPy: the fold is never copied whole, and the statistics equal the
+    whole-fold ones to float64 rounding (the sums run in another order). With ``levels`` (the categories of each text
     column, read from the whole column) and ``indicate`` fixed for a table, every fold
     of it gives the same columns in the same order. With ``scale_target=True`` a
     regression target is standardized too, with a ``StandardScaler`` fitted on the
@@ -71,44 +80,34 @@ class Preprocessor:
         self.indicate = None if indicate is None else [str(c) for c in indicate]
         self.scale_target = scale_target
         self._columns: list[str] | None = None
+        self._lean: np.ndarray | None = None  # median, mean, scale per numeric column (a large fold)
 
     # ------------------------------------------------------------------ features
-    def fit(self, X: Any, y: Any = None) -> Preprocessor:
-        """Learn the imputation, scaling and categories from the training fold ``X`` (and ``y`` if ``scale_target``)."""
+    def fit(self, X: Any, y: Any = None, *, rows: Any = None) -> Preprocessor:
+        """Learn the imputation, scaling and categories from the training fold ``X`` (and ``y`` if ``scale_target``).
+
+        ``rows`` (positions): fit on those rows of ``X`` only, the same as
+        ``fit(X.iloc[rows], y)`` without a copy of them (``y`` is then the rows' target).
+        """
         # lazy: scikit-learn is slow to import
         from sklearn.compose import ColumnTransformer
-        from sklearn.impute import MissingIndicator, SimpleImputer
+        from sklearn.impute import SimpleImputer
         from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+        from sklearn.preprocessing import StandardScaler
 
+        if rows is not None:
+            rows = np.asarray(rows)
+            if isinstance(X, pd.DataFrame) and len(X.columns) and len(column_kinds(X)["numeric"]) * len(rows) >= LEAN_CELLS:
+                return self._fit_lean(X, y, rows)
+            X = X.iloc[rows] if isinstance(X, pd.DataFrame) else np.asarray(X)[rows]
         frame = _frame(X, "X")
-        kinds = column_kinds(frame)
-        if kinds["other"]:
-            raise ValueError(
-                f"Preprocessor: expected numeric or categorical feature columns. Received: column(s) {kinds['other']} of dtype "
-                f"{[str(frame[c].dtype) for c in kinds['other']]}. Convert them to numbers (e.g. a date to days since an origin) or text."
-            )
-        self.numeric_columns_, self.categorical_columns_ = kinds["numeric"], kinds["categorical"]
-        indicate = [c for c in frame.columns if frame[c].isna().any()] if self.indicate is None else self.indicate
-        unknown = [c for c in [*indicate, *(self.levels or {})] if c not in frame.columns]
-        if unknown:
-            raise ValueError(f"Preprocessor: expected levels and indicate to name columns of X. Received: {sorted(set(unknown))}, not in {list(frame.columns)}.")
+        self._lean = None
+        indicate = self._columns_of(frame, None)
         parts = []
         if self.numeric_columns_:
             imputer = SimpleImputer(strategy="median", keep_empty_features=True)
             parts.append(("numeric", make_pipeline(imputer, StandardScaler()), self.numeric_columns_))
-        if self.categorical_columns_:
-            categories: Any = "auto"
-            if self.levels is not None:
-                missing = [c for c in self.categorical_columns_ if c not in self.levels]
-                if missing:
-                    raise ValueError(f"Preprocessor: expected levels for every text column. Received: none for {missing}.")
-                categories = [np.array(self.levels[c], dtype=object) for c in self.categorical_columns_]
-            imputer = SimpleImputer(strategy="most_frequent", keep_empty_features=True)
-            encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64)
-            parts.append(("categorical", make_pipeline(imputer, encoder), self.categorical_columns_))
-        if indicate:
-            parts.append(("missing", MissingIndicator(features="all", missing_values=np.nan), list(indicate)))
+        parts += self._other_parts(indicate)
         self._transformer = ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
         self._transformer.fit(self._prepared(frame))
         self._columns = list(frame.columns)
@@ -117,13 +116,7 @@ class Preprocessor:
         except ValueError:  # a numeric column named like a one-hot column ('colour_red'): keep them apart
             self._transformer.set_params(verbose_feature_names_out=True)
             self._names = [str(n) for n in self._transformer.get_feature_names_out()]
-        self._target_scaler = None
-        if self.scale_target:
-            if y is None:
-                raise ValueError("Preprocessor: expected y, the training fold's target, with scale_target=True. Received: y=None.")
-            target = _target_array(y)
-            self._target_scaler = StandardScaler().fit(target.reshape(len(target), -1))
-        return self
+        return self._fit_target(y)
 
     def transform(self, X: Any) -> np.ndarray:
         """Apply the fitted scaling and encoding to ``X`` (a test fold, or the training fold)."""
@@ -133,6 +126,8 @@ class Preprocessor:
         extra = [c for c in frame.columns if c not in self._columns]
         if missing or extra:
             raise ValueError(f"Preprocessor: expected the columns seen in fit, {self._columns}. Received: missing {missing}, unexpected {extra}.")
+        if self._lean is not None:
+            return self._transform_lean(frame)
         return np.asarray(self._transformer.transform(self._prepared(frame[self._columns])), dtype=np.float64)
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
@@ -164,7 +159,115 @@ class Preprocessor:
             return scaled
         return self._target_scaler.inverse_transform(scaled.reshape(len(scaled), -1)).reshape(scaled.shape)
 
+    # ------------------------------------------------------------------ large folds
+    def _fit_lean(self, X: pd.DataFrame, y: Any, rows: np.ndarray) -> Preprocessor:
+        """:meth:`fit` on ``X.iloc[rows]`` with the numeric columns fitted one at a time (see the class)."""
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import StandardScaler
+
+        frame = _frame(X, "X", copy=False)
+        indicate = self._columns_of(frame, rows)
+        stats = np.empty((3, len(self.numeric_columns_)))  # median, mean, scale of each numeric column
+        for j, c in enumerate(self.numeric_columns_):
+            values = _numbers(frame[c].iloc[rows])
+            # scikit-learn's own estimators on this one column: the same median (keep_empty_features:
+            # an empty column is filled with 0), the same constant-column rule for the scale.
+            imputer = SimpleImputer(strategy="median", keep_empty_features=True).fit(values[:, None])
+            stats[0, j] = imputer.statistics_[0]
+            values[np.isnan(values)] = stats[0, j]
+            scaler = StandardScaler().fit(values[:, None])
+            stats[1, j], stats[2, j] = scaler.mean_[0], scaler.scale_[0]
+        self._lean = stats
+        # Text columns and missing indicators: scikit-learn's transformers as in fit, on those columns only.
+        parts = self._other_parts(indicate)
+        self._rest = list(dict.fromkeys([*self.categorical_columns_, *indicate]))
+        self._transformer = None
+        names = [str(c) for c in self.numeric_columns_]
+        if parts:
+            self._transformer = ColumnTransformer(parts, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
+            self._transformer.fit(self._prepared(frame[self._rest].iloc[rows]))
+            try:
+                rest = [str(n) for n in self._transformer.get_feature_names_out()]
+                if len(set(names + rest)) < len(names) + len(rest):
+                    raise ValueError("duplicate names")
+            except ValueError:  # as fit names them when a numeric name equals a one-hot one
+                self._transformer.set_params(verbose_feature_names_out=True)
+                rest = [str(n) for n in self._transformer.get_feature_names_out()]
+                names = [f"numeric__{n}" for n in names]
+            names += rest
+        self._names = names
+        self._columns = list(frame.columns)
+        return self._fit_target(y)
+
+    def _transform_lean(self, frame: pd.DataFrame) -> np.ndarray:
+        """The numeric columns imputed and scaled with NumPy (as SimpleImputer and StandardScaler
+        transform: fill, subtract the mean, divide by the scale), then the other parts."""
+        median, mean, scale = self._lean
+        out = np.empty((len(frame), len(self._names)), dtype=np.float64)
+        for j, c in enumerate(self.numeric_columns_):
+            values = _numbers(frame[c])
+            values[np.isnan(values)] = median[j]
+            values -= mean[j]
+            values /= scale[j]
+            out[:, j] = values
+        if self._transformer is not None:
+            out[:, len(self.numeric_columns_):] = self._transformer.transform(self._prepared(frame[self._rest]))
+        return out
+
     # ------------------------------------------------------------------ helpers
+    def _fit_target(self, y: Any) -> Preprocessor:
+        """The target's scaler (``scale_target``), fitted on the training fold's target ``y``."""
+        from sklearn.preprocessing import StandardScaler
+
+        self._target_scaler = None
+        if self.scale_target:
+            if y is None:
+                raise ValueError("Preprocessor: expected y, the training fold's target, with scale_target=True. Received: y=None.")
+            target = _target_array(y)
+            self._target_scaler = StandardScaler().fit(target.reshape(len(target), -1))
+        return self
+
+    def _columns_of(self, frame: pd.DataFrame, rows: np.ndarray | None) -> list[str]:
+        """Sort the columns into numeric and categorical (refusing others), check ``levels`` and
+        ``indicate``; return the columns that get a missing indicator (``rows``: of the fold)."""
+        kinds = column_kinds(frame)
+        if kinds["other"]:
+            raise ValueError(
+                f"Preprocessor: expected numeric or categorical feature columns. Received: column(s) {kinds['other']} of dtype "
+                f"{[str(frame[c].dtype) for c in kinds['other']]}. Convert them to numbers (e.g. a date to days since an origin) or text."
+            )
+        self.numeric_columns_, self.categorical_columns_ = kinds["numeric"], kinds["categorical"]
+        if self.indicate is not None:
+            indicate = list(self.indicate)
+        else:  # (one column of the fold at a time: a large fold is not copied for this)
+            indicate = [c for c in frame.columns if (frame[c] if rows is None else frame[c].iloc[rows]).isna().any()]
+        unknown = [c for c in [*indicate, *(self.levels or {})] if c not in frame.columns]
+        if unknown:
+            raise ValueError(f"Preprocessor: expected levels and indicate to name columns of X. Received: {sorted(set(unknown))}, not in {list(frame.columns)}.")
+        return indicate
+
+    def _other_parts(self, indicate: list[str]) -> list[tuple]:
+        """The ColumnTransformer's parts for text columns (imputed, one-hot) and missing indicators."""
+        from sklearn.impute import MissingIndicator, SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder
+
+        parts = []
+        if self.categorical_columns_:
+            categories: Any = "auto"
+            if self.levels is not None:
+                missing = [c for c in self.categorical_columns_ if c not in self.levels]
+                if missing:
+                    raise ValueError(f"Preprocessor: expected levels for every text column. Received: none for {missing}.")
+                categories = [np.array(self.levels[c], dtype=object) for c in self.categorical_columns_]
+            imputer = SimpleImputer(strategy="most_frequent", keep_empty_features=True)
+            encoder = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+            parts.append(("categorical", make_pipeline(imputer, encoder), self.categorical_columns_))
+        if indicate:
+            parts.append(("missing", MissingIndicator(features="all", missing_values=np.nan), list(indicate)))
+        return parts
+
     def _check_fitted(self) -> None:
         if self._columns is None:
             raise ValueError("Preprocessor: expected a fitted preprocessor. Received: one that was never fitted. Call fit(X_train) first.")
@@ -172,7 +275,8 @@ class Preprocessor:
     def _prepared(self, frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
         for c in self.numeric_columns_:
-            frame[c] = frame[c].astype(np.float64)  # pandas' NA becomes NaN, which the imputer knows
+            if c in frame.columns:  # (the lean path passes the text and indicated columns only)
+                frame[c] = frame[c].astype(np.float64)  # pandas' NA becomes NaN, which the imputer knows
         for c in self.categorical_columns_:
             # Mixed values (1 and "1", True and "yes") sort badly in the encoder; text compares.
             # Missing ones (None, NaN, pd.NA) all become NaN, the imputer's missing value.
@@ -187,9 +291,14 @@ class Preprocessor:
         return f"Preprocessor(scale_target={self.scale_target}, {state})"
 
 
-def _frame(X: Any, arg: str) -> pd.DataFrame:
+def _numbers(column: pd.Series) -> np.ndarray:
+    """One column as a new float64 array, pandas' NA as NaN (as ``_prepared`` converts it)."""
+    return np.array(column.astype(np.float64).to_numpy(), dtype=np.float64, copy=True)
+
+
+def _frame(X: Any, arg: str, copy: bool = True) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
-        frame = X.copy()
+        frame = X.copy(deep=copy)  # shallow: the lean path only reads columns
     else:
         array = np.asarray(X)
         if array.ndim != 2:

@@ -145,6 +145,27 @@ def threads_to_try(device: str | None = None) -> list[int]:
     return [1, default] if default > 1 and busy + default <= cores + 0.5 else [1]
 
 
+def threads_now(threads: int | None) -> int | None:
+    """The torch threads for a chunk about to train: ``threads`` (chosen when the study was
+    scheduled), or one when the machine has become busy since.
+
+    The choice is made once, before the first chunk; a long study on a shared machine sees
+    other work arrive. On 2 cores with a load average of ~15, a 50,000-row study chunk
+    estimated at 60 s trained 18 min with two threads (each thread waiting for the other at
+    every small operation). The load average counts this study's own threads while it trains,
+    so a second thread is kept while it stays within the cores.
+    """
+    import os
+
+    if threads is None or threads <= 1:
+        return threads
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # not on this platform
+        return threads
+    return threads if busy <= (os.cpu_count() or 1) + 0.5 else 1
+
+
 @dataclasses.dataclass(frozen=True)
 class Chunk:
     """Some splits trained in one engine call and committed together, and its estimated seconds."""

@@ -131,7 +131,7 @@ class Prepared:
         """
         if self.X.shape[1] == 0:
             raise ValueError("expected feature columns. Received: data prepared for its target only (features=False).")
-        return self.preprocessor().fit(self.X.iloc[np.asarray(fit_rows)]).transform(self.X)
+        return self.preprocessor().fit(self.X, rows=np.asarray(fit_rows)).transform(self.X)
 
     # ------------------------------------------------------------------ targets
     def encode(self, loss: Any, output_activation: str | None = None, *, output_units: int | None = None):
@@ -301,8 +301,10 @@ def prepare(data: str | None = None, target: str | Sequence[str] | None = None, 
         keep &= ~feature_missing
     if not keep.any():
         raise ValueError(f"expected rows with a target. Received: all {len(keep)} rows of {ds.name} were dropped for missing values.")
-    frame = frame.loc[keep].reset_index(drop=True)
-    yv = yv.loc[keep].reset_index(drop=True)
+    if not keep.all():  # (selecting every row would copy a large table for nothing)
+        frame, yv = frame.loc[keep], yv.loc[keep]
+    frame = frame.reset_index(drop=True)
+    yv = yv.reset_index(drop=True)
     problem = advisor.infer_problem(yv, kind=kind)
     levels, indicate = _layout(frame)
     if indicate:

@@ -411,7 +411,7 @@ def _n_inputs(plan_: Plan) -> int:
 
 def _train_task(plan_: Plan, batch: _Batch) -> list[TrialResult]:
     return _train_batch(plan_, batch.cands, batch.units, batch.splits, batch.done, batch.on_epochs, batch.device,
-                        threads=batch.threads, checkpoint=batch.checkpoint)
+                        threads=estimate.threads_now(batch.threads), checkpoint=batch.checkpoint)
 
 
 def portable(plan_: Plan) -> Plan:
@@ -674,7 +674,7 @@ def _views(data, train_sets: Sequence[np.ndarray]) -> np.ndarray:
     a time (no float64 stack of every view)."""
     X, out = data.X, None
     for v, train_rows in enumerate(train_sets):
-        pre = data.preprocessor().fit(X.iloc[np.asarray(train_rows)])
+        pre = data.preprocessor().fit(X, rows=np.asarray(train_rows))  # (no copy of the training rows)
         # A block of rows at a time: scikit-learn's float64 temporaries stay small on a large table.
         for lo in range(0, len(X), _VIEW_ROWS):
             block = pre.transform(X.iloc[lo: lo + _VIEW_ROWS])
