@@ -158,7 +158,7 @@ def plan_study(X=None, y=None, *, data: str | Path | None = None, dataset: str |
                epochs: int | None = None, batch_size: int | None = None, optimizer: str | None = None,
                lr: float | Sequence[float] | None = None, momentum: float = 0.9, patience: int | None = None,
                protocol: str = "tuned", sweep: str | None = None, validation_split: float | None = None,
-            weight_decay: float | None = None, refit: bool | None = None, seed: int = 0,
+               weight_decay: float | None = None, refit: bool | None = None, seed: int = 0,
                dropna: bool = False, kind: str | None = None, exclude: Sequence[str] | str | None = None,
                include: Sequence[str] | str | None = None, stratify: bool = True, device: str | None = None,
                executor: str = "local", ray_address: str | None = None, cpus_per_task: float = 1,
