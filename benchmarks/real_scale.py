@@ -61,11 +61,11 @@ def child(case: str, path: str, out: str, device: str | None, epochs: int | None
     """One case, in this process: the phases of one compare, start to finish."""
     started = time.perf_counter()
     from losslab import api
-    from losslab.experiment import runner
+    from losslab.experiment import runner, trials
 
     phases = {"import": time.perf_counter() - started}
     engine = {"seconds": 0.0, "calls": 0}
-    real_train, real_load, real_schedule = runner.train, api.load_data, runner.schedule
+    real_train, real_load, real_schedule = trials.train, api.load_data, runner.schedule
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -83,7 +83,7 @@ def child(case: str, path: str, out: str, device: str | None, epochs: int | None
         engine["calls"] += 1
         return history
 
-    runner.train = train
+    trials.train = train
     api.load_data = timed("load", real_load)
     runner.schedule = timed("schedule", real_schedule)
     kwargs = dict(CASES[case]["kwargs"])

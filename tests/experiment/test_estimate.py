@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import losslab
-from losslab.experiment import estimate, runner
+from losslab.experiment import estimate, planning, runner, trials
 from losslab.experiment.estimate import Chunk, EstimateTooLong, StepCost, chunk_splits
 from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec
 from losslab.experiment.store import Store
@@ -76,7 +76,7 @@ def test_each_chunk_is_committed_as_it_finishes_and_chunking_does_not_change_the
     spec = _spec()
     results = {}
     for name, budget in (("chunked", 0.0), ("whole", 1e9)):
-        plan = runner.plan(spec, X, y)
+        plan = planning.plan(spec, X, y)
         # Each split (2 trials) is over a zero budget: six chunks; a huge budget: one.
         plan.schedule = runner.schedule(plan, cost=COST, budget=budget)
         assert len(plan.schedule.batches) == (6 if budget == 0 else 1)
@@ -92,7 +92,7 @@ def test_each_chunk_is_committed_as_it_finishes_and_chunking_does_not_change_the
 
 def test_the_schedule_describes_the_plan_and_counts_what_is_left(tmp_path):
     X, y = _regression()
-    plan = runner.plan(_spec(), X, y)
+    plan = planning.plan(_spec(), X, y)
     sched = runner.schedule(plan, cost=COST, budget=0.0)
     assert sched.trials == 12 and sched.total_seconds == pytest.approx(sum(sched.seconds))
     assert sched.describe().startswith("12 trials (2 losses x 6 splits) in 6 chunks, about ")
@@ -174,7 +174,7 @@ def test_plain_progress_lines_say_elapsed_share_and_time_left():
 @pytest.mark.parametrize("n_train, batch", [(10, 10), (32, 32), (6_400, 32), (7_500, 32), (12_800, 64),
                                             (37_500, 128), (750_000, 1024)])
 def test_the_default_minibatch_grows_with_the_table(n_train, batch):
-    assert runner.default_batch_size(n_train) == batch
+    assert planning.default_batch_size(n_train) == batch
 
 
 def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
@@ -183,7 +183,7 @@ def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
     X = pd.DataFrame(rng.normal(size=(n, 2)), columns=["a", "b"])
     y = pd.Series(X.a + 0.1 * rng.normal(size=n), name="y")
     spec = _spec(repeats=1, epochs=1)
-    assert runner.plan(spec, X, y, cap_batch=True).spec.model.batch_size == 32
+    assert planning.plan(spec, X, y, cap_batch=True).spec.model.batch_size == 32
     given = dict(losses=["mse"], repeats=1, epochs=1, hidden=(2,), protocol="fixed")  # every training row fits
     study = losslab.compare(pd.concat([X] * 2, ignore_index=True), pd.concat([y] * 2, ignore_index=True), **given,
                             out=tmp_path / "big")  # 13,500 training rows
@@ -197,10 +197,10 @@ def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
 def test_curves_on_a_sample_and_the_score_on_every_held_out_row(tmp_path, monkeypatch):
     X, y = _regression(n=200)
     plain = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), protocol="fixed", out=tmp_path / "all")
-    monkeypatch.setattr(runner, "CURVE_ROWS", 20)  # 50 held-out rows per trial: curves on 20 of them
+    monkeypatch.setattr(trials, "CURVE_ROWS", 20)  # 50 held-out rows per trial: curves on 20 of them
     calls = []
-    real = runner.train
-    monkeypatch.setattr(runner, "train", lambda X, m, reps, **kw: calls.append(reps) or real(X, m, reps, **kw))
+    real = trials.train
+    monkeypatch.setattr(trials, "train", lambda X, m, reps, **kw: calls.append(reps) or real(X, m, reps, **kw))
     sampled = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), protocol="fixed", out=tmp_path / "sampled")
     assert all(len(r.test) == 20 for r in calls[0])
     assert any("fixed sample of 20 of each trial's 50 held-out rows" in n for n in sampled.info["notes"])

@@ -10,7 +10,7 @@ import pytest
 import losslab
 from losslab import api
 from losslab.experiment import prepare as P
-from losslab.experiment import runner
+from losslab.experiment import trials
 
 TINY = dict(epochs=2, hidden=(4,), batch_size=16, protocol="fixed")
 
@@ -19,13 +19,13 @@ TINY = dict(epochs=2, hidden=(4,), batch_size=16, protocol="fixed")
 def engine_calls(monkeypatch):
     """Every engine call's X views, then the real training."""
     calls = []
-    real = runner.train
+    real = trials.train
 
     def spy(X, members, replicates, **kwargs):
         calls.append(np.array(X))
         return real(X, members, replicates, **kwargs)
 
-    monkeypatch.setattr(runner, "train", spy)
+    monkeypatch.setattr(trials, "train", spy)
     return calls
 
 
