@@ -28,6 +28,7 @@ from .store import TrialResult
 
 
 def trial_seed(spec: StudySpec, s) -> int:
+    """The seed of split ``s``'s trials: every candidate trains from it (paired trials)."""
     return spec.seed * 1_000_003 + s.repeat * 1_009 + s.fold
 
 
@@ -43,7 +44,7 @@ def fit_and_val_rows(spec: StudySpec, s) -> tuple[np.ndarray, np.ndarray | None]
 
 
 def train_batch(plan_: Plan, cands: Sequence[Candidate], units: int, splits, done, on_epochs, device,
-                 threads: int | None = None, checkpoint: Checkpoints | None = None) -> list[TrialResult]:
+                threads: int | None = None, checkpoint: Checkpoints | None = None) -> list[TrialResult]:
     """Train a batch of trials in one engine call and score them.
 
     With the tuned protocol every (candidate, split) trains once per learning rate of the
