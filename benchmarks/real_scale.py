@@ -5,7 +5,7 @@ Run: .venv/bin/python benchmarks/real_scale.py [--quick] [--case 10k|50k|1m] [--
 Each case runs in a fresh process (its peak RSS is its own) on a Parquet file written
 beforehand, and reports the phases of one `compare` start to finish:
 
-- load: reading the file and preparing the table (``losslab.api.prepare_data``: columns
+- load: reading the file and preparing the table (``losslab.experiment.sources.prepare_source``: columns
   chosen, rows with a missing target dropped, the problem kind read);
 - prepare: the advisor, the plan (splits, encodings, checks) and the schedule (the step
   cost timed on this machine);
@@ -62,11 +62,11 @@ def child(case: str, path: str, out: str, device: str | None, epochs: int | None
     """One case, in this process: the phases of one compare, start to finish."""
     started = time.perf_counter()
     from losslab import api
-    from losslab.experiment import runner
+    from losslab.experiment import runner, sources, trials
 
     phases = {"import": time.perf_counter() - started}
     engine = {"seconds": 0.0, "calls": 0}
-    real_train, real_load, real_schedule = runner.train, api.prepare_data, runner.schedule
+    real_train, real_load, real_schedule = trials.train, sources.prepare_source, runner.schedule
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -84,8 +84,8 @@ def child(case: str, path: str, out: str, device: str | None, epochs: int | None
         engine["calls"] += 1
         return history
 
-    runner.train = train
-    api.prepare_data = timed("load", real_load)  # what compare calls to read and prepare the table
+    trials.train = train
+    sources.prepare_source = timed("load", real_load)  # what compare calls to read and prepare the table
     runner.schedule = timed("schedule", real_schedule)
     kwargs = dict(CASES[case]["kwargs"])
     if epochs:

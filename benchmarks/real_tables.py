@@ -55,12 +55,12 @@ def _compare(table, folder: Path, extra: list[str]) -> tuple[int, str, Path, Pat
 def _study_splits(table, path: Path, out: Path):
     """The study's splits, made again from its stored spec and the same prepared table."""
     from losslab import api
-    from losslab.experiment import runner
+    from losslab.experiment import planning
     from losslab.experiment.results import Study
 
     study = Study.load(out)
     prepared = api.prepare_data(path, list(table.target), kind=table.kind_arg)
-    plan = runner.plan(study.spec, prepared)
+    plan = planning.plan(study.spec, prepared)
     return study, plan.splits, [str(c) for c in prepared.X.columns]
 
 

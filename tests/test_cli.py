@@ -15,7 +15,7 @@ import pytest
 
 import losslab
 from losslab.cli import main
-from losslab.experiment import runner
+from losslab.experiment import trials as trial_batches
 
 TINY = ["--repeats", "2", "--cv", "2", "--epochs", "3", "--hidden", "6", "--batch-size", "16"]
 
@@ -56,7 +56,7 @@ def test_compare_writes_a_study_resumes_and_reports(tmp_path, capsys, monkeypatc
     def no_training(*args, **kwargs):
         raise AssertionError("a finished study trained again")
 
-    monkeypatch.setattr(runner, "_train_batch", no_training)
+    monkeypatch.setattr(trial_batches, "train_batch", no_training)
     (out / "report.html").unlink()
     assert main(["compare", "--dataset", "iris", *TINY, "--out", str(out), "--format", "csv"]) == 0
     assert stored_rows(out) == rows

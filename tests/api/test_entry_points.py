@@ -9,7 +9,7 @@ import pytest
 
 import losslab
 from losslab import api
-from losslab.experiment.runner import Plan
+from losslab.experiment.planning import Plan
 
 TINY = dict(repeats=2, epochs=2, hidden=(4,), protocol="fixed")
 

@@ -71,13 +71,13 @@ def test_each_protocols_model_defaults():
 
 
 def test_study_spec_and_a_trials_stored_size(imbalanced):
-    from losslab.experiment import runner
+    from losslab.experiment import planning
     from losslab.experiment.space import trial_bytes
 
     prepared, rec = imbalanced
     spec = build.study_spec(prepared, rec, losses="bce,hinge", repeats=2, epochs=3, protocol="fixed")
     assert [c.label for c in spec.candidates] == ["binary_crossentropy", "hinge"]
     assert spec.metrics == (rec.primary.metric, *rec.also_report) and spec.target == (str(prepared.y.name),)
-    plan = runner.plan(spec, prepared)
+    plan = planning.plan(spec, prepared)
     # classes: four curves (loss and accuracy, train and held-out), one number per metric
     assert build.trial_bytes(plan) == trial_bytes(3, 4, len(spec.metrics))

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import losslab
-from losslab.experiment import estimate, runner
+from losslab.experiment import estimate, planning, runner, trials
 from losslab.experiment.estimate import Chunk, EstimateTooLong, StepCost, chunk_splits
 from losslab.experiment.spec import Candidate, Model, Resampling, StudySpec
 from losslab.experiment.store import Store
@@ -72,12 +72,27 @@ def _spec(repeats=6, epochs=3):
                      model=Model(hidden=(4,), epochs=epochs, batch_size=8))
 
 
+def test_with_early_stopping_the_estimate_is_stated_as_an_upper_bound():
+    # The estimate counts every epoch; early stopping ends most trials sooner, so it says "at most".
+    X, y = _regression()
+    spec = _spec()
+    stopping = dataclasses.replace(spec, model=Model(hidden=(4,), epochs=3, batch_size=8, patience=2,
+                                                     validation_split=0.2))
+    plain = runner.schedule(planning.plan(spec, X, y), cost=COST)
+    bounded = runner.schedule(planning.plan(stopping, X, y), cost=COST)
+    assert not plain.stops_early and "at most" not in plain.describe()
+    assert bounded.stops_early
+    text = bounded.describe()
+    assert ", at most about " in text and text.endswith(" on this machine (every epoch counted; early stopping "
+                                                        "usually ends sooner)")
+
+
 def test_each_chunk_is_committed_as_it_finishes_and_chunking_does_not_change_the_numbers(tmp_path):
     X, y = _regression()
     spec = _spec()
     results = {}
     for name, budget in (("chunked", 0.0), ("whole", 1e9)):
-        plan = runner.plan(spec, X, y)
+        plan = planning.plan(spec, X, y)
         # Each split (2 trials) is over a zero budget: six chunks; a huge budget: one.
         plan.schedule = runner.schedule(plan, cost=COST, budget=budget)
         assert len(plan.schedule.batches) == (6 if budget == 0 else 1)
@@ -93,7 +108,7 @@ def test_each_chunk_is_committed_as_it_finishes_and_chunking_does_not_change_the
 
 def test_the_schedule_describes_the_plan_and_counts_what_is_left(tmp_path):
     X, y = _regression()
-    plan = runner.plan(_spec(), X, y)
+    plan = planning.plan(_spec(), X, y)
     sched = runner.schedule(plan, cost=COST, budget=0.0)
     assert sched.trials == 12 and sched.total_seconds == pytest.approx(sum(sched.seconds))
     assert sched.describe().startswith("12 trials (2 losses x 6 splits) in 6 chunks, about ")
@@ -147,7 +162,7 @@ def test_cli_on_a_pipe_prints_the_plan_and_plain_progress_lines(tmp_path, capsys
     assert main(["compare", "--dataset", "iris", "--losses", "sparse_categorical_crossentropy,kld", "--repeats", "2", "--epochs", "3",
                  "--hidden", "4", "--out", str(tmp_path / "s")]) == 0
     out = capsys.readouterr().out
-    assert "Plan: 4 trials (2 losses x 2 splits) in 1 chunk, about " in out
+    assert "Plan: 4 trials (2 losses x 2 splits) in 1 chunk, at most about " in out
     # A pipe gets no bar: the last state as one plain line, with the elapsed time first.
     assert "\x1b[" not in out and "4 trials done, best so far " in out and "100% of training" in out
 
@@ -175,7 +190,7 @@ def test_plain_progress_lines_say_elapsed_share_and_time_left():
 @pytest.mark.parametrize("n_train, batch", [(10, 10), (32, 32), (6_400, 32), (7_500, 32), (12_800, 64),
                                             (37_500, 128), (750_000, 1024)])
 def test_the_default_minibatch_grows_with_the_table(n_train, batch):
-    assert runner.default_batch_size(n_train) == batch
+    assert planning.default_batch_size(n_train) == batch
 
 
 def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
@@ -184,7 +199,7 @@ def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
     X = pd.DataFrame(rng.normal(size=(n, 2)), columns=["a", "b"])
     y = pd.Series(X.a + 0.1 * rng.normal(size=n), name="y")
     spec = _spec(repeats=1, epochs=1)
-    assert runner.plan(spec, X, y, cap_batch=True).spec.model.batch_size == 32
+    assert planning.plan(spec, X, y, cap_batch=True).spec.model.batch_size == 32
     given = dict(losses=["mse"], repeats=1, epochs=1, hidden=(2,), protocol="fixed")  # every training row fits
     study = losslab.compare(pd.concat([X] * 2, ignore_index=True), pd.concat([y] * 2, ignore_index=True), **given,
                             out=tmp_path / "big")  # 13,500 training rows
@@ -198,10 +213,10 @@ def test_a_large_table_gets_a_larger_default_batch_and_says_so(tmp_path):
 def test_curves_on_a_sample_and_the_score_on_every_held_out_row(tmp_path, monkeypatch):
     X, y = _regression(n=200)
     plain = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), protocol="fixed", out=tmp_path / "all")
-    monkeypatch.setattr(runner, "CURVE_ROWS", 20)  # 50 held-out rows per trial: curves on 20 of them
+    monkeypatch.setattr(trials, "CURVE_ROWS", 20)  # 50 held-out rows per trial: curves on 20 of them
     calls = []
-    real = runner.train
-    monkeypatch.setattr(runner, "train", lambda X, m, reps, **kw: calls.append(reps) or real(X, m, reps, **kw))
+    real = trials.train
+    monkeypatch.setattr(trials, "train", lambda X, m, reps, **kw: calls.append(reps) or real(X, m, reps, **kw))
     sampled = losslab.compare(X, y, losses=["mse"], repeats=2, epochs=3, hidden=(4,), protocol="fixed", out=tmp_path / "sampled")
     assert all(len(r.test) == 20 for r in calls[0])
     assert any("fixed sample of 20 of each trial's 50 held-out rows" in n for n in sampled.info["notes"])
@@ -256,20 +271,20 @@ def test_the_runner_checks_the_threads_before_each_chunk(tmp_path, monkeypatch):
     import os
 
     X, y = _regression()
-    plan = runner.plan(_spec(), X, y)
+    plan = planning.plan(_spec(), X, y)
     plan.schedule = runner.schedule(plan, cost=COST, budget=0.0)
     plan.schedule = dataclasses.replace(plan.schedule, threads=2)  # chosen on a quiet machine
     loads = iter([0.5, 14.0] * 3)  # then other work arrives, and leaves, and arrives
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(os, "getloadavg", lambda: (next(loads),) * 3)
     seen = []
-    real = runner.train
+    real = trials.train
 
     def spy(*args, threads=None, **kwargs):
         seen.append(threads)
         return real(*args, threads=1, **kwargs)  # (one thread here: the test does not time anything)
 
-    monkeypatch.setattr(runner, "train", spy)
+    monkeypatch.setattr(trials, "train", spy)
     with Store.create_or_resume(tmp_path / "s", plan.spec, "fp", {}) as store:
         runner.run(plan, store)
     assert seen == [2, 1, 2, 1, 2, 1]

@@ -19,7 +19,7 @@ import pytest
 import losslab
 from losslab.cli import main
 from losslab.data import load_dataset
-from losslab.experiment import executors, runner
+from losslab.experiment import executors, planning, runner
 from losslab.experiment.executors import (
     Failure,
     LocalExecutor,
@@ -267,7 +267,7 @@ def test_a_failure_becomes_failed_trials_whatever_the_executor_yields(tmp_path, 
     ds = load_dataset("breast_cancer")
     spec = StudySpec(data="dataset:breast_cancer", target=(str(ds.y.name),), candidates=tuple(map(Candidate.parse, STUDY["losses"])),
                      metric="accuracy", resampling=Resampling.from_cli(repeats=5, cv=None), model=Model(hidden=(6,), epochs=4), seed=3)
-    plan = runner.plan(spec, ds.X, ds.y)
+    plan = planning.plan(spec, ds.X, ds.y)
     with Store.create_or_resume(tmp_path, plan.spec, fingerprint(ds.X, ds.y), {}) as store:
         epochs = []
         trained = runner.run(plan, store, executor=LosingExecutor(), on_epochs=epochs.append)

@@ -10,7 +10,7 @@ import pytest
 import losslab
 from losslab import api
 from losslab.experiment import prepare as P
-from losslab.experiment import runner
+from losslab.experiment import trials
 
 TINY = dict(epochs=2, hidden=(4,), batch_size=16, protocol="fixed")
 
@@ -19,13 +19,13 @@ TINY = dict(epochs=2, hidden=(4,), batch_size=16, protocol="fixed")
 def engine_calls(monkeypatch):
     """Every engine call's X views, then the real training."""
     calls = []
-    real = runner.train
+    real = trials.train
 
     def spy(X, members, replicates, **kwargs):
         calls.append(np.array(X))
         return real(X, members, replicates, **kwargs)
 
-    monkeypatch.setattr(runner, "train", spy)
+    monkeypatch.setattr(trials, "train", spy)
     return calls
 
 
@@ -247,8 +247,8 @@ def test_views_are_one_float32_array_equal_to_each_splits_float64_features(monke
     rng = np.random.default_rng(0)
     train_sets = [np.sort(rng.choice(len(frame), 2_000, replace=False)) for _ in range(3)]
     monkeypatch.setattr(preprocess, "LEAN_CELLS", 0 if lean else 10**12)
-    monkeypatch.setattr(runner, "_VIEW_ROWS", 700)  # several blocks of rows, the last one short
-    views = runner._views(prepared, train_sets)
+    monkeypatch.setattr(trials, "_VIEW_ROWS", 700)  # several blocks of rows, the last one short
+    views = trials._views(prepared, train_sets)
     # One float32 array that owns its data, (splits, rows, columns): no float64 stack, no view of a copy.
     assert views.dtype == np.float32 and views.base is None and views.flags.c_contiguous
     assert views.shape == (3, len(frame), 4 + 3 + 1)  # 4 numbers, 3 sites, b's missing indicator

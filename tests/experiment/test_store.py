@@ -365,12 +365,12 @@ def test_the_free_space_estimate_refuses_a_study_that_clearly_does_not_fit(tmp_p
 def test_compare_stops_before_training_when_the_disk_is_too_small(tmp_path, monkeypatch):
     import shutil
 
-    from losslab.experiment import runner
     from losslab.experiment import store as store_mod
+    from losslab.experiment import trials
 
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=4_000))
-    monkeypatch.setattr(runner, "_train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
+    monkeypatch.setattr(trials, "train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
     X, y = binary_arrays()
     with pytest.raises(DiskFull, match="not enough disk space"):
         losslab.compare(X, y, out=tmp_path / "new", **STUDY)
@@ -383,15 +383,15 @@ def test_compare_stops_before_training_when_the_disk_is_too_small(tmp_path, monk
     db.commit()
     db.close()
     monkeypatch.setattr(store_mod.shutil, "disk_usage", lambda p: usage._replace(free=1_000))
-    monkeypatch.setattr(runner, "_train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
+    monkeypatch.setattr(trials, "train_batch", lambda *a, **k: pytest.fail("trained despite too little space"))
     with pytest.raises(DiskFull, match="its 2 trials to train"):
         losslab.compare(X, y, out=tmp_path / "begun", **STUDY)
 
 
 def test_ctrl_c_says_how_many_trials_are_stored(tmp_path, monkeypatch):
-    from losslab.experiment import runner
+    from losslab.experiment import runner, trials
 
-    real = runner._train_batch
+    real = trials.train_batch
     calls = []
 
     def interrupted_after_one_batch(*args, **kwargs):
@@ -401,7 +401,7 @@ def test_ctrl_c_says_how_many_trials_are_stored(tmp_path, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(runner, "MAX_REPLICATES", 2)
-    monkeypatch.setattr(runner, "_train_batch", interrupted_after_one_batch)
+    monkeypatch.setattr(trials, "train_batch", interrupted_after_one_batch)
     X, y = binary_arrays()
     with pytest.raises(Interrupted) as caught:
         losslab.compare(X, y, out=tmp_path, **STUDY)

@@ -15,7 +15,7 @@ import pytest
 import losslab
 from losslab.api import load_data
 from losslab.cli import main
-from losslab.experiment import runner, tracking
+from losslab.experiment import planning, tracking
 from losslab.experiment.results import Study
 from losslab.experiment.store import FILENAME, Store
 
@@ -114,7 +114,7 @@ def test_failed_trials_are_failed_runs_with_their_error(tmp_path, uri):
     tracker = tracking.MLflowTracker(uri)
     X, y, _ = load_data("dataset:iris")
     with Store.open_existing(folder) as store:
-        tracker.start(runner.plan(store.spec(), X, y), store)
+        tracker.start(planning.plan(store.spec(), X, y), store)
     tracker.finish(Study.load(folder))
     parent, nested = split(runs(uri))
     assert parent.status == "FAILED"

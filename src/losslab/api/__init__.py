@@ -25,7 +25,7 @@ from .options import OptionError, check_device, check_options
 from .results import LandscapeResult, ReproduceResult, StudyResult, SuiteResult
 
 if TYPE_CHECKING:
-    from ..experiment.runner import Plan
+    from ..experiment.planning import Plan
 
 __all__ = ["DamagedStore", "DiskFull", "EstimateTooLong", "Interrupted", "LandscapeResult", "OptionError", "OutputRefused",
            "ReadOnlyStudy", "Repair", "ReproduceResult", "StudyBusy", "StudyResult", "SuiteResult", "compare",
@@ -167,7 +167,7 @@ def plan_study(X=None, y=None, *, data: str | Path | None = None, dataset: str |
     before anything trains or is written: the data read and prepared, the candidates, metric,
     model and device checked, the splits drawn. Nothing is trained, timed or written.
 
-    Returns a :class:`~losslab.experiment.runner.Plan`: ``plan.spec`` (the study with every
+    Returns a :class:`~losslab.experiment.planning.Plan`: ``plan.spec`` (the study with every
     default filled in: ``plan.spec.model.epochs``, ``.learning_rates``, ``.batch_size``),
     ``plan.trials``, ``plan.splits``, ``plan.data`` (the prepared table, with its notes),
     ``plan.X`` and ``plan.y``; ``plan.schedule`` is ``None`` (:func:`compare` times it).
@@ -277,7 +277,7 @@ def _planned(a: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     """``(plan, recommendation, executor, tracker)`` from the arguments of :func:`compare` or
     :func:`plan_study` (by name): every check, before anything is written."""
     from ..advisor import recommend as advise
-    from ..experiment import build, runner, sources
+    from ..experiment import build, planning, sources
     from ..experiment.executors import make_executor
     from ..experiment.prepare import check_kind
     from ..experiment.tracking import MLflowTracker
@@ -289,7 +289,7 @@ def _planned(a: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
                                       dropna=a["dropna"], exclude=a["exclude"], include=a["include"])
     recommendation = advise(prepared.y, kind=kind)
     spec = build.study_spec(prepared, recommendation, kind=kind, **{name: a[name] for name in _SPEC})
-    plan = runner.plan(spec, prepared, cap_batch=a["batch_size"] is None)
+    plan = planning.plan(spec, prepared, cap_batch=a["batch_size"] is None)
     check_device(a["device"])
     executor = make_executor(a["executor"], address=a["ray_address"], cpus_per_task=a["cpus_per_task"],
                              gpus_per_task=a["gpus_per_task"], max_retries=a["max_retries"])

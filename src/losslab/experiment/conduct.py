@@ -1,6 +1,6 @@
 """A planned study, run: its estimate, its notes, its store (created or resumed), its trials.
 
-:func:`run_study` takes a :class:`~losslab.experiment.runner.Plan` that passed every check
+:func:`run_study` takes a :class:`~losslab.experiment.planning.Plan` that passed every check
 and does what :func:`losslab.api.compare` promises after them, in this order: the time
 estimate (a study beyond an hour is refused unless confirmed), the notes the report shows,
 a free-space check, the store created or resumed, the trials trained and committed chunk
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import runner
+from .planning import Plan
 from .build import trial_bytes
 from .estimate import CONFIRM_SECONDS, EstimateTooLong
 from .results import Study
@@ -34,7 +35,7 @@ NOTES = (
 )
 
 
-def study_info(plan: runner.Plan, recommendation: Any) -> dict[str, Any]:
+def study_info(plan: Plan, recommendation: Any) -> dict[str, Any]:
     """What the store keeps beside the trials: the data's summary and notes, the problem as the
     advisor read it, its recommendation, and the notes on how every study treats its data."""
     prepared = plan.data
@@ -47,9 +48,9 @@ def study_info(plan: runner.Plan, recommendation: Any) -> dict[str, Any]:
     return info
 
 
-def run_study(plan: runner.Plan, recommendation: Any, *, out: str | Path | None = None, device: str | None = None,
+def run_study(plan: Plan, recommendation: Any, *, out: str | Path | None = None, device: str | None = None,
               executor: Any = None, tracker: Any = None, confirm: bool = False, batch_given: bool = False,
-              on_start: Callable[[runner.Plan, int], None] | None = None,
+              on_start: Callable[[Plan, int], None] | None = None,
               on_epochs: Callable[[int], None] | None = None,
               on_trials: Callable[[list], None] | None = None) -> Study:
     """Estimate, store and train the planned study in ``out`` (a temporary folder by default);
