@@ -19,7 +19,7 @@ import time
 import numpy as np
 import torch
 
-from losslab.landscape import slices as L
+from losslab.landscapes import slices as L
 
 
 def batch_seconds(training, planes, threads: int, repeats: int) -> tuple[float, float]:

@@ -18,7 +18,7 @@ LAYERS = {
     "data": 2, "metrics": 2,
     "advisor": 3, "engine": 3, "stats": 3,
     "experiment": 4, "tutorial": 4,
-    "landscape": 5,
+    "landscapes": 5,
     "report": 6,
     "api": 7,
     "cli": 8,

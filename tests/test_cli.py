@@ -16,6 +16,7 @@ import pytest
 import losslab
 from losslab.cli import main
 from losslab.experiment import trials as trial_batches
+from cli_output import one_line_error  # tests/cli_output.py
 
 TINY = ["--repeats", "2", "--cv", "2", "--epochs", "3", "--hidden", "6", "--batch-size", "16"]
 
@@ -26,15 +27,6 @@ def stored_rows(folder) -> list[tuple]:
         return db.execute("SELECT * FROM trials ORDER BY loss, repeat, fold").fetchall()
     finally:
         db.close()
-
-
-def one_line_error(capsys) -> str:
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("losslab: error: ")
-    return lines[0]
 
 
 # ---------------------------------------------------------------------- compare and report

@@ -14,7 +14,7 @@ from losslab import api
 from losslab.api.results import Held
 from losslab.experiment.results import Study
 from losslab.experiment.suite import Suite
-from losslab.landscape.slices import Landscape
+from losslab.landscapes.slices import Landscape
 from losslab.tutorial.reproduction import Reproduction
 
 TINY = dict(repeats=2, epochs=2, hidden=(4,), protocol="fixed")

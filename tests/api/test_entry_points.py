@@ -50,3 +50,20 @@ def test_compare_returns_one_type(tmp_path):
     X, y = regression()
     assert type(losslab.compare(X, y, losses="mse,mae", out=tmp_path, **TINY)) is api.StudyResult
     assert "_validate_only" not in api.compare.__code__.co_varnames
+
+
+def test_landscape_names_the_sources_it_received():
+    with pytest.raises(ValueError, match=r"exactly one of problem, data and dataset\. Received: none of them\.$"):
+        losslab.landscape()
+    with pytest.raises(ValueError, match=r"Received: problem='circles' and dataset='wine'\.$"):
+        losslab.landscape("circles", dataset="wine")
+
+
+def test_the_landscape_entry_point_is_not_shadowed_by_its_package():
+    # Importing a subpackage sets it as an attribute of `losslab`: were the package named like
+    # the entry point, `losslab.landscape` would become a module after the first call.
+    import losslab.landscapes  # noqa: F401  (what the first call imports)
+
+    assert callable(losslab.landscape) and losslab.landscape is api.landscape
+    for name in losslab._API:
+        assert callable(getattr(losslab, name)), name

@@ -11,17 +11,9 @@ import losslab
 from losslab.cli import app, main
 from losslab.cli._errors import COMMANDS, FLAGS, SWITCHES, command_of, flag, to_flags
 from losslab.experiment.estimate import EstimateTooLong
+from cli_output import one_line_error  # tests/cli_output.py
 
 SMALL = ["--epochs", "2", "--hidden", "4"]
-
-
-def one_line_error(capsys) -> str:
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("losslab: error: ")
-    return lines[0]
 
 
 # ---------------------------------------------------------------------- the table

@@ -10,6 +10,7 @@ import pytest
 from losslab import losses
 from losslab.losses import expression as ex
 from losslab.losses.expression import Call, Symbol
+from short_error import assert_short_error  # tests/losses/short_error.py
 
 
 # ---------------------------------------------------------------- comma lists
@@ -42,25 +43,18 @@ def test_code_is_never_evaluated(text):
 
 
 # ---------------------------------------------------------------- caps
-def _assert_short_error(call, match):
-    with pytest.raises(ValueError, match=match) as err:
-        call()
-    assert len(str(err.value)) < 300 and "\n" not in str(err.value)
-    return str(err.value)
-
-
 def test_a_100_kb_expression_is_refused_in_one_short_line():
     text = "+".join(["0.1*mse"] * 12_500)  # 100 kB, 12,500 terms
-    message = _assert_short_error(lambda: losses.get(text), r"expected at most 2,000 characters")
+    message = assert_short_error(lambda: losses.get(text), r"expected at most 2,000 characters")
     assert "(99,999 characters)" in message
-    message = _assert_short_error(lambda: losses.composite(text), r"expected at most 2,000 characters")
+    message = assert_short_error(lambda: losses.composite(text), r"expected at most 2,000 characters")
     assert message.startswith("composite '0.1*mse+0.1*mse")
-    _assert_short_error(lambda: losses.get("m" * 100_000), r"expected at most 2,000 characters")  # no catalog lookup either
+    assert_short_error(lambda: losses.get("m" * 100_000), r"expected at most 2,000 characters")  # no catalog lookup either
 
 
 def test_more_than_32_terms_are_refused():
     assert losses.get("+".join(["0.03125*mse"] * 32)).name  # 32 terms pass
-    _assert_short_error(lambda: losses.get("+".join(["0.03*mse"] * 33)), r"expected at most 32 terms")
+    assert_short_error(lambda: losses.get("+".join(["0.03*mse"] * 33)), r"expected at most 32 terms")
 
 
 def test_3000_nested_parentheses_give_an_error_under_200_characters():
@@ -68,7 +62,7 @@ def test_3000_nested_parentheses_give_an_error_under_200_characters():
         with pytest.raises(ValueError) as err:
             losses.get(text)
         assert len(str(err.value)) < 200, str(err.value)
-    _assert_short_error(lambda: ex.parse("huber(delta=" + "[" * 20 + "1" + "]" * 20 + ")"), r"nests brackets 21 deep; expected at most 16")
+    assert_short_error(lambda: ex.parse("huber(delta=" + "[" * 20 + "1" + "]" * 20 + ")"), r"nests brackets 21 deep; expected at most 16")
 
 
 def test_docstring_examples_run():

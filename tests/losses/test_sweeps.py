@@ -7,20 +7,14 @@ import pytest
 
 from losslab import losses
 from losslab.losses import sweeps
-
-
-def _assert_short_error(call, match):
-    with pytest.raises(ValueError, match=match) as err:
-        call()
-    assert len(str(err.value)) < 300 and "\n" not in str(err.value)
-    return str(err.value)
+from short_error import assert_short_error  # tests/losses/short_error.py
 
 
 def test_a_sweep_is_at_most_50_values():
     assert len(losses.sweep("mse+w*mae", {"w": list(range(50))})) == 50
     values = ",".join(str(i) for i in range(1000))
-    _assert_short_error(lambda: losses.sweep("mse+w*mae", f"w={values}"), r"expected at most 50 values in a sweep.*Received: 1,000")
-    _assert_short_error(lambda: losses.sweep("mse+w*huber(delta=d)", "w=" + ",".join(map(str, range(10))) + ";d=1,2,3,4,5,6"),
+    assert_short_error(lambda: losses.sweep("mse+w*mae", f"w={values}"), r"expected at most 50 values in a sweep.*Received: 1,000")
+    assert_short_error(lambda: losses.sweep("mse+w*huber(delta=d)", "w=" + ",".join(map(str, range(10))) + ";d=1,2,3,4,5,6"),
                         r"Received: 60")
     with pytest.raises(ValueError, match=r"expected finite numbers for w"):
         sweeps.grid("mse+w*mae", "w=0,inf")

@@ -82,6 +82,19 @@ def _score(metric: str, y_true: np.ndarray, pred: np.ndarray) -> float:
     raise ValueError(f"no baseline scorer for {metric!r}")
 
 
+def _table_xy(table: RealTable, metric: str, columns: list[str] | None = None):
+    """Features, target and whether it is classification: rows without a target dropped (as
+    losslab's preparation drops them), ``columns`` or the table's features minus IDs and dates."""
+    frame = table.frame().dropna(subset=list(table.target)).reset_index(drop=True)
+    X = frame[list(columns)] if columns is not None else _features(table, frame)
+    y = frame[list(table.target)].to_numpy()
+    classification = metric in ("accuracy", "balanced_accuracy")
+    y = y.ravel() if y.shape[1] == 1 else y
+    if classification:
+        y = y.astype(str)
+    return X, y, classification
+
+
 def baseline(table: RealTable, metric: str | None = None, *, splits: int = 3, test_size: float = 0.25) -> Baseline:
     """The scikit-learn baselines of ``table`` on ``splits`` hold-out splits (seeds 0, 1, ...)."""
     from sklearn.model_selection import train_test_split
@@ -89,13 +102,7 @@ def baseline(table: RealTable, metric: str | None = None, *, splits: int = 3, te
     from threadpoolctl import threadpool_limits
 
     metric = metric or table.metric
-    frame = table.frame().dropna(subset=list(table.target)).reset_index(drop=True)
-    X = _features(table, frame)
-    y = frame[list(table.target)].to_numpy()
-    classification = metric in ("accuracy", "balanced_accuracy")
-    y = y.ravel() if y.shape[1] == 1 else y
-    if classification:
-        y = y.astype(str)
+    X, y, classification = _table_xy(table, metric)
     scores: dict[str, list[float]] = {}
     # One thread: gradient boosting's OpenMP pool would fight the test workers for the cores.
     with threadpool_limits(1):
@@ -123,13 +130,7 @@ def baseline_on_splits(table: RealTable, splits, metric: str | None = None, *,
     from threadpoolctl import threadpool_limits
 
     metric = metric or table.metric
-    frame = table.frame().dropna(subset=list(table.target)).reset_index(drop=True)
-    X = frame[list(columns)] if columns is not None else _features(table, frame)
-    y = frame[list(table.target)].to_numpy()
-    classification = metric in ("accuracy", "balanced_accuracy")
-    y = y.ravel() if y.shape[1] == 1 else y
-    if classification:
-        y = y.astype(str)
+    X, y, classification = _table_xy(table, metric, columns)
     scores: dict[str, list[float]] = {}
     with threadpool_limits(1):
         for s in splits:

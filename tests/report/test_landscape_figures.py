@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from losslab.report import landscape as R
-from losslab.landscape import slices as L
-from losslab.landscape import training as T
+from losslab.landscapes import slices as L
+from losslab.landscapes import training as T
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,10 @@ that does the work (``experiment``, ``tutorial``, ``landscape``) and wraps what 
 in a result that holds it (``result.study``, ``.suite``, ``.reproduction``, ``.landscape``)
 and adds its reports and figures.
 
-The package: this module holds the entry points (their reference documentation is about
-half of it); :mod:`~losslab.api.options` checks the arguments, :mod:`~losslab.api.results`
-holds the result classes. The work is in the packages below.
+The package: this module holds the entry points, :mod:`~losslab.api.options` checks the
+arguments, :mod:`~losslab.api.results` holds the result classes; the work is in the packages
+below. Over ~400 lines on purpose: about half of this module is the reference documentation
+of the public entry points (their docstrings), which belongs beside their signatures.
 """
 
 from __future__ import annotations
@@ -377,7 +378,7 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
     Returns
     -------
     LandscapeResult
-        Holds the :class:`~losslab.landscape.slices.Landscape` (``result.landscape``):
+        Holds the :class:`~losslab.landscapes.slices.Landscape` (``result.landscape``):
         ``result.grid(loss)`` gives the train-loss surface, ``result.slices[loss]`` every
         array, ``save_npz(path)`` writes them, ``plot(out)`` draws the figures.
 
@@ -387,12 +388,14 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
     >>> result.grid("hinge").shape                                    # doctest: +SKIP
     (21, 21)
     """
-    from ..landscape import slices
-    from ..landscape import training as trainings
+    from ..landscapes import slices
+    from ..landscapes import training as trainings
 
-    if sum(v is not None for v in (problem, data, dataset)) != 1:
-        raise ValueError(f"landscape: expected exactly one of problem, data and dataset. Received: problem={problem!r}, "
-                         f"data={data!r}, dataset={dataset!r}.")
+    given = {name: value for name, value in (("problem", problem), ("data", data), ("dataset", dataset))
+             if value is not None}
+    if len(given) != 1:
+        received = " and ".join(f"{name}={value!r}" for name, value in given.items()) or "none of them"
+        raise ValueError(f"landscape: expected exactly one of problem, data and dataset. Received: {received}.")
     # Options first: a typo should not wait for the data to load.
     slices.check_options(mode=mode, directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed)
     if problem is not None:

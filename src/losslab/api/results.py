@@ -143,7 +143,7 @@ class StudyResult:
 
 
 class LandscapeResult:
-    """A :class:`~losslab.landscape.slices.Landscape` (``.landscape``) and its figures."""
+    """A :class:`~losslab.landscapes.slices.Landscape` (``.landscape``) and its figures."""
 
     def __init__(self, landscape) -> None:
         self.landscape = landscape
@@ -158,7 +158,7 @@ class LandscapeResult:
     span = Held("landscape", "The reach of the slice around the trained weights.")
     x = Held("landscape", "The slice's first coordinate.")
     y = Held("landscape", "The plane's second coordinate (``None`` for a line).")
-    slices = Held("landscape", "Loss -> its :class:`~losslab.landscape.slices.Slice`, in the order asked.")
+    slices = Held("landscape", "Loss -> its :class:`~losslab.landscapes.slices.Slice`, in the order asked.")
     seconds = Held("landscape", "``{'train': s, 'grid': s}``: time spent training and evaluating.")
     points = Held("landscape", "Weight sets evaluated.")
     losses = Held("landscape", "The losses, in order.")

@@ -11,7 +11,7 @@ def torch_threads(threads: int | None) -> Iterator[None]:
     """torch's intra-op threads set to ``threads`` inside the block, restored after it
     (``None``: leave them as they are). For layers this small a second thread only pays
     from a few hundred replicates on, so callers choose (docs/architecture.md, the engine)."""
-    import torch  # here, so that importing losslab.landscape stays NumPy-only
+    import torch  # here, so that importing losslab.landscapes stays NumPy-only
 
     before = torch.get_num_threads()
     if threads is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..landscape.slices import Landscape, Slice
+from ..landscapes.slices import Landscape, Slice
 from .curves import TEST, TRAIN, _pyplot
 
 _METRIC = {"accuracy": "accuracy", "mse": "MSE", "rmse": "RMSE", "mae": "MAE"}

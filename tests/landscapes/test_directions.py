@@ -1,11 +1,11 @@
-"""Landscape directions and axes (``losslab.landscape.directions``): filter normalisation
+"""Landscape directions and axes (``losslab.landscapes.directions``): filter normalisation
 (Li et al. 2018), least-squares projection, the grid's coordinates."""
 
 import numpy as np
 import pytest
 
 from losslab.engine import Network
-from losslab.landscape import directions as D
+from losslab.landscapes import directions as D
 
 
 def test_filter_normalisation_by_hand():

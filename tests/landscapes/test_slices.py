@@ -6,8 +6,8 @@ import torch
 
 from losslab import api
 from losslab.cli import main
-from losslab.landscape import slices as L
-from losslab.landscape import training as T
+from losslab.landscapes import slices as L
+from losslab.landscapes import training as T
 
 EPOCHS = 4
 

@@ -7,8 +7,8 @@ Data files and bundled data sets are prepared as ``compare`` prepares them
 target scaling), so a landscape and a comparison of the same data train on the same
 targets; RMSE and MAE are reported in the target's units.
 
-What trains is :mod:`losslab.landscape.training`; the directions and the grid's axes are
-:mod:`losslab.landscape.directions` (the mathematics of the plane and the line, and the
+What trains is :mod:`losslab.landscapes.training`; the directions and the grid's axes are
+:mod:`losslab.landscapes.directions` (the mathematics of the plane and the line, and the
 references, are written there). This module holds the result (:class:`Slice`,
 :class:`Landscape`) and computes it (:func:`compute`).
 """

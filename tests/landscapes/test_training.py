@@ -1,10 +1,10 @@
-"""What a landscape trains (``losslab.landscape.training``): the tutorial's setups and
+"""What a landscape trains (``losslab.landscapes.training``): the tutorial's setups and
 prepared data, the losslab way."""
 
 import numpy as np
 import pytest
 
-from losslab.landscape import training as T
+from losslab.landscapes import training as T
 
 
 def test_tutorial_defaults_and_encodings():
