@@ -46,28 +46,18 @@ def test_adam_follows_keras_formula():
     torch.testing.assert_close(w, expected, rtol=1e-12, atol=1e-14)
 
 
-def test_adam_is_close_to_torch_adam_away_from_epsilon():
+@pytest.mark.parametrize(("weight_decay", "reference", "start"), [
+    (0.0, torch.optim.Adam, torch.ones(7, dtype=torch.float64)),
+    (0.1, torch.optim.AdamW, torch.linspace(-2, 2, 7, dtype=torch.float64)),  # decoupled decay: AdamW
+])
+def test_adam_is_close_to_torch_adam_away_from_epsilon(weight_decay, reference, start):
     # torch adds eps to the bias-corrected sqrt(v); Keras to the raw one: equal when eps is negligible.
     grads = _grads(30)
-    ours = torch.ones(7, dtype=torch.float64)
+    ours = start.clone()
     ref = ours.clone().requires_grad_(True)
-    opt = Adam(lr=0.01, epsilon=1e-12)
+    opt = Adam(lr=0.01, epsilon=1e-12, weight_decay=weight_decay)
     state = opt.state(ours)
-    torch_opt = torch.optim.Adam([ref], lr=0.01, eps=1e-12)
-    for g in grads:
-        opt.step_(ours, g, state)
-        ref.grad = g.clone()
-        torch_opt.step()
-    torch.testing.assert_close(ours, ref.detach(), rtol=1e-9, atol=1e-9)
-
-
-def test_adam_with_weight_decay_is_torch_adamw():
-    grads = _grads(30)
-    ours = torch.linspace(-2, 2, 7, dtype=torch.float64)
-    ref = ours.clone().requires_grad_(True)
-    opt = Adam(lr=0.01, epsilon=1e-12, weight_decay=0.1)
-    state = opt.state(ours)
-    torch_opt = torch.optim.AdamW([ref], lr=0.01, eps=1e-12, weight_decay=0.1)
+    torch_opt = reference([ref], lr=0.01, eps=1e-12, weight_decay=weight_decay)
     for g in grads:
         opt.step_(ours, g, state)
         ref.grad = g.clone()
