@@ -89,3 +89,25 @@ def test_hinge_on_binary_targets_scores_against_the_labels(tmp_path):
         # margins back to "benign"/"malignant" and compares those: the same number.
         assert r.metrics["accuracy"] == pytest.approx(r.history["accuracy_test"][-1], abs=1e-6)
         assert r.metrics["accuracy"] > 0.85 and r.metrics["roc_auc"] > 0.9
+
+
+@pytest.mark.parametrize(("threads", "said"), [
+    (2, "torch with 2 threads (one for a chunk that starts when the machine is busy)."),
+    (1, "torch with 1 thread."),
+])
+def test_the_design_notes_say_the_threads_as_the_chunks_use_them(threads, said):
+    import dataclasses
+
+    from losslab.experiment import planning, runner
+    from losslab.experiment.estimate import StepCost
+    from losslab.experiment.spec import Candidate, Resampling, StudySpec
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    spec = StudySpec(data="arrays", target=("y",), candidates=(Candidate.parse("mse"),), metric="rmse",
+                     resampling=Resampling.from_cli(repeats=2, cv=None), model=Model(hidden=(4,), epochs=3, batch_size=8))
+    plan = planning.plan(spec, X, y)
+    plan.schedule = dataclasses.replace(runner.schedule(plan, cost=StepCost(1e-3, 1e-5, 1e-6)), threads=threads)
+    notes, design = runner.design_notes(plan, batch_given=True)
+    assert any(note.endswith(said) for note in notes), notes
+    assert design["threads"] == threads

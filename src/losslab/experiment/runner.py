@@ -56,7 +56,8 @@ def design_notes(plan_: Plan, *, batch_given: bool) -> tuple[list[str], dict[str
     sched = plan_.schedule
     if sched is not None and sched.threads:
         notes.append(f"Trained in chunks of about {estimate.CHUNK_SECONDS:.0f} s each, every chunk stored as it finishes; "
-                     f"torch with {sched.threads} thread{'s' if sched.threads > 1 else ''}.")
+                     f"torch with {sched.threads} thread{'s' if sched.threads > 1 else ''}"
+                     + (" (one for a chunk that starts when the machine is busy)." if sched.threads > 1 else "."))
     design = {"batch_size": model.batch_size, "batch_rule": "given" if batch_given else "default",
               "curve_rows": trials.CURVE_ROWS if sampled else curve, "threads": None if sched is None else sched.threads,
               "estimated_seconds": None if sched is None else round(sched.total_seconds, 1),
