@@ -3,18 +3,14 @@ uninterrupted run, and a study killed with SIGKILL mid-chunk resumes from its la
 
 from __future__ import annotations
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from killed import run_and_kill  # tests/experiment/killed.py
 from stored import count_rows  # tests/experiment/stored.py
 
 import losslab
@@ -190,22 +186,8 @@ def _checkpoint_epochs(path: Path) -> int:
 
 
 def _run_and_kill(folder: Path, wait_after_checkpoint: float, study: dict) -> None:
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD).format(kwargs=study, out=str(folder))],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while _checkpoint_epochs(folder / FILENAME) < 1:
-            assert child.poll() is None, f"the study ended before it was killed: {child.stderr.read().decode()[-2000:]}"
-            assert time.monotonic() < deadline, "no checkpoint within 120 s"
-            time.sleep(0.02)
-        time.sleep(wait_after_checkpoint)
-        os.kill(child.pid, signal.SIGKILL)
-        assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        child.stderr.close()
+    run_and_kill(textwrap.dedent(CHILD).format(kwargs=study, out=str(folder)),
+                 lambda: _checkpoint_epochs(folder / FILENAME) >= 1, "checkpoint", wait_after=wait_after_checkpoint)
 
 
 @pytest.mark.slow

@@ -6,17 +6,14 @@ import dataclasses
 import hashlib
 import math
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from killed import run_and_kill  # tests/experiment/killed.py
 from stored import count_rows  # tests/experiment/stored.py
 
 import losslab
@@ -225,21 +222,8 @@ def _committed(path: Path) -> int:
 @pytest.mark.slow
 def test_sigkill_loses_nothing_committed_and_the_rerun_completes(tmp_path):
     folder = tmp_path / "killed"
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD).format(kwargs=KILLED_STUDY, out=str(folder))],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while _committed(folder / FILENAME) < 1:
-            assert child.poll() is None, f"the study ended before it was killed: {child.stderr.read().decode()[-2000:]}"
-            assert time.monotonic() < deadline, "no trial was committed within 120 s"
-            time.sleep(0.02)
-        os.kill(child.pid, signal.SIGKILL)
-        assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        child.stderr.close()
+    run_and_kill(textwrap.dedent(CHILD).format(kwargs=KILLED_STUDY, out=str(folder)),
+                 lambda: _committed(folder / FILENAME) >= 1, "trial committed")
 
     expected = 2 * 2 * 3  # losses x repeats x folds
     killed = losslab.load_study(folder)
