@@ -1,7 +1,7 @@
 """Library messages name Python arguments, never command-line flags (issue 11).
 
 A Python caller of ``losslab.compare(repeats=0)`` must read ``repeats=0``, not ``--repeats``;
-the command line rewrites the message into flags itself (``losslab.cli._errors.to_flags``).
+the command line rewrites the message into flags itself (``losslab.cli.errors.to_flags``).
 This walks every module of ``src/losslab`` outside ``cli/`` with ``ast`` and fails on a
 ``--flag`` in the text of an exception (a ``raise``, or any call of an exception class,
 losslab's own included) or of a warning. Shell commands shown on purpose are allowed one

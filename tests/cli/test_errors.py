@@ -1,4 +1,4 @@
-"""The command line's one translation (``losslab.cli._errors``): library messages name Python
+"""The command line's one translation (``losslab.cli.errors``): library messages name Python
 arguments; every command prints them as flags, in one line.
 """
 
@@ -9,7 +9,7 @@ import typer.main
 
 import losslab
 from losslab.cli import app, main
-from losslab.cli._errors import COMMANDS, FLAGS, SWITCHES, command_of, flag, to_flags
+from losslab.cli.errors import COMMANDS, FLAGS, SWITCHES, command_of, flag, to_flags
 from losslab.experiment.estimate import EstimateTooLong
 from cli_output import one_line_error  # tests/cli_output.py
 
@@ -43,7 +43,7 @@ def _flags_of(command: str) -> set[str]:
 
 def test_the_table_names_every_option_of_every_command_and_nothing_else():
     options = _options()
-    assert set(COMMANDS) <= set(options), "commands in cli._errors.COMMANDS that the app does not have"
+    assert set(COMMANDS) <= set(options), "commands in cli.errors.COMMANDS that the app does not have"
     # Options of the command line alone, with no Python argument behind them: never in a library message.
     cli_only = {"": {"--version", "--debug"}, "reproduce": {"--plots", "--no-plots"}}
     for command, found in options.items():

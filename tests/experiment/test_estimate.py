@@ -172,7 +172,7 @@ def test_plain_progress_lines_say_elapsed_share_and_time_left():
 
     from rich.console import Console
 
-    from losslab.cli._compare import _Lines
+    from losslab.cli.compare import _Lines
 
     buffer = io.StringIO()
     lines = _Lines(Console(file=buffer, width=200), every=0.0)

@@ -68,7 +68,7 @@ class NoResult(Exception):
 # ---------------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; every failure prints one line on stderr and exits non-zero (see the module docstring)."""
-    from . import _errors
+    from . import errors
 
     _state["debug"] = False
     try:
@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"losslab: no result: {err}", file=sys.stderr)
         return _exit(1)
     except Exception as err:  # noqa: BLE001  (every other exception: classified, one line)
-        command = _errors.command_of(sys.argv[1:] if argv is None else argv)
-        line, code = _errors.describe(err, debug=_state["debug"], command=command)
+        command = errors.command_of(sys.argv[1:] if argv is None else argv)
+        line, code = errors.describe(err, debug=_state["debug"], command=command)
         print(line, file=sys.stderr)
         return _exit(code)
     return _exit(code if isinstance(code, int) else 0)
@@ -122,7 +122,7 @@ def _catch_interrupt(callback):
 
 
 # Command groups register themselves on `app` (imported last: they import `app`).
-from . import _advisor, _compare, _landscape, _losses, _repair, _reproduce  # noqa: E402,F401
+from . import advisor, compare, landscape, losses, repair, reproduce  # noqa: E402,F401
 
 for _command in app.registered_commands:
     _command.callback = _catch_interrupt(_command.callback)

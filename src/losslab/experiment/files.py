@@ -125,7 +125,7 @@ def check_output(path: str | Path, *, force: bool = False, argument: str = "path
     files (:data:`STORE_FILES`), the store itself through a symbolic link included. Refused
     unless ``force``: an existing file that losslab did not write (or that changed since).
     ``argument`` names the caller's Python argument in the message (default ``path``); the
-    command line writes it as its flag (``losslab.cli._errors``).
+    command line writes it as its flag (``losslab.cli.errors``).
     """
     given = Path(path)
     resolved = given.resolve()

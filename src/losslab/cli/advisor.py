@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, console
-from ._errors import to_flags
+from .errors import to_flags
 
 DataArg = Annotated[Optional[Path], typer.Argument(help="A CSV, TSV, Parquet, .npy or .npz file.", show_default=False)]
 TargetOpt = Annotated[Optional[str], typer.Option(help="Target column(s) of the file, comma-separated.")]
@@ -51,7 +51,7 @@ def recommend(data: DataArg = None, target: TargetOpt = None, dataset: DatasetOp
 
     options = data_options(data, target, dataset, kind, dropna, exclude, include)
     # recommend reads the target only: --dropna drops nothing but rows whose target is missing.
-    # (A refusal names Python arguments; cli._errors.describe writes them as flags.)
+    # (A refusal names Python arguments; cli.errors.describe writes them as flags.)
     prepared = api.prepare_data(**{**options, "features": False})
     rec = api.recommend(prepared.y, kind=kind)
     out = console()

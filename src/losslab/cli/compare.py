@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import NoResult, app, console
-from ._advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
-from ._errors import to_flags
+from .advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
+from .errors import to_flags
 
 
 @app.command()

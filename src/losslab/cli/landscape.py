@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app, console
-from ._advisor import DataArg, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
+from .advisor import DataArg, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
 
 
 @app.command()
