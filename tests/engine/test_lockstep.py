@@ -7,22 +7,24 @@ import torch
 
 from losslab import losses
 from losslab.engine import SGD, Member, Network, Replicate, train
-from losslab.engine.lockstep import Group, affine, matmul, weight_grad
+from losslab.engine.lockstep import NARROW, Group, affine, matmul, weight_grad
 
 
-@pytest.mark.parametrize("columns", [1, 3])
-def test_batched_products_equal_plain_matrix_products(columns):
-    # The one-column cases take the transposed or broadcast path; both must be x @ W + b.
+@pytest.mark.parametrize("inputs, columns", [(5, 1), (5, 3), (2, 3), (20, 16), (20, 17), (5, 40)])
+def test_batched_products_equal_plain_matrix_products(inputs, columns):
+    # Narrow layers (at most NARROW columns) take the transposed or broadcast paths, a weight
+    # gradient with more columns than inputs and a wide layer the plain one: all are x @ W + b.
+    assert (columns <= NARROW) == (columns in (1, 3, 16))
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(4, 6, 5, generator=g, dtype=torch.float64)
-    W = torch.randn(4, 5, columns, generator=g, dtype=torch.float64)
+    x = torch.randn(4, 6, inputs, generator=g, dtype=torch.float64)
+    W = torch.randn(4, inputs, columns, generator=g, dtype=torch.float64)
     b = torch.randn(4, 1, columns, generator=g, dtype=torch.float64)
     torch.testing.assert_close(affine(x, W, b), x @ W + b, rtol=1e-12, atol=1e-12)
-    a = torch.randn(4, 6, 1 if columns == 1 else 5, generator=g, dtype=torch.float64)
+    a = torch.randn(4, 6, 1 if columns == 1 else inputs, generator=g, dtype=torch.float64)
     c = torch.randn(4, a.shape[-1], 3, generator=g, dtype=torch.float64)
     torch.testing.assert_close(matmul(a, c), a @ c, rtol=1e-12, atol=1e-12)
     delta = torch.randn(4, 6, columns, generator=g, dtype=torch.float64)
-    out = torch.empty(4, 5, columns, dtype=torch.float64)
+    out = torch.empty(4, inputs, columns, dtype=torch.float64)
     weight_grad(x, delta, out)
     torch.testing.assert_close(out, x.transpose(1, 2) @ delta, rtol=1e-12, atol=1e-12)
 
