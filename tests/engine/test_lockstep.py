@@ -75,3 +75,28 @@ def test_evaluation_in_chunks_gives_the_numbers_of_one_pass(data, monkeypatch):
             np.testing.assert_allclose(chunked.evaluation[split][name], whole.evaluation[split][name], rtol=1e-12)
         for a, b in zip(chunked.outputs[split], whole.outputs[split]):
             np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("rows", [None, 7])
+def test_evaluation_in_blocks_of_replicates_gives_the_numbers_of_one_pass_bit_for_bit(data, monkeypatch, rows):
+    # Two members of 3 replicates each; blocks of 2 replicates cut the second member's slice.
+    from losslab.engine import lockstep
+
+    X, y = data
+    labels = (y > 0).astype(np.int64)
+    members = [Member(losses.get("bce"), "sigmoid", labels.astype(float), labels=labels),
+               Member(losses.get("hinge"), "tanh", np.where(labels > 0, 1.0, -1.0), labels=labels)]
+    reps = [Replicate(j, s, np.arange(100), np.arange(100, 160 - s), val=np.arange(100, 130)) for j in range(2) for s in range(3)]
+    kwargs = dict(network=Network(4, (8,), 1), epochs=3, batch_size=16, metrics=("accuracy", "mse"))
+    if rows:
+        monkeypatch.setattr(lockstep, "EVAL_ROWS", rows)
+    whole = train(X, members, reps, **kwargs)
+    monkeypatch.setattr(lockstep, "EVAL_BLOCK", 2 * min(60, rows or 60) * 8)
+    blocks = train(X, members, reps, **kwargs)
+    for split in ("val", "test"):
+        np.testing.assert_array_equal(blocks.loss[split], whole.loss[split])
+        for name in ("accuracy", "mse"):
+            np.testing.assert_array_equal(blocks.metrics[name][split], whole.metrics[name][split])
+            np.testing.assert_array_equal(blocks.evaluation[split][name], whole.evaluation[split][name])
+        for a, b in zip(blocks.outputs[split], whole.outputs[split]):
+            np.testing.assert_array_equal(a, b)
