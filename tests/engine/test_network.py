@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from losslab.engine.network import Network, draw_kernel, init_stream, shuffle_stream
+from losslab.engine.network import Network, draw_kernel, init_stream, minibatch_order, shuffle_stream
 
 
 def test_shapes_and_parameter_count():
@@ -58,3 +58,20 @@ def test_weights_and_minibatch_order_come_from_separate_streams_of_one_seed():
         np.testing.assert_array_equal(W1, W2)
         assert not b1.any() and not b2.any()
     assert not np.array_equal(net.initial_weights(4)[0][0], w1[0][0])
+
+
+def test_minibatch_order_is_the_stable_argsort_of_the_keys_past_padding_and_ties():
+    rng = np.random.default_rng(0)
+    n = 300
+    keys = rng.random((5, n))
+    keys[1, 250:] = np.inf  # a replicate with 250 rows: padding at the end
+    keys[2, :] = np.repeat(rng.random(10), 30)  # every key tied 30 times: only a stable sort keeps them in place
+    keys[3, [7, 200]] = 0.5  # one tie
+    order = minibatch_order(keys)
+    stable = np.argsort(keys, axis=1, kind="stable")
+    n_real = np.isfinite(keys).sum(axis=1)
+    for i in range(len(keys)):
+        np.testing.assert_array_equal(order[i, : n_real[i]], stable[i, : n_real[i]])
+        assert sorted(order[i, n_real[i]:]) == list(range(n_real[i], n))
+    # Without ties the fast sort alone decides; the tied rows were sorted again.
+    assert not np.array_equal(np.argsort(keys[2]), stable[2])

@@ -32,7 +32,7 @@ from . import activations as act
 from .gradients import closed_form
 from .history import History
 from .members import Member, predicted_class
-from .network import shuffle_stream
+from .network import minibatch_order, shuffle_stream
 
 # Evaluation (learning curves, final scores) runs over at most this many rows of a split at a
 # time; the tutorials' splits (250 rows) are one chunk.
@@ -192,7 +192,7 @@ class Group:
         g._eval_cache = {split: (rows[k], None if mask is None else mask[k], counts[k], None if x is None else x[k], n[keep])
                          for split, (rows, mask, counts, x, n) in self._eval_cache.items()}
         g.rngs = [self.rngs[i] for i in keep]
-        g.keys = None if self.keys is None else self.keys[keep]
+        g.keys = None if self.keys is None else self.keys[:, keep]
         g.ids = self.ids[keep]
         g.reps = [self.reps[i] for i in keep]
         return g
@@ -393,7 +393,7 @@ class Group:
         pad = np.arange(n_max)[None, :] >= self.n_train[:, None]
         counts_full = torch.full((R,), float(B), dtype=self.dtype, device=self.device)
         n_train = torch.as_tensor(self.n_train, dtype=self.dtype, device=self.device)
-        order = np.argsort(self.keys[:, key_index], axis=1, kind="stable")
+        order = minibatch_order(self.keys[key_index])
         rows = torch.as_tensor(np.take_along_axis(self.train_rows, order, axis=1), device=self.device)
         run_loss = torch.zeros(R, dtype=self.dtype, device=self.device)
         run_metrics = [torch.zeros_like(run_loss) for _ in self.metrics]

@@ -93,6 +93,25 @@ def shuffle_stream(seed: int) -> np.random.Generator:
     return _streams(seed)[1]
 
 
+def minibatch_order(keys: np.ndarray) -> np.ndarray:
+    """Each row's stable argsort: a replicate's order of its rows in an epoch, from its keys.
+
+    NumPy's default (SIMD quick)sort is about twice as fast as its stable sort on these
+    (69 -> 34 ms for 300 x 3,750 keys; 42 ms with the check for ties) and gives the same order wherever a row's keys are
+    distinct. Keys of padding (``inf``, past a replicate's last row) may come out in another
+    order among themselves; they sit at the end either way and are masked. A row with two
+    equal finite keys is sorted again stably.
+    """
+    keys = np.ascontiguousarray(keys)
+    order = np.argsort(keys, axis=1)
+    # The keys in that order (np.take on flat positions: 3x faster than np.take_along_axis).
+    ranked = keys.ravel().take(order + (np.arange(len(keys)) * keys.shape[1])[:, None])
+    tied = ((ranked[:, 1:] == ranked[:, :-1]) & np.isfinite(ranked[:, 1:])).any(axis=1)
+    if tied.any():
+        order[tied] = np.argsort(keys[tied], axis=1, kind="stable")
+    return order
+
+
 def draw_kernel(rng: np.random.Generator, kind: str, fan_in: int, fan_out: int) -> np.ndarray:
     """Keras 3's initializers (``keras.initializers``), float64."""
     if kind == "he_uniform":

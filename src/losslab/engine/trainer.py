@@ -273,9 +273,9 @@ def _run(group: Group, epochs, history: History, rows_out: np.ndarray, record_tr
             # A resumed run starting inside a block draws that block again from its start.
             streams = {i: rng.bit_generator.state for i, rng in zip(g.ids, g.rngs)}
             nb = min(block, epochs - start)
-            g.keys = np.full((g.R, nb, n_max), np.inf)
+            g.keys = np.full((nb, g.R, n_max), np.inf)  # an epoch's keys contiguous
             for i, rng in enumerate(g.rngs):
-                g.keys[i, :, : g.n_train[i]] = rng.random((nb, g.n_train[i]))
+                g.keys[:, i, : g.n_train[i]] = rng.random((nb, g.n_train[i]))
         g.run_epoch(epoch - start, history, rows_out, epoch)
         if traj is not None:
             traj.append(g.flat_weights())
