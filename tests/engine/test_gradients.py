@@ -80,3 +80,10 @@ def test_training_with_closed_forms_equals_training_with_autograd(name, activati
         np.testing.assert_allclose(Wa, Wb, atol=1e-5)
         np.testing.assert_allclose(ba, bb, atol=1e-5)
     np.testing.assert_allclose(a.loss["train"], b.loss["train"], rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "linear", "softplus"])
+def test_in_place_hidden_activation_gives_the_numbers_of_the_plain_one_bit_for_bit(name):
+    pre = torch.randn(3, 40, 7, generator=torch.Generator().manual_seed(0))
+    expected = act.forward(name, pre.clone())
+    torch.testing.assert_close(act.forward_(name, pre.clone()), expected, rtol=0, atol=0)

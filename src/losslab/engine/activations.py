@@ -36,6 +36,18 @@ def forward(name: str, pre: torch.Tensor) -> torch.Tensor:
     raise ValueError(f"unknown activation {name!r}")
 
 
+def forward_(name: str, pre: torch.Tensor) -> torch.Tensor:
+    """:func:`forward` of a hidden layer, in place on ``pre`` where the activation allows: the
+    same numbers without allocating the activations (evaluation keeps no pre-activations)."""
+    if name == "relu":
+        return pre.relu_()
+    if name == "tanh":
+        return pre.tanh_()
+    if name == "sigmoid":
+        return pre.sigmoid_()
+    return forward(name, pre)
+
+
 def backward_(name: str, grad: torch.Tensor, pre: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     """d loss / d pre from d loss / d out, in place on ``grad`` (hidden activations only)."""
     if name == "relu":

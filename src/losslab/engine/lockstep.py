@@ -216,7 +216,7 @@ class Group:
             if layer == last:
                 pres.append(pre)
                 break
-            h = act.forward(self.net.hidden_activation, pre)
+            h = act.forward(self.net.hidden_activation, pre) if keep else act.forward_(self.net.hidden_activation, pre)
             if keep:
                 pres.append(pre)
                 outs.append(h)
