@@ -87,6 +87,34 @@ def test_with_early_stopping_the_estimate_is_stated_as_an_upper_bound():
                                                         "usually ends sooner)")
 
 
+def test_with_early_stopping_chunks_trained_here_are_sized_at_four_budgets_and_ray_chunks_at_one():
+    # The estimate counts every epoch; early stopping trains a fraction of them, so chunks in
+    # this process take STOPPING_CHUNK_FACTOR minutes of that estimate (more networks in
+    # lockstep); chunks shipped to workers keep one minute (more chunks to spread).
+    class Shipped:
+        in_process = False
+
+    X, y = _regression(n=400)
+    stopping = dataclasses.replace(_spec(repeats=30), model=Model(hidden=(4,), epochs=200, batch_size=8, patience=2,
+                                                                  validation_split=0.2))
+    plan = planning.plan(stopping, X, y)
+    # 240 fitting rows, 30 steps of 8 an epoch, 200 epochs: k splits (2 networks each) cost
+    # 200 * (30 * (1e-3 + 2k * 8 * 5e-4) + 2k * 60 * 1e-6) = 6 + 48.024 k seconds.
+    cost = StepCost(per_step=1e-3, per_row=5e-4, per_eval_row=1e-6)
+    here, shipped = runner.schedule(plan, cost=cost), runner.schedule(plan, cost=cost, executor=Shipped())
+    assert estimate.STOPPING_CHUNK_FACTOR == 4.0
+    assert here.budget == 4 * estimate.CHUNK_SECONDS and shipped.budget == estimate.CHUNK_SECONDS
+    assert [len(b[2]) for b in here.batches] == [4] * 7 + [2]  # 4 splits: 198 s <= 240 < 246 s
+    assert [len(b[2]) for b in shipped.batches] == [1] * 30  # 1 split: 54 s <= 60 < 102 s
+    assert [b[2] for b in here.batches] == [b[2] for b in runner.schedule(plan, cost=cost, budget=240.0).batches]
+    # Without early stopping a chunk is a minute of the estimate, wherever it trains.
+    plain = runner.schedule(planning.plan(_spec(repeats=30), X, y), cost=cost)
+    assert plain.budget == estimate.CHUNK_SECONDS
+    plan.schedule = dataclasses.replace(here, threads=1)
+    notes = runner.design_notes(plan, batch_given=False)[0]
+    assert any(n.startswith("Trained in chunks estimated at about 4 min each with every epoch counted") for n in notes)
+
+
 def test_each_chunk_is_committed_as_it_finishes_and_chunking_does_not_change_the_numbers(tmp_path):
     X, y = _regression()
     spec = _spec()

@@ -63,7 +63,7 @@ def run_study(plan: Plan, recommendation: Any, *, out: str | Path | None = None,
     """
     info = study_info(plan, recommendation)
     # The plan and its estimate, before anything is written (a resumed study counts what is left).
-    plan.schedule = runner.schedule(plan, finished_in(out) if out is not None else (), device=device)
+    plan.schedule = runner.schedule(plan, finished_in(out) if out is not None else (), device=device, executor=executor)
     if plan.schedule.total_seconds > CONFIRM_SECONDS and not confirm:
         raise EstimateTooLong(plan.schedule.total_seconds, plan.schedule.describe())
     notes, info["design"] = runner.design_notes(plan, batch_given=batch_given)

@@ -55,7 +55,9 @@ def design_notes(plan_: Plan, *, batch_given: bool) -> tuple[list[str], dict[str
         notes.append(f"Weight decay: AdamW, each step shrinks every weight by learning rate x {model.weight_decay:g} of itself.")
     sched = plan_.schedule
     if sched is not None and sched.threads:
-        notes.append(f"Trained in chunks of about {estimate.CHUNK_SECONDS:.0f} s each, every chunk stored as it finishes; "
+        size = (f"estimated at {estimate.duration(sched.budget)} each with every epoch counted (early stopping "
+                "ends most trials sooner)" if model.patience else f"of {estimate.duration(sched.budget)} each")
+        notes.append(f"Trained in chunks {size}, every chunk stored as it finishes; "
                      f"torch with {sched.threads} thread{'s' if sched.threads > 1 else ''}"
                      + (" (one for a chunk that starts when the machine is busy)." if sched.threads > 1 else "."))
     design = {"batch_size": model.batch_size, "batch_rule": "given" if batch_given else "default",
@@ -83,7 +85,7 @@ def run(plan_: Plan, store: Store, *, on_epochs: Callable[[int], None] | None = 
     pinned = checkpointed_chunks(store)
     if sched is None or sched.done != frozenset(done) or pinned:
         # A chunk with a saved mid-training state is trained again as it was, to continue from it.
-        sched = schedule(plan_, done, device=device, pinned=pinned)
+        sched = schedule(plan_, done, device=device, pinned=pinned, executor=executor)
     batches = sched.batches
     if tracker is not None:
         tracker.start(plan_, store)
@@ -152,6 +154,7 @@ class Schedule:
     threads: int | None = None  # torch threads to train with here (the faster measured)
     per_trial: int = 1  # replicates trained per trial (the learning rates of a tuned protocol's grid)
     stops_early: bool = False  # early stopping on: the estimate (every epoch counted) is an upper bound
+    budget: float = CHUNK_SECONDS  # estimated seconds a chunk was sized for (:func:`chunk_budget`)
 
     @property
     def total_seconds(self) -> float:
@@ -175,15 +178,18 @@ class Schedule:
         return text + f"{estimate.duration(self.total_seconds)} on this machine"
 
 
-def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget: float = CHUNK_SECONDS,
-             cost: StepCost | None = None, pinned: dict[str, list] | None = None) -> Schedule:
+def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget: float | None = None,
+             cost: StepCost | None = None, pinned: dict[str, list] | None = None,
+             executor: Executor | None = None) -> Schedule:
     """Trials grouped by the output layer's width, then into chunks estimated to train in
     about ``budget`` seconds each (at most MAX_REPLICATES replicates); with each chunk the
-    trials of it that are already done. ``cost`` replaces the step cost measured here;
-    ``pinned`` (chunk key -> its [repeat, fold] splits) are chunks to keep as they were
-    (they have a mid-training checkpoint), first."""
+    trials of it that are already done. ``budget`` defaults to :func:`chunk_budget` for
+    ``executor`` (None: this process). ``cost``
+    replaces the step cost measured here; ``pinned`` (chunk key -> its [repeat, fold] splits)
+    are chunks to keep as they were (they have a mid-training checkpoint), first."""
     done = frozenset(done)
     spec, model = plan_.spec, plan_.spec.model
+    budget = chunk_budget(model, executor) if budget is None else budget
     by_units: dict[int, list[Candidate]] = {}
     for c in spec.candidates:
         by_units.setdefault(plan_.encodings[c.label].output_units, []).append(c)
@@ -227,7 +233,16 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
     total = len(plan_.trials)
     left = sum(1 for t in plan_.trials if t not in done)
     return Schedule(batches, seconds, left, total, len(spec.candidates), done, threads, per_trial,
-                    stops_early=bool(model.patience))
+                    stops_early=bool(model.patience), budget=budget)
+
+
+def chunk_budget(model, executor: Executor | None = None) -> float:
+    """Estimated seconds of one chunk: ``CHUNK_SECONDS``, or with early stopping (whose trials
+    train a fraction of the epochs the estimate counts) ``STOPPING_CHUNK_FACTOR`` times that
+    when the chunks train in this process (where a chunk checkpoints as it trains). Chunks
+    shipped to workers (Ray) keep ``CHUNK_SECONDS``: more of them, spread over the workers."""
+    in_process = executor is None or executor.in_process
+    return CHUNK_SECONDS * (estimate.STOPPING_CHUNK_FACTOR if model.patience and in_process else 1.0)
 
 
 def _replicates_per_trial(model) -> int:
