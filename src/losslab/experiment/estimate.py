@@ -8,9 +8,9 @@ and :class:`StepCost` turns a batch's size into seconds with that model.
 
 The runner uses it twice: to cut the study into chunks whose training is estimated at
 about ``budget`` seconds each (every chunk is committed to the store when it finishes), and
-to tell the user the plan and how long it will take before anything trains. The estimate is
-an upper bound when early stopping is on (it counts every epoch), and chunks are then sized
-at ``STOPPING_CHUNK_FACTOR`` times the budget.
+to tell the user the plan and how long it will take before anything trains. It counts
+every epoch, so with early stopping it is usually several times the real time, and chunks
+are then sized at ``STOPPING_CHUNK_FACTOR`` times the budget.
 """
 
 from __future__ import annotations
