@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# A chunk of trials trains for at most about this long before it is committed.
+# A chunk of trials is sized to train for about this long (estimated) before it is committed.
 CHUNK_SECONDS = 60.0
 # With early stopping the estimate counts every epoch, while trials end much sooner: the real
 # tables and the scale runs trained 10-40% of their epochs (50,000 rows: 206 s of training where

@@ -186,9 +186,9 @@ def schedule(plan_: Plan, done=frozenset(), *, device: str | None = None, budget
     """Trials grouped by the output layer's width, then into chunks estimated to train in
     about ``budget`` seconds each (at most MAX_REPLICATES replicates); with each chunk the
     trials of it that are already done. ``budget`` defaults to :func:`chunk_budget` for
-    ``executor`` (None: this process). ``cost``
-    replaces the step cost measured here; ``pinned`` (chunk key -> its [repeat, fold] splits)
-    are chunks to keep as they were (they have a mid-training checkpoint), first."""
+    ``executor`` (None: this process). ``cost`` replaces the step cost measured here;
+    ``pinned`` (chunk key -> its [repeat, fold] splits) are chunks to keep as they were (they
+    have a mid-training checkpoint), first."""
     done = frozenset(done)
     spec, model = plan_.spec, plan_.spec.model
     budget = chunk_budget(model, executor) if budget is None else budget
