@@ -18,7 +18,11 @@ what the methods do rather than how they use threads.
   ``lax.scan`` needs equal minibatches: the last partial minibatch of an epoch is dropped
   (480 of 500 rows), so JAX does 4% less work on the tutorial's problems;
 - scikit-learn: ``MLPRegressor`` / ``MLPClassifier`` (solver sgd, the same settings), one
-  after another; timed on ``--sample`` models and scaled to R.
+  after another; timed on ``--sample`` models and scaled to R;
+- fused (numba): one compiled loop per epoch that trains each replicate's minibatches with
+  no call between steps (``benchmarks/fused_kernel.py``; ``pip install numba``, skipped with
+  the reason when absent; compile time reported apart). It measures what fusing the whole
+  epoch into one kernel, the route proposed to reach 3x over JAX, gives on this processor.
 
 Problems: the tutorial's three (regression 20-25-1 MSE 100 epochs, circles 2-50-1 BCE 200
 epochs, blobs 2-50-3 CCE 100 epochs; 500 training rows, 500 held out) and a 5,000-row
@@ -39,6 +43,7 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from fused_kernel import fused_runner  # noqa: E402  (benchmarks/ is the script's folder)
 
 from losslab import losses  # noqa: E402
 from losslab.engine import SGD, Member, Network, Replicate, train  # noqa: E402
@@ -294,10 +299,14 @@ def main() -> None:
             jax_run = f"JAX has no GPU backend here (jax.default_backend() is 'cpu'); pip install 'jax[cuda12]' for {device}"
     if isinstance(jax_run, str):
         print(f"JAX skipped: {jax_run}")
+    fused = fused_runner() if device == "cpu" else f"the fused kernel runs on the CPU only, not {device}"
+    if isinstance(fused, str):
+        print(f"fused (numba) skipped: {fused}")
     peak = matmul_gflops(device)
     print(f"device {device}, 1 CPU thread, load average {os.getloadavg()[0]:.1f}; matmul peak {peak:.1f} GFLOP/s")
     print("seconds (torch loop and scikit-learn: timed on a sample, scaled to R); x: how many times faster losslab is")
-    header = f"{'problem':>10} {'R':>4} {'losslab':>8} {'torch loop':>11} {'torch.func':>11} {'JAX (+compile)':>16} {'sklearn':>9}  losslab vs loop/func/JAX/sklearn"
+    header = (f"{'problem':>10} {'R':>4} {'losslab':>8} {'torch loop':>11} {'torch.func':>11} {'JAX (+compile)':>16} "
+              f"{'sklearn':>9} {'fused (+compile)':>17}  losslab vs loop/func/JAX/sklearn/fused")
     print(header)
     wanted = None if args.problems is None else {s.strip() for s in args.problems.split(",")}
     for p in problems(args.quick):
@@ -310,9 +319,14 @@ def main() -> None:
             func = run_torch_func(p, R, device)
             jax_s = "" if isinstance(jax_run, str) else jax_run(p, R)
             sk = run_sklearn(p, k) * R / k
+            fu = "" if isinstance(fused, str) else fused(p.X, p.y, p.n_train, p.kind, p.epochs, R, LR, MOMENTUM, BATCH,
+                                                         Network(p.X.shape[1], (p.hidden,), p.n_outputs).initial_weights)
             jtext = f"{jax_s[1]:.2f} (+{jax_s[0]:.1f})" if jax_s else "-"
-            ratios = [loop / engine, func / engine, (jax_s[1] / engine) if jax_s else float("nan"), sk / engine]
-            print(f"{p.name:>10} {R:>4} {engine:>8.2f} {loop:>11.2f} {func:>11.2f} {jtext:>16} {sk:>9.2f}  "
+            ftext = f"{fu[1]:.2f} (+{fu[0]:.1f})" if fu else "-"
+            nan = float("nan")
+            ratios = [loop / engine, func / engine, (jax_s[1] / engine) if jax_s else nan, sk / engine,
+                      (fu[1] / engine) if fu else nan]
+            print(f"{p.name:>10} {R:>4} {engine:>8.2f} {loop:>11.2f} {func:>11.2f} {jtext:>16} {sk:>9.2f} {ftext:>17}  "
                   + " / ".join(f"{r:.1f}x" for r in ratios), flush=True)
             if R == 300:
                 n_test = len(p.X) - p.n_train
