@@ -221,6 +221,29 @@ def test_missing_values_are_kept_and_counted_features_and_target_apart(gappy_pat
     assert "(2 with missing features, 1 with a missing target; columns 'rooms', 'city', 'price')" in message
 
 
+def test_none_is_a_value_among_words_and_missing_among_numbers(tmp_path):
+    # R's vcd::Arthritis: Improved is None / Some / Marked. pandas' default markers read 'None'
+    # as missing, which dropped half the target and made three classes two.
+    path = tmp_path / "arthritis.csv"
+    path.write_text("Improved,age,dose,sex,note\nNone,27,None,Male,a\nSome,29,3.5,Female,NA\n"
+                    "Marked,30,,Male,b\nNone,32,2,NULL,None\n")
+    ds = load_table(path, "Improved")
+    assert ds.y.tolist() == ["None", "Some", "Marked", "None"]
+    assert ds.X["age"].tolist() == [27, 29, 30, 32]
+    # Among numbers 'None' is missing, and the column is numeric (float64, not text).
+    assert pd.api.types.is_float_dtype(ds.X["dose"]) and ds.X["dose"].isna().tolist() == [True, False, True, False]
+    assert ds.X["dose"].iloc[1] == 3.5
+    # The other markers stay missing in text columns; 'None' there is a word.
+    assert ds.X["sex"].isna().tolist() == [False, False, False, True]
+    assert ds.X["note"].tolist()[3] == "None" and ds.X["note"].isna().tolist() == [False, True, False, False]
+
+
+def test_none_alone_in_a_column_is_a_value(tmp_path):
+    path = tmp_path / "nones.csv"
+    path.write_text("flag,y\nNone,1\nNone,2\n")
+    assert load_table(path, "y").X["flag"].tolist() == ["None", "None"]
+
+
 def test_dropna_drops_and_records(gappy_path):
     ds = load_table(gappy_path, "price", dropna=True)
     assert ds.dropped_rows == 2 + 1 and len(ds.X) == 2

@@ -14,6 +14,12 @@ Formats, chosen by the file's extension (case-insensitive):
 NumPy files are loaded with ``allow_pickle=False``: a file holding Python objects is
 refused, never executed.
 
+Missing cells in CSV and TSV files are pandas' usual markers (an empty cell, ``NA``, ``NaN``,
+``NULL``, ``N/A``, ...) with one exception: ``None`` is missing only in a column whose other
+cells are numbers. In a column of words it is a value, as in R's ``vcd::Arthritis``, whose
+``Improved`` is ``None``, ``Some`` or ``Marked``: pandas' default would read half of that
+target as missing and turn three classes into two.
+
 Every problem is a ``ValueError`` with a one-line message that names the argument,
 says what was expected and what came, and how to fix it.
 """
@@ -113,7 +119,7 @@ def _read_table(p: Path, suffix: str) -> pd.DataFrame:
         sep = "\t" if suffix == ".tsv" else ","
         _check_header(p, sep)
         try:
-            frame = pd.read_csv(p, sep=sep)
+            frame = _read_csv(p, sep)
         except pd.errors.EmptyDataError:
             raise ValueError(f"load_table: expected a header row and data rows. Received: path='{p}', an empty file. Check that the file was written completely.") from None
         except (pd.errors.ParserError, UnicodeDecodeError) as err:
@@ -123,6 +129,32 @@ def _read_table(p: Path, suffix: str) -> pd.DataFrame:
         raise ValueError(f"load_table: expected at least one data row. Received: path='{p}' with columns {list(frame.columns)} but no rows.")
     frame.columns = [str(c) for c in frame.columns]
     return frame
+
+
+# pandas' default missing-value markers, less "None" (see the module docstring).
+MISSING_MARKERS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                   "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null")
+
+
+def _read_csv(p: Path, sep: str) -> pd.DataFrame:
+    """The table with :data:`MISSING_MARKERS` missing, and ``None`` too in a column whose other
+    cells are numbers (the file is read again with that column's markers)."""
+    frame = pd.read_csv(p, sep=sep, keep_default_na=False, na_values=list(MISSING_MARKERS))
+    numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and _numbers_and_none(frame[c])]
+    if not numeric:
+        return frame
+    markers = {c: [*MISSING_MARKERS, "None"] if c in numeric else list(MISSING_MARKERS) for c in frame.columns}
+    return pd.read_csv(p, sep=sep, keep_default_na=False, na_values=markers)
+
+
+def _numbers_and_none(column: pd.Series) -> bool:
+    """Whether a column of text holds ``None`` and, apart from it, only numbers (at least one)."""
+    text = column.dropna().astype(str)
+    none = text == "None"
+    if not none.any():
+        return False
+    rest = text[~none]
+    return bool(len(rest)) and bool(pd.to_numeric(rest, errors="coerce").notna().all())
 
 
 def _release_arrow_memory() -> None:
