@@ -138,3 +138,18 @@ def test_undefined_auc_is_an_error_not_nan():
     p = np.array([[0.6, 0.3, 0.1], [0.1, 0.2, 0.7], [0.2, 0.2, 0.6], [0.5, 0.4, 0.1]])
     with pytest.raises(ValueError, match=r"metric 'roc_auc': one-vs-rest ROC AUC is undefined for class\(es\) \[1\]"):
         get_metric("roc_auc").score([0, 2, 2, 0], probabilities=p, classes=[0, 1, 2])
+
+
+def test_balanced_accuracy_with_a_predicted_class_absent_from_the_rows_is_sklearns_without_its_warning():
+    # A rare class can be missing from a small validation share while the model predicts it:
+    # scikit-learn averages the recall of the classes present (here 1 of 2 right for 'a', 1 of 1
+    # for 'b': 0.75) and warns on every call, which flooded a study's output (AER's Affairs).
+    y, labels = np.array(["a", "a", "b"]), np.array(["a", "c", "b"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        expected = skm.balanced_accuracy_score(y, labels)
+    assert any("not in y_true" in str(w.message) for w in caught)
+    assert expected == pytest.approx(0.75)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert get_metric("balanced_accuracy").score(y, labels=labels) == pytest.approx(expected, rel=1e-15)
