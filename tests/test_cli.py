@@ -82,6 +82,29 @@ def test_compare_a_file_with_losses_and_metrics(tmp_path, capsys):
     assert (out / "trials.json").exists()
 
 
+def test_compare_warns_of_a_column_that_gives_the_target_away_before_and_after_the_verdict(tmp_path, capsys):
+    # As R's birthwt: `low` is `bwt` under 2,500 g, and both are in the table.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"bwt": rng.normal(2900, 700, size=80).round(), "age": rng.integers(16, 40, size=80)})
+    frame["low"] = (frame.bwt < 2500).astype(int)
+    path = tmp_path / "births.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "study"
+    assert main(["compare", str(path), "--target", "low", *TINY, "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    text = " ".join(lines)
+    assert text.count("`bwt` alone predicts the target almost exactly (balanced accuracy 1.000") == 2
+    assert "if it is not known when you predict, --exclude bwt" in text
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("Verdict:"))
+    plan = next(i for i, line in enumerate(lines) if line.startswith("Plan:"))
+    assert lines[plan - 1].startswith("warning: `bwt`") or lines[plan - 2].startswith("warning: `bwt`")
+    assert any(line.startswith("Warning: `bwt`") for line in lines[verdict:])
+    # The report says it beside the verdict; --exclude bwt silences it.
+    assert "`bwt` alone predicts the target" in (out / "report.html").read_text()
+    assert main(["compare", str(path), "--target", "low", *TINY, "--exclude", "bwt", "--out", str(tmp_path / "s2")]) == 0
+    assert "alone predicts" not in capsys.readouterr().out
+
+
 def test_compare_losses_with_several_parameters(tmp_path, capsys):
     out = tmp_path / "study"
     code = main(["compare", "--dataset", "breast_cancer", "--losses", "binary_focal_crossentropy(gamma=3,alpha=0.5),bce",

@@ -80,7 +80,8 @@ def compare(
             from rich.markup import escape
 
             for note in (*plan.data.notes, *plan.notes):  # what the data preparation decided, one line each
-                bar.console.print(escape(to_flags(note, "compare")), highlight=False)
+                bar.console.print(escape(to_flags(note, "compare")), highlight=False,
+                                  style="bold yellow" if note.startswith("warning: ") else None)
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
             if plan.schedule is not None:
@@ -278,7 +279,9 @@ def _print_study(con, study) -> None:
     con.print(t)
     con.print("[bold]Verdict:[/bold] " + escape(study.verdict()))
     for note in study.diagnoses():
-        con.print("[bold]Note:[/bold] " + escape(_flags(note)))
+        warning = note.startswith("warning: ")
+        head = "[bold yellow]Warning:[/bold yellow] " if warning else "[bold]Note:[/bold] "
+        con.print(head + escape(_flags(note.removeprefix("warning: "))))
 
 
 def _flags(text: str) -> str:

@@ -7,6 +7,8 @@
   request, the same for the same seed;
 - :func:`choose_columns`: which feature columns a study uses (row names, IDs, constants
   and dates left out, high-cardinality text capped), one note per decision;
+- :func:`target_leaks`: feature columns that alone predict the target almost exactly, one
+  warning each;
 - :class:`Preprocessor`: imputation, standardization and one-hot encoding fitted on a
   training fold only (the tutorials scale before splitting; losslab does not).
 
@@ -20,10 +22,11 @@ from ._dataset import Dataset, column_kinds
 from .columns import MAX_LEVELS, Selection, choose_columns
 from .datasets import dataset_names, load_dataset
 from .files import SUPPORTED_EXTENSIONS, load_table
+from .leaks import target_leaks
 from .preprocess import Preprocessor
 from .splits import METHODS, Split, make_splits
 
 __all__ = [
     "Dataset", "MAX_LEVELS", "METHODS", "Preprocessor", "SUPPORTED_EXTENSIONS", "Selection", "Split", "choose_columns",
-    "column_kinds", "dataset_names", "load_dataset", "load_table", "make_splits",
+    "column_kinds", "dataset_names", "load_dataset", "load_table", "make_splits", "target_leaks",
 ]

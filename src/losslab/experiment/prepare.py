@@ -13,7 +13,8 @@ features and targets as a comparison of the same data.
    with a missing value in a used column is dropped instead of imputed.
 4. **The problem kind** is read once from the raw target (``kind=`` overrides it) and
    carried in :attr:`Prepared.problem`: targets encoded as integer codes are never read
-   again (28 string classes stay 28 classes, not "counts").
+   again (28 string classes stay 28 classes, not "counts"). A used column that alone
+   predicts the target almost exactly gets a warning (:func:`losslab.data.target_leaks`).
 5. **Per split** (:meth:`Prepared.features`): a :class:`~losslab.data.Preprocessor` with
    the table's fixed levels and missing-indicator columns, fitted on the training rows.
    Targets are encoded for each loss and checked (:meth:`Prepared.encode`); regression
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .. import advisor, losses
-from ..data import Dataset, Preprocessor, Split, choose_columns, column_kinds, make_splits
+from ..data import Dataset, Preprocessor, Split, choose_columns, column_kinds, make_splits, target_leaks
 from ..advisor.encode import VALUE_ENCODINGS
 
 # Other names people give the problem kinds (the CLI's --kind probabilities).
@@ -42,6 +43,10 @@ KIND_ALIASES = {"probabilities": "probability_rows", "probability": "probability
 # by the standard deviation ("real"), or only divided, to stay non-negative (the others).
 SCALED_ENCODINGS = ("real", "non_negative", "counts", "positive")
 _CENTRED = ("real",)
+# Problem kinds whose target is checked for feature columns that give it away (data.leaks),
+# and which of them hold class labels.
+CLASS_KINDS = ("binary", "multiclass", "ordinal")
+LEAK_CHECKED = (*CLASS_KINDS, "regression", "counts")
 
 
 def check_kind(kind: str | None) -> str | None:
@@ -306,6 +311,8 @@ def prepare(data: str | None = None, target: str | Sequence[str] | None = None, 
     frame = frame.reset_index(drop=True)
     yv = yv.reset_index(drop=True)
     problem = advisor.infer_problem(yv, kind=kind)
+    if frame.shape[1] and problem.kind in LEAK_CHECKED:
+        notes += target_leaks(frame, yv, classes=problem.kind in CLASS_KINDS)
     levels, indicate = _layout(frame)
     if indicate:
         counts = ", ".join(f"`{c}` ({int(frame[c].isna().sum())})" for c in indicate)

@@ -224,11 +224,13 @@ class Study:
         return pd.DataFrame(rows, columns=columns).sort_values(["loss", "trial", "lr"], kind="stable").reset_index(drop=True)
 
     def diagnoses(self) -> list[str]:
-        """What the training itself shows, in sentences: a chosen learning rate on the grid's
-        edge (the best rate may lie outside it), the last epoch as the best one (more epochs
-        may help), and learning curves whose held-out loss rises while the training loss
-        falls (overfitting), from the epoch it starts."""
-        out = []
+        """What the data and the training show, in sentences: first the data's warnings (a
+        feature column that alone predicts the target almost exactly, ``data.target_leaks``:
+        they start with ``"warning: "``), then a chosen learning rate on the grid's edge (the
+        best rate may lie outside it), the last epoch as the best one (more epochs may help),
+        and learning curves whose held-out loss rises while the training loss falls
+        (overfitting), from the epoch it starts."""
+        out = [n for n in self.data_notes() if n.startswith("warning: ")]
         m = self.spec.model
         labels = [c.label for c in self.spec.candidates]
         tuning = self.tuning()
