@@ -291,6 +291,24 @@ def test_a_grid_edge_the_diagnoses_name_is_not_flagged_twice(with_extras, extras
     assert text.count("widen the learning-rate grid") == 1 and "class='flag'" not in text
 
 
+def test_a_data_warning_stands_right_under_the_verdict_not_in_the_diagnoses_list(with_extras, extras_class, tmp_path):
+    extras, labels, _ = with_extras
+    leak = ("warning: `bwt` alone predicts the target almost exactly (balanced accuracy 1.000, from one threshold at "
+            "2509): it may be computed from the target or known only with it, and then the study compares how well each "
+            "loss reads it back, not the problem; if it is not known when you predict, exclude=['bwt']")
+
+    class Leaky(extras_class):
+        def diagnoses(self):
+            return [leak, "CrossEntropyLoss overfits from epoch 3: its test loss rises while its train loss falls."]
+
+    text = write_report(Leaky(extras._study, labels), tmp_path / "leaky.html").read_text(encoding="utf-8")
+    verdict = text.index("<p class='verdict'>")
+    box = text.index("<p class='warning'><b>Warning:</b> `bwt` alone predicts the target almost exactly")
+    assert verdict < box < text.index("<h2>")  # before the first section
+    assert text.count("alone predicts the target") == 1 and "warning: `bwt`" not in text
+    assert "<li>CrossEntropyLoss overfits from epoch 3" in text
+
+
 def test_built_report_hands_over_its_figures_as_caption_png_pairs(three_losses, suite_report):
     from losslab.report.html import build_report
     from losslab.report.suite_html import build_suite_report

@@ -37,6 +37,7 @@ th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top
 th{background:#f3f3f3} th.num,td.num{text-align:right} td.num{white-space:nowrap}
 td.name{overflow-wrap:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
 .verdict{font-size:1.15em;background:#eef6ee;border-left:4px solid #3a8a3a;padding:.6em 1em}
+.warning{background:#fff5e0;border-left:4px solid #b7791f;padding:.5em 1em;margin:.6em 0}
 .muted{color:#666;font-size:.9em}
 pre{background:#f7f7f7;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}
 figure{margin:1em 0;min-width:0} figure img{max-width:100%;height:auto;display:block}

@@ -218,9 +218,13 @@ def build_report(study) -> Report:
                  f" &middot; {info.get('rows', '?')} rows, {info.get('features', '?')} features &middot; target "
                  f"{html.escape(', '.join(spec.target))} &middot; held-out {html.escape(metric)}</p>")
 
-    # The verdict first: it is what the reader came for.
+    # The verdict first: it is what the reader came for; then what makes it doubtful (a column
+    # that gives the target away: the diagnoses that are warnings).
     headline, posteriors = _split_verdict(readable(study.verdict(), names))
     parts.append(f"<p class='verdict'>{html.escape(headline)}</p>{problem_note}")
+    said = [readable(s, names) for s in sections.sentences(study, "diagnoses")]
+    parts += [f"<p class='warning'><b>Warning:</b> {html.escape(s.removeprefix('warning: '))}</p>"
+              for s in said if s.startswith("warning: ")]
     if posteriors:
         parts.append("<p class='muted'>Bayesian correlated t-test (Corani &amp; Benavoli 2015):</p>"
                      + sections.sentence_list(posteriors))
@@ -233,7 +237,7 @@ def build_report(study) -> Report:
     curves = _learning_curves(study, labels, names)
     if curves:
         parts.append("<h2>Learning curves</h2><div class='grid'>" + "".join(figures.add(c, d) for c, d in curves) + "</div>")
-    diagnoses = [readable(s, names) for s in sections.sentences(study, "diagnoses")]
+    diagnoses = [s for s in said if not s.startswith("warning: ")]
     parts.append(sections.sentence_list(diagnoses))
 
     higher = bool(comparison.higher_is_better) if comparison is not None else True
