@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 
@@ -111,3 +112,32 @@ def test_the_correction_counts_only_the_rows_a_model_was_fitted_on(tmp_path):
     ratio = lambda study: study.comparison().design.ratio()  # noqa: E731
     assert ratio(fixed) == pytest.approx(0.25 / 0.75)
     assert ratio(tuned) == pytest.approx(0.25 / (0.75 * 0.8))
+
+
+def test_extreme_trials_are_named_with_the_median_they_hide(tmp_path):
+    # statsmodels' star98 with poisson: a few trials' held-out rmse is 1e7-2.6e9 where the
+    # others are near 300 (an exponential output on rows outside the training range).
+    losslab.compare(dataset="diabetes", losses=["mse", "mae"], extra_metrics=["r2"], repeats=4, epochs=2, hidden=(4,),
+                    protocol="fixed", out=tmp_path / "s")
+    study = Study.load(tmp_path / "s")
+    assert not [d for d in study.diagnoses() if "far worse" in d]
+    mae = [r for r in study.results if r.loss == "mean_absolute_error"]
+    blown = {id(mae[0]): 1e9, id(mae[2]): 3e9}
+    results = [dataclasses.replace(r, metrics={**r.metrics, "rmse": blown[id(r)]}) if id(r) in blown else r
+               for r in study.results]
+    typical = float(np.median([r.metrics["rmse"] for r in study.results]))
+    median = float(np.median([blown.get(id(r), r.metrics["rmse"]) for r in study.results]))
+    own = float(np.median([blown.get(id(r), r.metrics["rmse"]) for r in mae]))
+    hit = [d for d in dataclasses.replace(study, results=results).diagnoses() if "far worse" in d]
+    assert hit == [f"mean_absolute_error: 2 of 4 trials scored a far worse rmse than the study's typical trial (the worst "
+                   f"3e+09, against a median of {median:.4g} over every loss's trials), so they, not its typical trial, make "
+                   f"its mean and standard deviation (its median: {own:.4g}). Usually a few held-out predictions far outside "
+                   "the targets' range cause this (an exponential output extrapolates steeply); the table of trials shows "
+                   "them (study.trials(), or `losslab report FOLDER --format csv`)."]
+    assert 10 < typical < 1e4
+    # An r2 (higher is better, can be negative) has no such scale: nothing is said.
+    assert not [d for d in dataclasses.replace(study, results=results).diagnoses() if "far worse r2" in d]
+    # A loss worse throughout is not a blow-up: every mae trial at 20x is the table's to show.
+    worse = [dataclasses.replace(r, metrics={**r.metrics, "rmse": 20 * typical}) if r.loss == "mean_absolute_error" else r
+             for r in study.results]
+    assert not [d for d in dataclasses.replace(study, results=worse).diagnoses() if "far worse" in d]
