@@ -30,6 +30,10 @@ def table(**extra) -> pd.DataFrame:
     ("day", pd.date_range("2021-01-01", periods=N).strftime("%Y-%m-%d"), "dates/times"),
     ("stamp", pd.date_range("2021-01-01", periods=N, freq="h").strftime("%d/%m/%Y %H:%M"), "dates/times"),
     ("z", np.arange(N) * (1 + 1j), "dtype complex128, which losslab cannot encode"),
+    # vcd's Arthritis: patient numbers in no order; COUNT's rwm5yr: subjects repeated over years.
+    ("ID", np.random.default_rng(2).permutation(N) + 1, f"integer codes named like an ID ({N} distinct values in {N} rows)"),
+    ("patient_id", np.r_[np.arange(100, 130), np.arange(100, 110)], f"integer codes named like an ID (30 distinct values in {N} rows)"),
+    ("PatientID", (np.arange(N) * 7919) % 10007, f"integer codes named like an ID ({N} distinct values in {N} rows)"),
 ])
 def test_each_rule_leaves_a_column_out_with_one_note(name, values, reason):
     sel = choose_columns(table(**{name: values}))
@@ -45,6 +49,9 @@ def test_each_rule_leaves_a_column_out_with_one_note(name, values, reason):
     ("year", np.arange(1980, 1980 + N)),  # consecutive, but not a row count
     ("town", [f"t{i % 8}" for i in range(N)]),
     ("flag", [True, False] * (N // 2)),
+    ("StoreID", np.arange(N) % 5 + 1),  # OJ's five stores: a few codes, a category worth learning
+    ("humid", np.arange(N) * 3 % 97),  # ends in 'id' but is no ID name
+    ("grid_id", np.random.default_rng(3).normal(size=N)),  # named like an ID, but real numbers
 ])
 def test_real_features_are_kept(name, values):
     assert name in choose_columns(table(**{name: values})).used

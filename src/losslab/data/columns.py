@@ -7,8 +7,11 @@ row names       a column named like a row-name column (``rownames``, ``Unnamed: 
                 ...) whose values are text or integers unique per row: R's ``write.csv`` and pandas'
                 ``to_csv`` write one, and a table sorted by class makes it a perfect leak
 ID-like         text unique per row (a name, a code) or nearly so (more than :data:`MAX_LEVELS`
-                levels and more distinct values than half its rows), or integers that count
-                the rows (0 .. n-1 or 1 .. n, in row order)
+                levels and more distinct values than half its rows), integers that count
+                the rows (0 .. n-1 or 1 .. n, in row order), or integers in a column named
+                like an ID (``id``, ``patient_id``, ``PatientID``: :data:`ID_NAME`) with more
+                than :data:`MAX_LEVELS` distinct values (a panel's subject codes, repeated
+                over its years: numbers that mean nothing as a quantity)
 constant        one value in every row (or every value missing): nothing to learn from
 date/time       datetime columns and text that reads as dates or times: one-hot encoding
                 them makes a column per day; ``include=`` turns them into days since
@@ -49,6 +52,8 @@ MIN_ID_ROWS = 10
 #: Names of row-name columns: R (``rownames``, ``row.names``), pandas (``Unnamed: 0``,
 #: ``index``, ``level_0``), readr (``...1``).
 ROW_NAME = re.compile(r"^(rownames?|row[._ ]?names?|unnamed: ?\d+|index|level_0|\.\.\.1)$", re.IGNORECASE)
+#: Names of ID columns: ``id``, ``ID``, ``patient_id``, ``subject.id``, ``PatientID``, ``storeId``.
+ID_NAME = re.compile(r"^(?i:id)$|(?i:[_. -]id)$|[a-z](ID|Id)$")
 # Text that reads as a date or a time: 2024-01-31, 2024/01/31, 31/01/2024, 31.01.2024,
 # with or without a clock time; or a clock time alone (12:30, 12:30:05).
 _DATE = re.compile(
@@ -192,6 +197,8 @@ def _reason_to_drop(name: str, column: pd.Series) -> str | None:
         return f"{distinct} distinct values in {len(values)} rows, looks like an ID"
     if unique_per_row and _counts_rows(values):
         return "counts the rows (0 .. n-1 or 1 .. n in row order), looks like an index"
+    if ID_NAME.search(name.strip()) and distinct > MAX_LEVELS and _integers(values):
+        return f"integer codes named like an ID ({distinct} distinct values in {len(values)} rows)"
     return None
 
 
