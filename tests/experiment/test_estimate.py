@@ -207,12 +207,14 @@ def test_plain_progress_lines_say_elapsed_share_and_time_left():
     lines = _Lines(Console(file=buffer, width=200), every=0.0)
     with lines:
         task = lines.add_task("12 trials to train", total=100)
-        lines.advance(task, 25)
+        lines.advance(task, 4)  # too little to extrapolate from: no time left yet
+        lines.advance(task, 21)
         lines.update(task, description="6 trials done", completed=50)
     printed = buffer.getvalue().splitlines()
-    assert printed[0].startswith("[0:00] 12 trials to train: 25% of training, about 0:00 left")
-    assert printed[1].startswith("[0:00] 6 trials done: 50% of training")
-    assert len(printed) == 2  # nothing new at the end: not printed twice
+    assert printed[0] == "[0:00] 12 trials to train: 4% of training"
+    assert printed[1].startswith("[0:00] 12 trials to train: 25% of training, about 0:00 left")
+    assert printed[2].startswith("[0:00] 6 trials done: 50% of training")
+    assert len(printed) == 3  # nothing new at the end: not printed twice
 
 
 # ---------------------------------------------------------------------- work and memory per epoch
