@@ -88,3 +88,47 @@ def test_a_pair_that_could_not_be_tested_says_so():
                          index=pd.Index(["a", "b"], name="loss"))
     shown = [t.get_text() for t in plot_forest(frame, metric="rmse", higher_is_better=False).findobj(Text)]
     assert "best (reference)" in shown and "not tested" in shown
+
+
+def blown_frame() -> pd.DataFrame:
+    # statsmodels' star98, rmse: poisson's blown-up trials give it an interval of -5.7e8 to 8.9e8.
+    return pd.DataFrame({"difference": [0.0, 5.5, 38.4, 1.58e8], "low": [np.nan, -130.0, -80.0, -5.7e8],
+                         "high": [np.nan, 141.0, 157.0, 8.9e8], "p_adjusted": [np.nan, 1.0, 1.0, 1.0],
+                         "test": ["", "t", "t", "t"], "decided": [False, False, False, False]},
+                        index=pd.Index(["mse", "mae", "huber", "poisson"], name="loss"))
+
+
+def test_an_interval_far_wider_than_the_others_is_drawn_off_the_scale():
+    from losslab.report.forest import OFF_SCALE, off_scale
+
+    frame = blown_frame()
+    assert off_scale(frame) == ["poisson"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plot_forest(frame, metric="rmse", higher_is_better=False)
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    assert -200 < low < -130 and 157 < high < 250  # the others' scale, with a margin
+    arrows = [line.get_marker() for line in fig.findobj(Line2D) if line.get_marker() in ("<", ">")]
+    assert sorted(arrows) == ["<", ">"]  # both ends run off
+    shown = [t.get_text() for t in fig.findobj(Text)]
+    assert "p=1, off scale:\n-5.7e+08 to 8.9e+08" in shown
+    # The rows on the scale keep their means; the off row's mean (1.58e8) is not drawn at all.
+    means = [line.get_xdata()[0] for line in fig.findobj(Line2D) if line.get_marker() in ("o", "D")]
+    assert sorted(means) == pytest.approx([0.0, 5.5, 38.4])
+    # Comparable intervals, or a single tested row, stay on one scale.
+    assert off_scale(frame.iloc[:3]) == [] and off_scale(frame.iloc[[0, 3]]) == []
+    wide = frame.copy()
+    wide.loc["poisson", ["difference", "low", "high"]] = [100.0, -OFF_SCALE * 150.0, 100.0]
+    assert off_scale(wide) == []  # just under OFF_SCALE times the widest other reach (157)
+
+
+def test_the_caption_says_which_interval_is_off_the_scale(monkeypatch):
+    from losslab.report import forest
+
+    comparison = type("C", (), {"alpha": 0.05, "metric": "rmse", "higher_is_better": False, "pairwise": [0, 1, 2, 3, 4, 5]})()
+    monkeypatch.setattr(forest, "forest_frame", lambda c: blown_frame())
+    ((caption, _),) = forest.forest_figures(comparison)
+    assert caption.endswith("The interval of poisson reaches more than 20 times as far as the others': it is drawn to "
+                            "the axis' edges (arrows) with its numbers beside it, so that the others stay readable.")

@@ -20,10 +20,15 @@ import pandas as pd
 
 from .display import number, p_value, png, wrap_name
 
-__all__ = ["FOREST_COLUMNS", "forest_figures", "plot_forest"]
+__all__ = ["FOREST_COLUMNS", "forest_figures", "off_scale", "plot_forest"]
 
 FOREST_COLUMNS = ("difference", "low", "high", "p_adjusted", "test", "decided")
 DECIDED, UNDECIDED = "#b2432f", "#5a5a5a"
+# A row whose interval reaches more than this many times as far from 0 as any other row's is
+# drawn off the scale (to the axis' edge, with an arrow, its numbers beside it), so that the
+# others stay readable: statsmodels' star98 with poisson, whose blown-up trials gave an interval
+# of -5.8e8 to 9e8 rmse beside the others' +-100, drew every other loss as one dot at 0.
+OFF_SCALE = 20.0
 
 
 def forest_frame(comparison) -> pd.DataFrame:
@@ -41,6 +46,22 @@ def _best_first(frame: pd.DataFrame) -> pd.DataFrame:
     reference = ~np.isfinite(frame["low"].to_numpy(dtype=float)) & (frame["difference"].to_numpy(dtype=float) == 0)
     key = np.where(reference, -1.0, np.abs(frame["difference"].to_numpy(dtype=float)))
     return frame.iloc[np.argsort(key, kind="stable")]
+
+
+def off_scale(frame: pd.DataFrame) -> list:
+    """The rows (losses) of ``frame`` drawn off the scale: those whose interval reaches more
+    than :data:`OFF_SCALE` times as far from 0 as every row kept on it (never all of them)."""
+    reach = frame[["difference", "low", "high"]].abs().max(axis=1, skipna=True).to_numpy(dtype=float)
+    tested = np.isfinite(frame["low"].to_numpy(dtype=float)) & np.isfinite(frame["high"].to_numpy(dtype=float))
+    order = [i for i in np.argsort(-reach, kind="stable") if tested[i]]
+    off: list[int] = []
+    for i in order:
+        rest = np.delete(reach, [*off, i])
+        if rest.size and rest.max() > 0 and reach[i] > OFF_SCALE * rest.max() and len(off) + 1 < int(tested.sum()):
+            off.append(i)
+        else:
+            break
+    return [frame.index[i] for i in off]
 
 
 def plot_forest(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, confidence: float = 0.95,
@@ -62,16 +83,36 @@ def plot_forest(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, con
     fig = Figure(figsize=(6.0, 1.4 + 0.36 * lines + 0.14 * len(labels)), layout="constrained")
     FigureCanvasAgg(fig)  # headless: savefig goes through Agg whatever pyplot's backend
     ax = fig.add_subplot()
+    off = off_scale(frame)
+    if off:
+        kept = frame.drop(index=off)[["difference", "low", "high"]].to_numpy(dtype=float)
+        lo, hi = min(0.0, np.nanmin(kept)), max(0.0, np.nanmax(kept))
+        pad = 0.08 * (hi - lo) if hi > lo else 1.0
+        ax.set_xlim(lo - pad, hi + pad)
+        left, right = lo - pad, hi + pad
     y = np.arange(len(frame))[::-1]
     for yi, (loss, row) in zip(y, frame.iterrows()):
         colour = DECIDED if bool(row["decided"]) else UNDECIDED
-        if np.isfinite(row["low"]) and np.isfinite(row["high"]):
-            ax.plot([row["low"], row["high"]], [yi, yi], color=colour, lw=2.2, solid_capstyle="butt")
         is_best = not np.isfinite(row["low"]) and row["difference"] == 0
-        ax.plot([row["difference"]], [yi], marker="D" if is_best else "o", markersize=7, color=colour,
-                markerfacecolor=colour if (bool(row["decided"]) or is_best) else "white", markeredgewidth=1.6, zorder=3)
+        marker = "D" if is_best else "o"
+        mean = row["difference"]
+        if loss in off:  # to the edges, an arrow where the interval goes on; the mean only if it is on the scale
+            a, b = max(row["low"], left), min(row["high"], right)
+            ax.plot([a, b], [yi, yi], color=colour, lw=2.2, solid_capstyle="butt")
+            for end, cut, head in ((row["low"], left, "<"), (row["high"], right, ">")):
+                if end < left or end > right:
+                    ax.plot([cut], [yi], marker=head, markersize=8, color=colour, zorder=3)
+            if not left <= mean <= right:
+                mean = None
+        elif np.isfinite(row["low"]) and np.isfinite(row["high"]):
+            ax.plot([row["low"], row["high"]], [yi, yi], color=colour, lw=2.2, solid_capstyle="butt")
+        if mean is not None:
+            ax.plot([mean], [yi], marker=marker, markersize=7, color=colour,
+                    markerfacecolor=colour if (bool(row["decided"]) or is_best) else "white", markeredgewidth=1.6, zorder=3)
         tested = np.isfinite(row["p_adjusted"])
         note = "best (reference)" if is_best else f"p={p_value(row['p_adjusted'])}" if tested else "not tested"
+        if loss in off:
+            note += f", off scale:\n{number(row['low'], 2)} to {number(row['high'], 2)}"
         ax.annotate(note, xy=(1.0, yi), xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
                     va="center", ha="left", fontsize=9, color=colour)
     ax.axvline(0.0, color="black", lw=0.9)
@@ -105,6 +146,9 @@ def forest_figures(comparison, *, names: Mapping[str, str] | None = None) -> lis
     # an interval clear of 0 beside an undecided pair is no contradiction, and the caption says why.
     multiple = (" Each interval is for its pair alone; the decision and the p-values beside the rows are adjusted "
                 f"for the {len(comparison.pairwise)} pairs (Holm).") if len(frame) > 2 else ""
+    off = [(names or {}).get(str(loss), str(loss)) for loss in off_scale(frame)]
+    scale = (f" The interval of {', '.join(off)} reaches more than {OFF_SCALE:g} times as far as the others': it is drawn "
+             "to the axis' edges (arrows) with its numbers beside it, so that the others stay readable.") if off else ""
     caption = (f"Forest plot: each loss's mean {comparison.metric} minus that of {best} (the best, at 0), with the "
-               f"{confidence:.0%} interval of the test that decided the pair; {said}. Differences: {spread}.{multiple}")
+               f"{confidence:.0%} interval of the test that decided the pair; {said}. Differences: {spread}.{multiple}{scale}")
     return [(caption, png(fig))]
