@@ -36,3 +36,28 @@ def test_box_names_are_shown_as_given_when_asked():
     assert tuple(fig.get_size_inches()) == (5.0, 4.4)
     tutorial = metric_boxes([("p", "rmse", {"mean_squared_error": np.arange(3.0)})], title="t")
     assert [t.get_text() for t in tutorial.axes[0].get_xticklabels()] == ["mean\nsquared\nerror"]
+
+
+def test_positive_values_over_three_decades_go_on_a_log_scale():
+    # statsmodels' star98: poisson's blown-up trials reach a held-out rmse of 2.6e9 beside ~300.
+    blown = {"mse": np.array([290.0, 310.0, 420.0]), "poisson": np.array([300.0, 2.6e9, 4e7])}
+    assert metric_boxes([("p", "rmse", blown)], title="t").axes[0].get_yscale() == "log"
+    near = {"mse": np.array([290.0, 310.0]), "poisson": np.array([300.0, 2.9e5])}  # under 1000x: linear
+    assert metric_boxes([("p", "rmse", near)], title="t").axes[0].get_yscale() == "linear"
+    signed = {"a": np.array([-1e6, 0.5]), "b": np.array([0.6, 0.7])}  # r2 can be negative: no log scale
+    assert metric_boxes([("p", "r2", signed)], title="t").axes[0].get_yscale() == "linear"
+
+
+def test_the_learning_rate_figure_uses_a_log_scale_for_a_blown_up_loss(monkeypatch):
+    import pandas as pd
+
+    from losslab.report import sections
+
+    drawn = []
+    monkeypatch.setattr(sections, "png", lambda fig: drawn.append(fig.axes[0].get_yscale()) or b"")
+    rows = [("poisson", t, lr, 10, 300.0 if lr > 0.001 else 7e9, True) for t in range(3) for lr in (0.001, 0.01)]
+    rows += [("mse", t, lr, 10, 280.0 + lr, True) for t in range(3) for lr in (0.001, 0.01)]
+    frame = pd.DataFrame(rows, columns=["loss", "trial", "lr", "epoch", "val_score", "chosen"])
+    sections.tuning_figure(frame, metric="rmse", higher_is_better=False, names={})
+    sections.tuning_figure(frame[frame.loss == "mse"], metric="rmse", higher_is_better=False, names={})
+    assert drawn == ["log", "linear"]

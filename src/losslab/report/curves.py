@@ -30,6 +30,23 @@ def _band(ax, values: np.ndarray, color: str, label: str) -> None:
         ax.fill_between(epochs, lo, hi, color=color, alpha=0.22, lw=0)
 
 
+# Positive values spanning more than this many decades are drawn on a log scale: one loss whose
+# trials blew up (statsmodels' star98 with poisson: rmse to 2.6e9 beside the others' 300) would
+# otherwise flatten every other loss to a line at 0.
+WIDE_DECADES = 3
+
+
+def log_scale_if_wide(ax, values) -> bool:
+    """Put ``ax``'s y axis on a log scale when the finite ``values`` are positive and span more
+    than :data:`WIDE_DECADES` decades; whether it did."""
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size and (v > 0).all() and v.max() > 10**WIDE_DECADES * v.min():
+        ax.set_yscale("log")
+        return True
+    return False
+
+
 def learning_curves(curves: Mapping[str, np.ndarray], *, title: str, loss_label: str, metric_label: str,
                     path: str | Path | None = None, log_loss: bool = False, held_label: str = "test"):
     """The tutorial's two-panel figure: loss on top, metric below; train blue, held-out orange.
@@ -83,7 +100,7 @@ def metric_boxes(groups: Sequence[tuple[str, str, Mapping[str, np.ndarray]]], *,
         ax.set_title(panel, fontsize=10)
         ax.set_ylabel(metric)
         ax.grid(axis="y", alpha=0.3)
-        if metric.lower().startswith("test mse"):
+        if metric.lower().startswith("test mse") or log_scale_if_wide(ax, np.concatenate(data) if data else []):
             ax.set_yscale("log")
     fig.suptitle(title, fontsize=11)
     if path is not None:

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .curves import _pyplot
+from .curves import _pyplot, log_scale_if_wide
 from .display import html_table, number, png
 
 TUNING_COLUMNS = ("loss", "trial", "lr", "epoch", "val_score", "chosen")
@@ -106,6 +106,7 @@ def tuning_figure(frame: pd.DataFrame, *, metric: str, higher_is_better: bool, n
             ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.15, lw=0)
     if frame["lr"].min() > 0:
         ax.set_xscale("log")
+    log_scale_if_wide(ax, frame["val_score"])
     ax.set_xlabel("learning rate")
     ax.set_ylabel(f"validation {metric} ({'higher' if higher_is_better else 'lower'} is better)")
     ax.set_title("Validation score against learning rate (mean over trials; band: min-max)", fontsize=10)
