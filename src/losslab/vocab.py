@@ -58,6 +58,10 @@ OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax", "softplus", "expon
 # log_softmax as the catalog uses it.
 CUSTOM_OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "exponential", "relu")
 
+# The start of a note that should stop the reader, not just inform (a data column that gives
+# the target away): made by ``data``, kept by ``experiment``, shown apart by ``report`` and ``cli``.
+WARNING = "warning: "
+
 # Resampling designs: how trials are drawn (experiment) and which test fits them (stats).
 # "independent" is for scores of separate data (no overlap), never produced by compare.
 DESIGNS = ("independent", "holdout", "kfold", "repeated_kfold", "5x2cv")

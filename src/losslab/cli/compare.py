@@ -13,6 +13,7 @@ import typer
 from . import NoResult, app, console
 from .advisor import DataArg, DatasetOpt, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
 from .errors import to_flags
+from ..vocab import WARNING
 
 
 @app.command()
@@ -81,7 +82,7 @@ def compare(
 
             for note in (*plan.data.notes, *plan.notes):  # what the data preparation decided, one line each
                 bar.console.print(escape(to_flags(note, "compare")), highlight=False,
-                                  style="bold yellow" if note.startswith("warning: ") else None)
+                                  style="bold yellow" if note.startswith(WARNING) else None)
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
             if plan.schedule is not None:
@@ -285,9 +286,8 @@ def _print_study(con, study) -> None:
     con.print(t)
     con.print("[bold]Verdict:[/bold] " + escape(study.verdict()))
     for note in study.diagnoses():
-        warning = note.startswith("warning: ")
-        head = "[bold yellow]Warning:[/bold yellow] " if warning else "[bold]Note:[/bold] "
-        con.print(head + escape(_flags(note.removeprefix("warning: "))))
+        head = "[bold yellow]Warning:[/bold yellow] " if note.startswith(WARNING) else "[bold]Note:[/bold] "
+        con.print(head + escape(_flags(note.removeprefix(WARNING))))
 
 
 def _flags(text: str) -> str:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..vocab import WARNING
+
 THRESHOLD = 0.99  # balanced accuracy (classes) or |rank correlation| (values) that flags a column
 MIN_ROWS = 30  # fewer rows than this: nothing is flagged (a perfect score is too easy by chance)
 MAX_ROWS = 20_000
@@ -61,7 +63,7 @@ def target_leaks(X: pd.DataFrame, y: pd.Series | pd.DataFrame, *, classes: bool)
     for name in X.columns:
         found = _class_score(X[name], y) if classes else _value_score(X[name], y)
         if found is not None and found[0] >= THRESHOLD:
-            warnings.append(f"warning: `{name}` alone predicts the target almost exactly ({found[1]}): it may be "
+            warnings.append(f"{WARNING}`{name}` alone predicts the target almost exactly ({found[1]}): it may be "
                             "computed from the target or known only with it, and then the study compares how well "
                             "each loss reads it back, not the problem; if it is not known when you predict, "
                             f"exclude=[{str(name)!r}]")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..metrics import get_metric
+from ..vocab import WARNING
 from .spec import StudySpec
 from ..stats.within import Comparison, compare_losses
 from .store import Store, TrialResult
@@ -231,7 +232,7 @@ class Study:
         trials whose score is far worse than the study's typical one (:func:`_extreme_trials`),
         and learning curves whose held-out loss rises while the training loss falls
         (overfitting), from the epoch it starts."""
-        out = [n for n in self.data_notes() if n.startswith("warning: ")]
+        out = [n for n in self.data_notes() if n.startswith(WARNING)]
         m = self.spec.model
         labels = [c.label for c in self.spec.candidates]
         tuning = self.tuning()

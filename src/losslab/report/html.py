@@ -22,6 +22,7 @@ from . import sections
 from .curves import learning_curves, metric_boxes
 from .display import CSS, Report, _Figures, display_names, frame_table, heading, html_table, number, pair_rows, png, readable, wrap_name
 from .forest import forest_figures
+from ..vocab import WARNING
 
 _PAIRWISE = ("loss_a", "loss_b", "test", "statistic", "p_adjusted", "mean_diff", "ci_low", "ci_high", "cohen_d", "significant", "note")
 
@@ -223,8 +224,8 @@ def build_report(study) -> Report:
     headline, posteriors = _split_verdict(readable(study.verdict(), names))
     parts.append(f"<p class='verdict'>{html.escape(headline)}</p>{problem_note}")
     said = [readable(s, names) for s in sections.sentences(study, "diagnoses")]
-    parts += [f"<p class='warning'><b>Warning:</b> {html.escape(s.removeprefix('warning: '))}</p>"
-              for s in said if s.startswith("warning: ")]
+    parts += [f"<p class='warning'><b>Warning:</b> {html.escape(s.removeprefix(WARNING))}</p>"
+              for s in said if s.startswith(WARNING)]
     if posteriors:
         parts.append("<p class='muted'>Bayesian correlated t-test (Corani &amp; Benavoli 2015):</p>"
                      + sections.sentence_list(posteriors))
@@ -237,7 +238,7 @@ def build_report(study) -> Report:
     curves = _learning_curves(study, labels, names)
     if curves:
         parts.append("<h2>Learning curves</h2><div class='grid'>" + "".join(figures.add(c, d) for c, d in curves) + "</div>")
-    diagnoses = [s for s in said if not s.startswith("warning: ")]
+    diagnoses = [s for s in said if not s.startswith(WARNING)]
     parts.append(sections.sentence_list(diagnoses))
 
     higher = bool(comparison.higher_is_better) if comparison is not None else True
