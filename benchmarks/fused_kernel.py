@@ -75,6 +75,13 @@ def _kernels(njit):
         return total
 
     @njit(cache=True, boundscheck=False)
+    def momentum_step(w, v, g, lr, momentum):
+        """Keras' SGD with momentum on one flat weight array: v = m v - lr g; w += v."""
+        for i in range(w.size):
+            v[i] = momentum * v[i] - lr * g[i]
+            w[i] += v[i]
+
+    @njit(cache=True, boundscheck=False)
     def epoch(X, Y, order, W0, b0, W1, b1, V0, u0, V1, u1, lr, momentum, batch, kind):
         """One epoch of every replicate r, in the minibatch order ``order[r]``."""
         R, n = order.shape
@@ -121,19 +128,10 @@ def _kernels(njit):
                         xv = x[i, k]
                         for j in range(H):
                             g0[k, j] += xv * dh[i, j]
-                for k in range(d):
-                    for j in range(H):
-                        v0[k, j] = momentum * v0[k, j] - lr * g0[k, j]
-                        w0[k, j] += v0[k, j]
-                for j in range(H):
-                    e0[j] = momentum * e0[j] - lr * gb0[j]
-                    c0[j] += e0[j]
-                    for o in range(K):
-                        v1[j, o] = momentum * v1[j, o] - lr * g1[j, o]
-                        w1[j, o] += v1[j, o]
-                for o in range(K):
-                    e1[o] = momentum * e1[o] - lr * gb1[o]
-                    c1[o] += e1[o]
+                for w, v, g in ((w0, v0, g0), (w1, v1, g1)):
+                    momentum_step(w.reshape(-1), v.reshape(-1), g.reshape(-1), lr, momentum)
+                for w, v, g in ((c0, e0, gb0), (c1, e1, gb1)):
+                    momentum_step(w, v, g, lr, momentum)
 
     @njit(cache=True, boundscheck=False)
     def heldout(X, Y, W0, b0, W1, b1, kind, out):
