@@ -81,7 +81,8 @@ class StudyResult:
     verdict = Held("study", "``verdict(metric=None)``: the verdict in words.")
     protocol = Held("study", "``protocol()``: how every loss was trained and chosen, in one phrase.")
     tuning = Held("study", "``tuning()``: what each trial chose, one row per trial and learning rate.")
-    diagnoses = Held("study", "``diagnoses()``: what the training shows (grid edges, last epochs, overfitting).")
+    diagnoses = Held("study", "``diagnoses()``: what the data and the training show (a column that gives the target "
+                              "away, first; grid edges, last epochs, blown-up trials, overfitting).")
 
     def report(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """Write the self-contained HTML report; return where it went.
