@@ -59,13 +59,40 @@ def test_every_data_set_is_checked_before_any_trains(tables, tmp_path):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(datasets="iris"), "at least 2 data sets"),
-    (dict(datasets="iris,wine", losses=None), "needs losses"),
+    (dict(datasets="iris,breast_cancer", losses=None), r"the advisor recommends no loss for all of them \(iris: "
+     r"sparse_categorical_crossentropy, .*; breast_cancer: binary_crossentropy, hinge, squared_hinge\)\. Received: no "
+     r"losses\. Pass losses= with at least two, e\.g\. losses='sparse_categorical_crossentropy,"),
     (dict(datasets=None), "datasets='a,b,c' or datasets_dir=FOLDER"),
 ])
 def test_suite_arguments_are_validated(kwargs, message, tmp_path):
     args = {"losses": "cce,kld", **kwargs}
     with pytest.raises(ValueError, match=message):
         losslab.compare_suite(args.pop("datasets"), out=tmp_path / "s", **args, **TINY)
+
+
+def test_without_losses_a_suite_compares_the_advisors_candidates_common_to_every_data_set(tmp_path):
+    from losslab.experiment import sources, suite as suites
+
+    named = sources.suite_sources("iris,wine", None)
+    common = ["sparse_categorical_crossentropy", "sparse_categorical_crossentropy(label_smoothing=0.1)"]
+    assert suites.suite_losses(named) == common
+    ran = losslab.compare_suite("iris,wine", out=tmp_path / "s", **TINY)
+    assert all([c.label for c in study.spec.candidates] == common for study in ran.studies.values())
+
+    # Candidates weighted for one data set's classes are not offered for the others.
+    folder = tmp_path / "imbalanced"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name, labels in (("ninety", [0] * 90 + [1] * 10), ("eightyfive", [0] * 85 + [1] * 15), ("three", [0] * 70 + [1] * 20 + [2] * 10)):
+        pd.DataFrame({"x": rng.normal(size=100), "y": labels}).to_csv(folder / f"{name}.csv", index=False)
+        if name == "eightyfive":  # two binary sets: their pos_weight differs, so it is not in common
+            binary = suites.suite_losses(sources.suite_sources(None, folder), "y")
+            assert binary == ["binary_crossentropy", "hinge", "squared_hinge", "binary_focal_crossentropy"]
+    with pytest.raises(ValueError) as refused:
+        suites.suite_losses(sources.suite_sources(None, folder), "y")
+    said = str(refused.value)
+    assert "binary_crossentropy(pos_weight=" in said.split("Received")[0]  # listed per data set
+    assert "weight=" not in said.split("e.g.")[1]  # not offered for all
 
 
 def test_the_command_line_runs_and_redraws_a_suite(tmp_path, capsys):

@@ -417,16 +417,18 @@ def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: 
     ``datasets``: bundled names (``"iris,wine,breast_cancer,digits"``), or ``datasets_dir``:
     a folder of CSV/Parquet/NumPy files with the same ``target`` column. Each data set's
     study lives in ``out/<name>/`` and resumes on its own; every data set passes
-    :func:`plan_study`'s checks before any trains. ``metric`` defaults to the advisor's for
-    the first data set. Other arguments as :func:`compare`.
+    :func:`plan_study`'s checks before any trains. ``losses`` default to the advisor's
+    candidates that it recommends for every data set (at least two, else a refusal that lists
+    each data set's); ``metric`` to the advisor's for the first data set. Other arguments as
+    :func:`compare`.
     """
     import tempfile
 
     from ..experiment import sources, suite
 
     named = sources.suite_sources(datasets, datasets_dir)
-    if losses is None:
-        raise ValueError("a suite needs losses: every data set must compare the same candidates. Received: losses=None.")
+    if losses is None:  # the advisor's candidates for every data set
+        losses = suite.suite_losses(named, target, kind=kwargs.get("kind"), dropna=kwargs.get("dropna", False))
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="losslab-suite-"))
     if metric is None:  # one metric for all: the advisor's for the first data set
         metric = suite.suite_metric(named, target, kind=kwargs.get("kind"), dropna=kwargs.get("dropna", False))

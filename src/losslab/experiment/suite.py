@@ -98,15 +98,36 @@ class Suite:
 
 
 # ---------------------------------------------------------------------- running one
-def suite_metric(sources: dict[str, str], target: Any = None, *, kind: str | None = None, dropna: bool = False) -> str:
-    """One metric for every data set of a suite: the advisor's for the first data set's target."""
+def _recommendation(source: str, target: Any, kind: str | None, dropna: bool):
+    """The advisor's recommendation for one data set's target."""
     from ..advisor import recommend
     from .sources import DATASET_PREFIX, prepare_source
 
-    first = next(iter(sources.values()))
-    prepared = prepare_source(first, None if first.startswith(DATASET_PREFIX) else target, kind=kind, dropna=dropna,
+    prepared = prepare_source(source, None if source.startswith(DATASET_PREFIX) else target, kind=kind, dropna=dropna,
                               features=False)
-    return recommend(prepared.y, kind=prepared.kind if kind else None).primary.metric
+    return recommend(prepared.y, kind=prepared.kind if kind else None)
+
+
+def suite_metric(sources: dict[str, str], target: Any = None, *, kind: str | None = None, dropna: bool = False) -> str:
+    """One metric for every data set of a suite: the advisor's for the first data set's target."""
+    return _recommendation(next(iter(sources.values())), target, kind, dropna).primary.metric
+
+
+def suite_losses(sources: dict[str, str], target: Any = None, *, kind: str | None = None, dropna: bool = False) -> list[str]:
+    """The losses a suite compares when none are given: the advisor's candidates that it
+    recommends for every data set (the same loss with the same parameters), in the first data
+    set's order. Fewer than two in common is refused with each data set's candidates and the
+    union to start from (candidates weighted for one data set's classes left out of it)."""
+    each = {name: _recommendation(source, target, kind, dropna).candidates for name, source in sources.items()}
+    common = [c for c in next(iter(each.values())) if all(c in cs for cs in each.values())]
+    if len(common) >= 2:
+        return common
+    union = [c for c in dict.fromkeys(c for cs in each.values() for c in cs) if "weight=" not in c]
+    listed = "; ".join(f"{name}: {', '.join(cs)}" for name, cs in each.items())
+    raise ValueError(f"a suite compares the same losses on every data set, and the advisor recommends "
+                     f"{'only ' + common[0] if common else 'no loss'} for all of them ({listed}). Received: no losses. "
+                     f"Pass losses= with at least two, e.g. losses={','.join(union)!r} (each is checked on every data "
+                     "set before any trains).")
 
 
 def run_suite(folder: Path, names: Sequence[str], *, check: Callable[[str], Any], run: Callable[[str], Any],
