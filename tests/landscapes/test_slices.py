@@ -296,7 +296,13 @@ def test_the_cli_takes_a_file_and_its_target(diabetes_csv, tmp_path, capsys):
     code = main(["landscape", str(diabetes_csv), "--target", "progression", "--losses", "mse", "--grid", "3",
                  "--epochs", "2", "--exclude", "sex", "--out", str(out)])
     assert code == 0, capsys.readouterr().err
-    assert "diab_plane.npz" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "diab_plane.npz" in printed
+    # What the data preparation decided, first, as compare prints it.
+    assert printed.splitlines()[:2] == ["dropped `rownames`: row names (unique per row)", "dropped `sex`: excluded as asked"]
     assert L.Landscape.load_npz(out / "diab_plane.npz").metric == "rmse"
+    assert api.landscape(data=str(diabetes_csv), target="progression", losses="mse", grid=3, epochs=1,
+                         mode="interpolate").notes == ("dropped `rownames`: row names (unique per row)",)
+    assert api.landscape("circles", losses="bce", grid=3, epochs=1, mode="interpolate").notes == ()
     code = main(["landscape", "--problem", "circles", "--target", "y", "--out", str(tmp_path / "never")])
     assert code == 2 and "--target with a data file" in capsys.readouterr().err

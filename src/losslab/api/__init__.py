@@ -378,7 +378,8 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
     Returns
     -------
     LandscapeResult
-        Holds the :class:`~losslab.landscapes.slices.Landscape` (``result.landscape``):
+        Holds the data preparation's ``notes`` (as :func:`compare` prints them) and the
+        :class:`~losslab.landscapes.slices.Landscape` (``result.landscape``):
         ``result.grid(loss)`` gives the train-loss surface, ``result.slices[loss]`` every
         array, ``save_npz(path)`` writes them, ``plot(out)`` draws the figures.
 
@@ -398,13 +399,15 @@ def landscape(problem: str | None = None, *, data: str | Path | None = None, tar
         raise ValueError(f"landscape: expected exactly one of problem, data and dataset. Received: {received}.")
     # Options first: a typo should not wait for the data to load.
     slices.check_options(mode=mode, directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed)
+    notes: tuple[str, ...] = ()
     if problem is not None:
         training = trainings.tutorial_training(problem, losses, epochs=epochs)
     else:
         prepared = prepare_data(data, target, dataset=dataset, kind=kind, dropna=dropna, exclude=exclude, include=include)
         training = trainings.data_training(prepared, losses, seed=seed, epochs=epochs)
+        notes = prepared.notes
     return LandscapeResult(slices.compute(training, mode=mode, directions=directions, grid=grid, span=span, seed=seed,
-                                          direction_seed=direction_seed, device=device))
+                                          direction_seed=direction_seed, device=device), notes)
 
 
 def compare_suite(datasets: str | Sequence[str] | None = None, *, datasets_dir: str | Path | None = None,

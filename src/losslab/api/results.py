@@ -144,10 +144,12 @@ class StudyResult:
 
 
 class LandscapeResult:
-    """A :class:`~losslab.landscapes.slices.Landscape` (``.landscape``) and its figures."""
+    """A :class:`~losslab.landscapes.slices.Landscape` (``.landscape``) and its figures;
+    ``notes``: what the data preparation decided, one line each (none for a tutorial problem)."""
 
-    def __init__(self, landscape) -> None:
+    def __init__(self, landscape, notes: tuple[str, ...] = ()) -> None:
         self.landscape = landscape
+        self.notes = tuple(notes)
 
     mode = Held("landscape", "``plane`` or ``interpolate``.")
     directions = Held("landscape", "``random``, ``pca`` or ``line``.")

@@ -9,6 +9,8 @@ import typer
 
 from . import app, console
 from .advisor import DataArg, DropnaOpt, ExcludeOpt, IncludeOpt, KindOpt, TargetOpt
+from .errors import to_flags
+from ..vocab import WARNING
 
 
 @app.command()
@@ -45,6 +47,10 @@ def landscape(
                            dropna=dropna, exclude=exclude, include=include, losses=losses, mode=mode,
                            directions=directions, grid=grid, span=span, seed=seed, direction_seed=direction_seed,
                            epochs=epochs, device=device)
+    from rich.markup import escape
+
+    for note in result.notes:  # what the data preparation decided, as compare prints it
+        con.print(escape(to_flags(note, "landscape")), highlight=False, style="bold yellow" if note.startswith(WARNING) else None)
     _print_landscape(con, result)
     paths = [result.save_npz(Path(out) / f"{result.data}_{result.mode}.npz"), *result.plot(out)]
     con.print(f"trained {len(result.slices)} model(s) in {result.seconds['train']:.1f} s; evaluated {result.points} weight sets "
