@@ -102,5 +102,8 @@ def test_the_command_line_runs_and_redraws_a_suite(tmp_path, capsys):
     assert main(args) == 0
     text = capsys.readouterr().out
     assert "Across data sets:" in text and "average rank" in text
+    # Each data set's progress counts its own 4 trials (2 losses x 2 repeats), not the suite's so far.
+    done = [line for line in text.splitlines() if "trials done" in line]
+    assert len(done) == 2 and all("] 4 trials done" in line for line in done), done
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").exists() and (out / "iris" / "report.html").exists()

@@ -85,6 +85,7 @@ def compare(
                                   style="bold yellow" if note.startswith(WARNING) else None)
             state["metric"] = plan.spec.metric
             state["higher"] = plan.metrics[0].higher_is_better
+            state["done"] = 0  # each study (each data set of a suite) counts its own trials
             if plan.schedule is not None:
                 bar.console.print(f"Plan: {plan.schedule.describe()}.", highlight=False)
             per_trial = plan.schedule.per_trial if plan.schedule is not None else 1
