@@ -100,8 +100,10 @@ def metric_boxes(groups: Sequence[tuple[str, str, Mapping[str, np.ndarray]]], *,
         ax.set_title(panel, fontsize=10)
         ax.set_ylabel(metric)
         ax.grid(axis="y", alpha=0.3)
-        if metric.lower().startswith("test mse") or log_scale_if_wide(ax, np.concatenate(data) if data else []):
+        if metric.lower().startswith("test mse"):
             ax.set_yscale("log")
+        else:
+            log_scale_if_wide(ax, np.concatenate(data) if data else [])
     fig.suptitle(title, fontsize=11)
     if path is not None:
         fig.savefig(path, dpi=110)
